@@ -1,0 +1,1 @@
+"""The generation engine: the only part of poetstudio (besides the trainer) that imports torch."""

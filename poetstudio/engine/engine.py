@@ -1,0 +1,161 @@
+"""The engine behind a small interface: load a model, generate blended poems, cancel from another thread.
+
+Blend modes:
+- "exact": one row per poet, conditioned through the prompt format, their next-token log-probabilities
+  mixed by weight at every step (a product of experts). Needs an adapter trained with poet conditioning.
+- "prompt": one row whose instruction describes the blend in words, as the published model did; for chat
+  bases or adapters without poet conditioning.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from poetstudio.engine.decode import DecodeResult, decode
+from poetstudio.engine.loader import LoadedModel, load_model
+from poetstudio.engine.request import PoemRequest
+from poetstudio.engine.sampling import normalise_weights
+from poetstudio.engine.sampling_settings import Sampling
+from poetstudio.errors import UserError
+from poetstudio.model_info import THIN_POEMS, default_adapter_dir, default_base_dir
+from poetstudio.poets import STUDIO_POETS, resolve_poet
+from poetstudio.prompt_format import PromptSpec, prompt_ids, uses_chat_template
+
+BLEND_MODES = ("auto", "exact", "prompt")
+
+
+@dataclass
+class Poem:
+    """A finished (or stopped) generation with everything needed to reproduce it."""
+
+    text: str
+    blend: dict[str, float]
+    mood: str | None
+    seed: int
+    sampling: Sampling
+    result: DecodeResult
+    warnings: list[str] = field(default_factory=list)
+
+
+def row_prompts(tokenizer, request: PoemRequest, poets: list[str]) -> list[list[int]]:
+    """One prompt per blended poet, each through the shared prompt format (the trainer uses the same)."""
+    return [
+        prompt_ids(tokenizer, PromptSpec(poet=poet, title=request.theme, mood=request.mood, opening=request.opening))
+        for poet in poets
+    ]
+
+
+class Engine:
+    """One model, one generation at a time; `cancel()` is safe from any thread."""
+
+    def __init__(self, base: str | None = None, adapter: str | None = None, device: str = "auto",
+                 blend_mode: str = "auto", quantize: str = "none"):
+        if blend_mode not in BLEND_MODES:
+            raise UserError(f"blend mode must be one of {', '.join(BLEND_MODES)}, not '{blend_mode}'")
+        self.base = base or str(default_base_dir())
+        self.adapter = adapter if adapter is not None else (None if base else str(default_adapter_dir()))
+        self.device = device
+        self.quantize = quantize
+        self.requested_mode = blend_mode
+        self.loaded: LoadedModel | None = None
+        self._cancel = threading.Event()
+        self._busy = threading.Lock()
+
+    def load(self, on_status: Callable[[str], None] | None = None) -> LoadedModel:
+        """Load the model once (later calls return it); progress goes to `on_status` as text."""
+        if self.loaded is None:
+            self.loaded = load_model(self.base, self.adapter, self.device, quantize=self.quantize, on_status=on_status)
+        return self.loaded
+
+    @property
+    def mode(self) -> str:
+        """The blend mode in force: as asked, or 'exact' when the adapter carries poet conditioning."""
+        if self.requested_mode != "auto":
+            return self.requested_mode
+        loaded = self.load()
+        conditioned = loaded.metadata.get("blend_mode") == "exact" and bool(loaded.metadata.get("poets"))
+        return "exact" if conditioned and not uses_chat_template(loaded.tokenizer) else "prompt"
+
+    def known_poets(self) -> list[str]:
+        """Poets the adapter was trained on; with no poet metadata, the studio's poets (prompt mode)."""
+        trained = list(self.load().metadata.get("poets", {}))
+        return trained or [p.name for p in STUDIO_POETS]
+
+    def thin_warnings(self, poets: list[str]) -> list[str]:
+        """Warnings for blended poets the adapter saw too few poems of."""
+        counts = self.load().metadata.get("poets", {})
+        return [
+            f"{poet}: only {counts[poet].get('poems', 0)} training poems; the voice will be weak"
+            for poet in poets
+            if poet in counts and counts[poet].get("poems", 0) < THIN_POEMS
+        ]
+
+    def resolve_blend(self, blend: dict[str, float]) -> dict[str, float]:
+        """Map written names to known poets and check the weights; raise UserError on bad input."""
+        known = self.known_poets()
+        resolved: dict[str, float] = {}
+        for written, weight in blend.items():
+            try:
+                poet = resolve_poet(written, known)
+            except ValueError as exc:
+                raise UserError(str(exc)) from None
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
+                raise UserError(f"weight for {poet} must be a number of 0 or more, not {weight!r}")
+            resolved[poet] = resolved.get(poet, 0.0) + float(weight)
+        if not any(w > 0 for w in resolved.values()):
+            raise UserError("set at least one poet's weight above 0")
+        return {poet: w for poet, w in resolved.items() if w > 0}
+
+    def prompts(self, request: PoemRequest, blend: dict[str, float]) -> tuple[list[list[int]], list[float]]:
+        """The rows to decode and their weights, for the mode in force."""
+        tokenizer = self.load().tokenizer
+        if self.mode == "exact":
+            return row_prompts(tokenizer, request, list(blend)), list(blend.values())
+        spec = PromptSpec(poet=None if len(blend) > 1 else next(iter(blend)), title=request.theme,
+                          mood=request.mood, opening=request.opening)
+        if not uses_chat_template(tokenizer) and len(blend) > 1:
+            from poetstudio.prompt_format import describe_blend
+
+            spec = replace(spec, poet=describe_blend(blend))
+        return [prompt_ids(tokenizer, spec, blend)], [1.0]
+
+    def cancel(self) -> None:
+        """Stop the running generation within one token; what was written is kept."""
+        self._cancel.set()
+
+    def generate(self, request: PoemRequest, on_piece: Callable[[str], None] | None = None) -> Poem:
+        """Generate one poem, streaming pieces (the opening lines first). Raises UserError on bad input."""
+        loaded = self.load()
+        blend = self.resolve_blend(request.blend)
+        prompts, weights = self.prompts(request, blend)
+        seed = request.sampling.seed if request.sampling.seed is not None else random.randrange(2**31)
+        sampling = replace(request.sampling, seed=seed)
+        if not self._busy.acquire(blocking=False):
+            raise UserError("a poem is being generated already; stop it first")
+        try:
+            self._cancel.clear()
+            opening = request.opening.strip("\n") + "\n" if request.opening.strip() else ""
+            if opening and on_piece is not None:
+                on_piece(opening)
+            result = decode(loaded.model, loaded.tokenizer, prompts, normalise_weights(weights), sampling,
+                            on_piece, self._cancel)
+        finally:
+            self._busy.release()
+        total = sum(blend.values())
+        return Poem(opening + result.text, {p: w / total for p, w in blend.items()}, request.mood, seed, sampling,
+                    result, self.thin_warnings(list(blend)))
+
+    def generate_variations(self, request: PoemRequest, on_piece: Callable[[int, str], None] | None = None) -> list[Poem]:
+        """`request.variations` poems with consecutive seeds; stops early if cancelled."""
+        first = request.sampling.seed if request.sampling.seed is not None else random.randrange(2**31)
+        poems: list[Poem] = []
+        for index in range(max(1, request.variations)):
+            sampling = replace(request.sampling, seed=first + index)
+            callback = (lambda piece, i=index: on_piece(i, piece)) if on_piece else None
+            poems.append(self.generate(replace(request, sampling=sampling), callback))
+            if poems[-1].result.cancelled:
+                break
+        return poems

@@ -1,0 +1,116 @@
+"""Load a base model and an adapter (hub id or local folder) for generation, with errors as UserError."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import warnings as py_warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+
+from poetstudio.errors import UserError
+
+
+@dataclass
+class LoadedModel:
+    """A ready-to-generate model, its tokenizer, the adapter's metadata, and any load warnings."""
+
+    model: object
+    tokenizer: object
+    device: torch.device
+    base: str
+    adapter: str | None
+    metadata: dict = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+
+def _source_kwargs(name: str) -> dict:
+    return {"local_files_only": True} if Path(name).is_dir() else {}
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
+
+
+def _looks_like_hub_id(name: str) -> bool:
+    return name.count("/") == 1 and not name.startswith((".", "/", "~"))
+
+
+def pick_device(name: str = "auto") -> torch.device:
+    """'auto' picks CUDA, then Apple MPS, then the CPU."""
+    if name != "auto":
+        if name.startswith("cuda") and not torch.cuda.is_available():
+            raise UserError("--device cuda asked for, but torch sees no CUDA GPU; use --device cpu or auto")
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def quantization(quantize: str, device: torch.device, warnings: list[str]):
+    """A 4-bit NF4 config where it can run (CUDA + bitsandbytes); otherwise a warning and None."""
+    if quantize != "nf4":
+        return None
+    if device.type != "cuda" or importlib.util.find_spec("bitsandbytes") is None:
+        warnings.append("4-bit NF4 needs a CUDA GPU and bitsandbytes; loading in full precision instead")
+        return None
+    from transformers import BitsAndBytesConfig
+
+    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+
+
+def load_model(base: str, adapter: str | None = None, device: str = "auto", quantize: str = "none",
+               merge: bool = True, on_status: Callable[[str], None] | None = None) -> LoadedModel:
+    """Load base (+ adapter, merged into the weights for speed) onto the device, in eval mode."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    py_warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
+    status = on_status or (lambda _: None)
+    if not Path(base).is_dir() and not _looks_like_hub_id(base):
+        raise UserError(f"model folder '{base}' does not exist; give a local model folder or a hub id like org/name")
+    if adapter and not Path(adapter).is_dir() and not _looks_like_hub_id(adapter):
+        raise UserError(f"adapter folder '{adapter}' does not exist; give a folder saved by `poetstudio train`")
+    target = pick_device(device)
+    warnings: list[str] = []
+    quant = quantization(quantize, target, warnings)
+    dtype = torch.bfloat16 if target.type == "cuda" else torch.float32
+    status(f"loading {base} on {target}")
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(base, **_source_kwargs(base))
+        extra = {"quantization_config": quant, "device_map": {"": target.index or 0}} if quant else {}
+        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype, **_source_kwargs(base), **extra)
+    except Exception as exc:  # hub, config, safetensors and torch errors share no base class
+        raise UserError(f"cannot load model '{base}': {_first_line(exc)}") from None
+    metadata: dict = {}
+    if adapter:
+        adapter_dir = Path(adapter)
+        if adapter_dir.is_dir() and not (adapter_dir / "adapter_config.json").exists():
+            raise UserError(f"'{adapter}' has no adapter_config.json; give a folder saved by `poetstudio train`")
+        status(f"loading adapter {adapter}")
+        try:
+            model = PeftModel.from_pretrained(model, adapter, **_source_kwargs(adapter))
+        except (RuntimeError, KeyError) as exc:
+            raise UserError(f"adapter '{adapter}' does not fit model '{base}' (made for another base?): "
+                            f"{_first_line(exc)}") from None
+        except Exception as exc:  # corrupt safetensors, bad JSON, hub errors
+            raise UserError(f"cannot load adapter '{adapter}': {_first_line(exc)}") from None
+        if merge and quant is None:
+            model = model.merge_and_unload()
+        meta_file = adapter_dir / "poetstudio.json"
+        if meta_file.exists():
+            metadata = json.loads(meta_file.read_text())
+    if quant is None:
+        model.to(target)
+    model.eval()
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    status("model ready")
+    return LoadedModel(model, tokenizer, target, base, adapter, metadata, warnings)

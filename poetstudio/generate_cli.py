@@ -1,0 +1,132 @@
+"""`poetstudio generate`: stream a blended poem to stdout, or print JSON records for scripts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from dataclasses import asdict
+
+from poetstudio.blend import parse_blend
+from poetstudio.errors import UserError
+
+
+def add_generate_parser(sub) -> None:
+    """Register the generate subcommand and its flags."""
+    gen = sub.add_parser("generate", help="write a poem from a blend of poets, streamed to stdout")
+    gen.add_argument("theme", help="the poem's theme or title")
+    gen.add_argument("--blend", required=True, help="'Emily Dickinson=0.7,Edgar Allan Poe=0.3' (aliases and parts of names work)")
+    gen.add_argument("--opening", default="", help="opening lines the poem starts with (\\n for line breaks)")
+    gen.add_argument("--mood", help="a mood the adapter knows (see `poetstudio poets`)")
+    gen.add_argument("--seed", type=int)
+    gen.add_argument("--temperature", type=float, default=0.8)
+    gen.add_argument("--top-p", type=float, default=0.85)
+    gen.add_argument("--top-k", type=int, default=40)
+    gen.add_argument("--max-new-tokens", type=int, default=256)
+    gen.add_argument("--repetition-penalty", type=float, default=1.0)
+    gen.add_argument("--n", type=int, default=1, help="number of variations (consecutive seeds)")
+    gen.add_argument("--json", action="store_true", help="one JSON object per poem instead of streamed text")
+    gen.add_argument("--model", help="base model folder or hub id (default: the shipped model)")
+    gen.add_argument("--adapter", help="adapter folder or hub id (default: the shipped adapter with the shipped model)")
+    gen.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    gen.add_argument("--quantize", default="none", choices=["none", "nf4"], help="nf4: 4-bit on CUDA")
+    gen.add_argument("--blend-mode", default="auto", choices=["auto", "exact", "prompt"])
+
+
+def check_sampling(args: argparse.Namespace) -> None:
+    """Reject sampling settings that cannot work, with what to write instead."""
+    if args.temperature < 0:
+        raise UserError("--temperature must be 0 (greedy) or more")
+    if not 0 < args.top_p <= 1:
+        raise UserError("--top-p must be above 0 and at most 1")
+    if args.top_k < 0 or args.max_new_tokens < 1 or args.n < 1:
+        raise UserError("--top-k must be 0 or more; --max-new-tokens and --n at least 1")
+    if args.repetition_penalty <= 0:
+        raise UserError("--repetition-penalty must be above 0 (1 means none)")
+
+
+def check_mood(mood: str | None, known: dict[str, int]) -> str | None:
+    """The mood as the adapter spells it; unknown moods are an error that lists the known ones."""
+    if mood is None:
+        return None
+    if not known:
+        raise UserError("this adapter was trained without moods; drop --mood")
+    match = next((m for m in known if m.lower() == mood.lower()), None)
+    if match is None:
+        raise UserError(f"unknown mood '{mood}'; this adapter knows: {', '.join(sorted(known))}")
+    return match
+
+
+def run_generate(args: argparse.Namespace) -> int:
+    """Load the engine, generate, stream or print JSON; Ctrl-C stops and keeps what was written."""
+    from poetstudio.engine.engine import Engine
+    from poetstudio.engine.request import PoemRequest
+    from poetstudio.engine.sampling_settings import Sampling
+
+    check_sampling(args)
+    blend = parse_blend(args.blend)
+    engine = Engine(base=args.model, adapter=args.adapter, device=args.device, blend_mode=args.blend_mode,
+                    quantize=args.quantize)
+    loaded = engine.load()
+    mood = check_mood(args.mood, loaded.metadata.get("moods", {}))
+    for warning in loaded.warnings + engine.thin_warnings(list(engine.resolve_blend(blend))):
+        print(f"poetstudio: warning: {warning}", file=sys.stderr)
+    request = PoemRequest(
+        theme=args.theme, blend=blend, opening=args.opening.replace("\\n", "\n"),
+        mood=mood,
+        sampling=Sampling(args.temperature, args.top_p, args.top_k, args.max_new_tokens, args.repetition_penalty, args.seed),
+        variations=args.n,
+    )
+    stream = None if args.json else _streamer(args.n)
+    poems = []
+    worker = threading.Thread(target=lambda: poems.extend(engine.generate_variations(request, stream)), daemon=True)
+    worker.start()
+    try:
+        while worker.is_alive():
+            worker.join(0.1)
+    except KeyboardInterrupt:
+        engine.cancel()
+        worker.join()
+        print("\npoetstudio: stopped; the partial poem is above", file=sys.stderr)
+        return 130
+    for poem in poems:
+        if args.json:
+            print(json.dumps(_record(poem, engine, loaded), ensure_ascii=False))
+        else:
+            print(f"\n[{len(poem.result.token_ids)} tokens, {poem.result.tokens_per_s:.0f} tok/s, seed {poem.seed}]",
+                  file=sys.stderr)
+    return 0
+
+
+def _streamer(variations: int):
+    current = {"index": -1}
+
+    def on_piece(index: int, piece: str) -> None:
+        if index != current["index"]:
+            if variations > 1:
+                print(("\n" if index else "") + f"--- variation {index + 1} ---", flush=True)
+            current["index"] = index
+        sys.stdout.write(piece)
+        sys.stdout.flush()
+
+    return on_piece
+
+
+def _record(poem, engine, loaded) -> dict:
+    result = poem.result
+    return {
+        "text": poem.text,
+        "blend": poem.blend,
+        "mood": poem.mood,
+        "sampling": asdict(poem.sampling),
+        "seed": poem.seed,
+        "blend_mode": engine.mode,
+        "model": loaded.base,
+        "adapter": loaded.adapter,
+        "tokens": len(result.token_ids),
+        "finished": result.finished,
+        "time_to_first_token_ms": round(result.first_token_s * 1000, 1),
+        "tokens_per_s": round(result.tokens_per_s, 1),
+    }
+

@@ -1,0 +1,102 @@
+"""The one prompt format: how a training example and a generation prompt are written and tokenized.
+
+The trainer and the generation engine both call these functions, so what a model learns to read is
+exactly what it is later given. Plain models (such as the shipped one) read a short header; chat models
+read an instruction through their tokenizer's chat template. Loss is taken on the poem only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+FORMAT_VERSION = 1
+IGNORE_INDEX = -100  # the label value torch's cross-entropy skips: header tokens carry no loss
+
+
+class Tokenizer(Protocol):
+    """The part of a Hugging Face tokenizer the format uses."""
+
+    bos_token_id: int | None
+    eos_token_id: int | None
+    eos_token: str | None
+    chat_template: Any
+
+    def encode(self, text: str, add_special_tokens: bool = ...) -> list[int]:
+        """Turn text into token ids."""
+
+
+@dataclass(frozen=True)
+class PromptSpec:
+    """What a poem is asked to be: by whom, in which mood, on what theme, starting with which lines."""
+
+    poet: str | None
+    title: str
+    mood: str | None = None
+    opening: str = ""
+
+
+def header_text(spec: PromptSpec) -> str:
+    """The plain-model header: optional Poet and Mood lines, the Title line, then a blank line."""
+    lines = []
+    if spec.poet:
+        lines.append(f"Poet: {spec.poet}")
+    if spec.mood:
+        lines.append(f"Mood: {spec.mood}")
+    lines.append(f"Title: {spec.title.strip() or 'Untitled'}")
+    return "\n".join(lines) + "\n\n"
+
+
+def describe_blend(blend: dict[str, float]) -> str:
+    """Say a blend in words for chat models, largest weight first: '60% Emily Dickinson and 40% Edgar Allan Poe'."""
+    total = sum(blend.values())
+    parts = [f"{round(100 * w / total)}% {poet}" for poet, w in sorted(blend.items(), key=lambda kv: -kv[1]) if w > 0]
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def instruction_text(spec: PromptSpec, blend: dict[str, float] | None = None) -> str:
+    """The chat-model instruction, in the spirit of the published model's `Author: X, Emotion: Y` prompt."""
+    if blend and len([w for w in blend.values() if w > 0]) > 1:
+        voice = f"a blend of {describe_blend(blend)}"
+    else:
+        voice = spec.poet or "any poet"
+    text = f"Write a poem in the style of {voice}."
+    if spec.mood:
+        text += f" Emotion: {spec.mood}."
+    return text + f" Title: {spec.title.strip() or 'Untitled'}. Keep the poem's line breaks; write only the poem."
+
+
+def uses_chat_template(tokenizer: Tokenizer) -> bool:
+    """True when the tokenizer carries a chat template, so the instruction form is used."""
+    return bool(getattr(tokenizer, "chat_template", None))
+
+
+def _opening_text(opening: str) -> str:
+    opening = opening.strip("\n")
+    return opening + "\n" if opening else ""
+
+
+def header_ids(tokenizer: Tokenizer, spec: PromptSpec, blend: dict[str, float] | None = None) -> list[int]:
+    """Token ids of everything before the poem's first character."""
+    if uses_chat_template(tokenizer):
+        messages = [{"role": "user", "content": instruction_text(spec, blend)}]
+        rendered = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        return tokenizer.encode(rendered, add_special_tokens=False)
+    bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
+    return bos + tokenizer.encode(header_text(spec), add_special_tokens=False)
+
+
+def prompt_ids(tokenizer: Tokenizer, spec: PromptSpec, blend: dict[str, float] | None = None) -> list[int]:
+    """Token ids a generation starts from: the header, then the opening lines if any."""
+    opening = _opening_text(spec.opening)
+    body = tokenizer.encode(opening, add_special_tokens=False) if opening else []
+    return header_ids(tokenizer, spec, blend) + body
+
+
+def example_ids(tokenizer: Tokenizer, spec: PromptSpec, poem: str) -> tuple[list[int], list[int]]:
+    """A training example: (input ids, labels) with the header masked out and an end-of-text token learned."""
+    head = header_ids(tokenizer, spec)
+    body = tokenizer.encode(poem.strip("\n") + "\n", add_special_tokens=False)
+    if tokenizer.eos_token_id is not None:
+        body.append(tokenizer.eos_token_id)
+    return head + body, [IGNORE_INDEX] * len(head) + body

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Set up .venv for poetstudio: the right torch build for this machine, then the project itself.
+# Without an NVIDIA GPU: the CPU build of torch (a local wheel when pip's find-links has one, else
+# PyTorch's CPU index). With one: PyPI's CUDA build, plus bitsandbytes for 4-bit QLoRA.
+# Re-running is cheap: nothing is reinstalled unless pyproject.toml changed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+EXTRAS="${1:-}"
+PY="${PYTHON:-python3}"
+TORCH_VERSION="2.13.0"
+[ -d .venv ] || "$PY" -m venv .venv
+VPY=.venv/bin/python
+STAMP=".venv/.poetstudio-setup-$(sha1sum pyproject.toml | cut -c1-12)${EXTRAS:+-$EXTRAS}"
+[ -f "$STAMP" ] && exit 0
+
+has_gpu() { command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; }
+
+if ! "$VPY" -c "import torch" >/dev/null 2>&1; then
+  if has_gpu; then
+    echo "setup: NVIDIA GPU found: installing torch $TORCH_VERSION (CUDA build)" >&2
+    "$VPY" -m pip install -q "torch==$TORCH_VERSION"
+  elif "$VPY" -m pip install -q --no-index --no-deps "torch==$TORCH_VERSION" 2>/dev/null; then
+    echo "setup: no GPU: installed torch $TORCH_VERSION (CPU build) from local wheels" >&2
+  else
+    echo "setup: no GPU: installing torch $TORCH_VERSION (CPU build) from PyTorch's CPU index" >&2
+    "$VPY" -m pip install -q "torch==$TORCH_VERSION" --index-url https://download.pytorch.org/whl/cpu \
+      --extra-index-url https://pypi.org/simple
+  fi
+fi
+WANT="."
+if has_gpu; then WANT=".[cuda${EXTRAS:+,$EXTRAS}]"; elif [ -n "$EXTRAS" ]; then WANT=".[$EXTRAS]"; fi
+"$VPY" -m pip install -q -e "$WANT"
+"$VPY" -c "import torch, transformers, peft, textual" >/dev/null
+rm -f .venv/.poetstudio-setup-*
+touch "$STAMP"

@@ -1,0 +1,197 @@
+"""The generation engine on the real shipped model: blending, streaming, seeds, cancel, bad input."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+
+import pytest
+import torch
+
+from poetstudio.engine.decode import decode
+from poetstudio.engine.engine import Engine, row_prompts
+from poetstudio.engine.request import PoemRequest
+from poetstudio.engine.sampling import normalise_weights
+from poetstudio.engine.sampling_settings import Sampling
+from poetstudio.errors import UserError
+from poetstudio.model_info import default_adapter_dir, default_base_dir
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def engine() -> Engine:
+    engine = Engine(device="cpu")
+    engine.load()
+    return engine
+
+
+def poets(engine):
+    known = engine.known_poets()
+    return known[0], known[1]
+
+
+def request(blend, seed=7, tokens=40, **kw) -> PoemRequest:
+    return PoemRequest(theme="the sea at night", blend=blend, sampling=Sampling(seed=seed, max_new_tokens=tokens), **kw)
+
+
+def test_single_poet_at_weight_one_is_exactly_the_single_poet_output(engine):
+    first, second = poets(engine)
+    loaded = engine.load()
+    single_req = request({first: 1.0})
+    [single_prompt] = row_prompts(loaded.tokenizer, single_req, [first])
+    alone = decode(loaded.model, loaded.tokenizer, [single_prompt], normalise_weights([1.0]), single_req.sampling)
+    prompts = row_prompts(loaded.tokenizer, single_req, [second, first])
+    assert len(prompts[0]) != len(prompts[1])  # the batch really is left-padded
+    batched = decode(loaded.model, loaded.tokenizer, prompts, normalise_weights([0.0, 1.0]), single_req.sampling)
+    assert batched.token_ids == alone.token_ids
+    assert engine.generate(request({first: 1.0})).text == engine.generate(request({first: 5.0, second: 0})).text
+
+
+def test_blend_differs_from_either_poet(engine):
+    first, second = poets(engine)
+    texts = {engine.generate(request(blend, seed=3, tokens=60)).text
+             for blend in ({first: 1}, {second: 1}, {first: 0.5, second: 0.5})}
+    assert len(texts) == 3
+
+
+def test_same_seed_same_poem_and_new_seed_new_poem(engine):
+    first, second = poets(engine)
+    blend = {first: 0.6, second: 0.4}
+    assert engine.generate(request(blend, seed=11)).text == engine.generate(request(blend, seed=11)).text
+    assert engine.generate(request(blend, seed=11)).text != engine.generate(request(blend, seed=12)).text
+
+
+def test_streamed_pieces_join_to_the_final_text_with_line_breaks(engine):
+    first, _ = poets(engine)
+    pieces: list[str] = []
+    poem = engine.generate(request({first: 1}, tokens=80, opening="The tide comes in"), pieces.append)
+    assert "".join(pieces) == poem.text
+    assert poem.text.startswith("The tide comes in\n") and poem.text.count("\n") >= 2
+    assert not any("\ufffd" in piece for piece in pieces)
+
+
+def test_cancel_from_another_thread_stops_and_keeps_the_text(engine):
+    first, second = poets(engine)
+    pieces: list[str] = []
+    started = threading.Event()
+    result = {}
+
+    def on_piece(piece):
+        pieces.append(piece)
+        if len(pieces) == 5:
+            started.set()
+
+    def run():
+        result["poem"] = engine.generate(request({first: 0.5, second: 0.5}, tokens=100_000), on_piece)
+
+    worker = threading.Thread(target=run)
+    worker.start()
+    assert started.wait(30)
+    engine.cancel()
+    worker.join(30)
+    poem = result["poem"]
+    assert poem.result.cancelled and not worker.is_alive()
+    assert 5 <= len(poem.result.token_ids) < 1000
+    assert "".join(pieces) == poem.text
+
+
+def test_one_generation_at_a_time(engine):
+    first, _ = poets(engine)
+    gate, release = threading.Event(), threading.Event()
+
+    def slow_piece(_piece):
+        gate.set()
+        release.wait(10)
+
+    worker = threading.Thread(target=lambda: engine.generate(request({first: 1}, tokens=5), slow_piece))
+    worker.start()
+    assert gate.wait(30)
+    with pytest.raises(UserError, match="already"):
+        engine.generate(request({first: 1}))
+    release.set()
+    worker.join(30)
+
+
+def test_variations_use_consecutive_seeds(engine):
+    first, _ = poets(engine)
+    poems = engine.generate_variations(PoemRequest("rain", {first: 1}, sampling=Sampling(seed=40, max_new_tokens=20),
+                                                   variations=3))
+    assert [p.seed for p in poems] == [40, 41, 42] and len({p.text for p in poems}) == 3
+
+
+@pytest.mark.parametrize(
+    ("blend", "message"),
+    [
+        ({"shelley": 1}, "known poets"),
+        ({"dickinson": -1}, "0 or more"),
+        ({"dickinson": "lots"}, "number"),
+        ({"dickinson": 0}, "at least one"),
+    ],
+)
+def test_bad_blends_are_clear_errors(engine, blend, message):
+    with pytest.raises(UserError, match=message):
+        engine.generate(request(blend))
+
+
+def test_prompt_mode_describes_the_blend_in_one_row(engine):
+    first, second = poets(engine)
+    prompt_engine = Engine(device="cpu", blend_mode="prompt")
+    prompt_engine.loaded = engine.load()
+    prompts, weights = prompt_engine.prompts(request({}), {first: 0.75, second: 0.25})
+    assert weights == [1.0] and len(prompts) == 1
+    assert f"75% {first} and 25% {second}" in engine.load().tokenizer.decode(prompts[0])
+    assert engine.mode == "exact"
+
+
+def test_missing_model_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(UserError, match="does not exist"):
+        Engine(base=str(tmp_path / "nope")).load()
+
+
+def test_corrupt_adapter_is_a_clear_error(tmp_path):
+    adapter = tmp_path / "adapter"
+    shutil.copytree(default_adapter_dir(), adapter)
+    (adapter / "adapter_model.safetensors").write_bytes(b"not a safetensors file at all")
+    with pytest.raises(UserError, match="cannot load adapter"):
+        Engine(base=str(default_base_dir()), adapter=str(adapter), device="cpu").load()
+
+
+def test_adapter_for_another_base_is_a_clear_error(tmp_path):
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    tokenizer = AutoTokenizer.from_pretrained(default_base_dir(), local_files_only=True)
+    other = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128,
+                                         num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2))
+    other.save_pretrained(tmp_path)
+    tokenizer.save_pretrained(tmp_path)
+    with pytest.raises(UserError, match="another base"):
+        Engine(base=str(tmp_path), adapter=str(default_adapter_dir()), device="cpu").load()
+
+
+def test_generate_cli_streams_and_prints_json(capsys):
+    import json
+
+    from poetstudio.cli import main
+
+    known = Engine(device="cpu").known_poets()
+    assert main(["generate", "the sea", "--blend", f"{known[0]}=0.7,{known[1]}=0.3", "--seed", "7",
+                 "--max-new-tokens", "30", "--device", "cpu"]) == 0
+    streamed = capsys.readouterr().out
+    assert main(["generate", "the sea", "--blend", f"{known[0]}=0.7,{known[1]}=0.3", "--seed", "7",
+                 "--max-new-tokens", "30", "--device", "cpu", "--json", "--n", "2"]) == 0
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert len(records) == 2 and records[0]["text"] == streamed
+    assert records[0]["seed"] == 7 and records[1]["seed"] == 8
+    for key in ("blend", "mood", "sampling", "model", "adapter", "tokens", "time_to_first_token_ms", "tokens_per_s"):
+        assert key in records[0]
+    assert records[0]["blend"] == {known[0]: pytest.approx(0.7), known[1]: pytest.approx(0.3)}
+
+
+def test_generate_cli_errors_are_one_line(capsys):
+    from poetstudio.cli import main
+
+    assert main(["generate", "x", "--blend", "dickinson=1", "--top-p", "2"]) == 2
+    assert main(["generate", "x", "--blend", "dickinson=1", "--mood", "Rage", "--device", "cpu"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 2 and "--top-p" in err[0] and "mood" in err[1]

@@ -1,0 +1,76 @@
+"""One prompt format: the trainer's examples and the engine's prompts agree token for token."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+
+from poetstudio.corpus.poem import Poem
+from poetstudio.engine.request import PoemRequest
+from poetstudio.prompt_format import IGNORE_INDEX, PromptSpec, example_ids, header_text, instruction_text, prompt_ids
+from trainer.data import poem_examples
+
+POEM = "Because I could not stop for Death,\nHe kindly stopped for me;\nThe carriage held but just ourselves\nAnd Immortality."
+CHAT_TEMPLATE = (
+    "{% for m in messages %}<|bos|>{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
+    "{% if add_generation_prompt %}assistant: {% endif %}"
+)
+
+
+@pytest.fixture(params=["plain", "chat"])
+def tokenizer(request, shipped_tokenizer):
+    if request.param == "plain":
+        return shipped_tokenizer
+    chat = copy.deepcopy(shipped_tokenizer)
+    chat.chat_template = CHAT_TEMPLATE
+    return chat
+
+
+def test_header_names_poet_mood_and_title():
+    spec = PromptSpec(poet="Emily Dickinson", title="The Carriage", mood="Fear")
+    assert header_text(spec) == "Poet: Emily Dickinson\nMood: Fear\nTitle: The Carriage\n\n"
+    assert header_text(PromptSpec(poet=None, title="")) == "Title: Untitled\n\n"
+
+
+def test_instruction_describes_a_blend_like_the_published_model():
+    spec = PromptSpec(poet=None, title="Night", mood="Joy")
+    text = instruction_text(spec, {"Edgar Allan Poe": 1, "Emily Dickinson": 3})
+    assert "75% Emily Dickinson and 25% Edgar Allan Poe" in text and "Emotion: Joy" in text
+
+
+def test_generation_prompt_is_the_training_example_prefix(tokenizer):
+    spec = PromptSpec(poet="Emily Dickinson", title="The Carriage", mood="Fear")
+    ids, labels = example_ids(tokenizer, spec, POEM)
+    prompt = prompt_ids(tokenizer, spec)
+    assert ids[: len(prompt)] == prompt
+    assert labels[: len(prompt)] == [IGNORE_INDEX] * len(prompt)
+    assert all(label != IGNORE_INDEX for label in labels[len(prompt):])
+    assert labels[-1] == tokenizer.eos_token_id
+
+
+def test_opening_lines_continue_exactly_as_in_training(tokenizer):
+    opening = "\n".join(POEM.split("\n")[:2])
+    spec = PromptSpec(poet="Emily Dickinson", title="The Carriage", opening=opening)
+    ids, _ = example_ids(tokenizer, PromptSpec(poet="Emily Dickinson", title="The Carriage"), POEM)
+    prompt = prompt_ids(tokenizer, spec)
+    assert ids[: len(prompt)] == prompt
+
+
+def test_chat_and_plain_models_get_different_forms(shipped_tokenizer):
+    chat = copy.deepcopy(shipped_tokenizer)
+    chat.chat_template = CHAT_TEMPLATE
+    spec = PromptSpec(poet="W. B. Yeats", title="Swans")
+    assert "Write a poem in the style of W. B. Yeats" in chat.decode(prompt_ids(chat, spec))
+    assert "Poet: W. B. Yeats" in shipped_tokenizer.decode(prompt_ids(shipped_tokenizer, spec))
+
+
+def test_trainer_examples_and_engine_prompts_agree(shipped_tokenizer):
+    from poetstudio.engine.engine import row_prompts
+
+    poem = Poem("Emily Dickinson", "The Carriage", POEM, mood="Fear")
+    [example] = poem_examples(shipped_tokenizer, [poem], {"Emily Dickinson": 0}, seq_len=256, condition=True)
+    request = PoemRequest(theme="The Carriage", blend={"Emily Dickinson": 1.0}, mood="Fear")
+    [engine_prompt] = row_prompts(shipped_tokenizer, request, ["Emily Dickinson"])
+    assert example.ids[: len(engine_prompt)] == engine_prompt
+    assert example.labels[len(engine_prompt) - 1] == IGNORE_INDEX != example.labels[len(engine_prompt)]

@@ -1,0 +1,144 @@
+"""`poetstudio train` on the shipped base: a real adapter, loadable by plain peft, that changes the output."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import torch
+
+from poetstudio.model_info import default_base_dir
+from trainer.checkpoint import find_checkpoint
+from trainer.config import build_config
+from trainer.loop import train
+
+pytestmark = pytest.mark.slow
+
+
+def lora_config(fixtures, output, **overrides):
+    values = dict(
+        base_model=str(default_base_dir()), corpus=[str(fixtures / "mini.jsonl")], output=str(output),
+        heldout_fraction=0.2, seq_len=64, batch_size=4, max_steps=4, eval_every=2, checkpoint_every=2,
+        lr=5e-3, lora_r=8, lora_alpha=16, target_modules=["all-linear"], warmup_steps=1, device="cpu",
+    )
+    values.update(overrides)
+    return build_config("default", values)
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    from tests.conftest import FIXTURES
+
+    output = tmp_path_factory.mktemp("adapter")
+    result = train(lora_config(FIXTURES, output))
+    return output, result
+
+
+def test_training_saves_an_adapter_plain_peft_loads_and_that_changes_output(trained):
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    output, result = trained
+    assert (output / "adapter_config.json").exists() and (output / "adapter_model.safetensors").exists()
+    assert result.steps == 4 and result.best_heldout_loss < 20
+    base = AutoModelForCausalLM.from_pretrained(default_base_dir(), local_files_only=True, dtype=torch.float32)
+    ids = torch.tensor([[1, 100, 200, 300, 400]])
+    with torch.no_grad():
+        before = base(ids).logits
+        tuned = PeftModel.from_pretrained(base, output)
+        after = tuned(ids).logits
+    assert not torch.allclose(before, after, atol=1e-4)
+
+
+def test_metadata_is_complete(trained):
+    output, result = trained
+    meta = json.loads((output / "poetstudio.json").read_text())
+    for key in ("base_model", "poets", "moods", "prompt_format_version", "corpus_hash", "hyperparameters",
+                "train_loss", "heldout_loss", "heldout_loss_per_poet", "wall_time_s", "device"):
+        assert key in meta, key
+    assert set(meta["poets"]) == {"Emily Dickinson", "Walt Whitman", "W. B. Yeats"}
+    assert meta["poets"]["Walt Whitman"]["poems"] == 4
+    assert set(meta["moods"]) <= {"Joy", "Fear", "Sadness", "Love", "Surprise"} and meta["moods"]
+    assert meta["hyperparameters"]["lora_r"] == 8 and meta["kind"] == "adapter"
+    assert meta["heldout_loss"] == pytest.approx(result.best_heldout_loss)
+    assert set(meta["heldout_loss_per_poet"]) == {"Emily Dickinson", "Walt Whitman", "W. B. Yeats"}
+
+
+def test_resume_continues_from_the_checkpoint_step(fixtures, tmp_path):
+    first = train(lora_config(fixtures, tmp_path, max_steps=2))
+    assert first.steps == 2 and find_checkpoint(tmp_path) is not None
+    resumed = train(lora_config(fixtures, tmp_path, max_steps=4), resume=True)
+    assert resumed.steps == 4
+    state = json.loads((tmp_path / "checkpoint" / "trainer_state.json").read_text())["state"]
+    assert [h["step"] for h in state["history"]] == [2, 4]
+
+
+def test_ctrl_c_leaves_a_resumable_checkpoint(fixtures, tmp_path, monkeypatch):
+    import trainer.loop as loop
+
+    real_step, calls = loop.train_step, []
+
+    def interrupted_step(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "train_step", interrupted_step)
+    result = train(lora_config(fixtures, tmp_path, checkpoint_every=100))
+    assert result.interrupted and result.steps == 2
+    monkeypatch.setattr(loop, "train_step", real_step)
+    resumed = train(lora_config(fixtures, tmp_path), resume=True)
+    assert resumed.steps == 4 and not resumed.interrupted
+
+
+def test_starting_over_a_checkpoint_without_resume_is_refused(fixtures, tmp_path):
+    from poetstudio.errors import UserError
+
+    train(lora_config(fixtures, tmp_path, max_steps=2))
+    with pytest.raises(UserError, match="--resume"):
+        train(lora_config(fixtures, tmp_path, max_steps=2))
+
+
+def test_scratch_run_makes_a_model_transformers_loads(fixtures, tmp_path):
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    config = build_config("base", dict(
+        corpus=[str(fixtures / "mini.jsonl")], general_verse=[], output=str(tmp_path), vocab_size=300,
+        hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64, seq_len=64, batch_size=4,
+        max_steps=3, eval_every=3, checkpoint_every=3, heldout_fraction=0.2, device="cpu", max_minutes=0,
+    ))
+    result = train(config)
+    assert result.steps == 3
+    model = AutoModelForCausalLM.from_pretrained(tmp_path, local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path, local_files_only=True)
+    assert model.config.num_hidden_layers == 2
+    text = "The heron stands\nalone"
+    assert tokenizer.decode(tokenizer.encode(text, add_special_tokens=False)) == text
+
+
+def test_packing_wastes_little_and_keeps_examples_apart(fixtures, shipped_tokenizer):
+    from poetstudio.corpus import read_path
+    from trainer.data import pack, poem_examples
+
+    poems = read_path(fixtures / "mini.jsonl").poems
+    examples = poem_examples(shipped_tokenizer, poems, {}, seq_len=128, condition=True)
+    rows = pack(examples, 128, shipped_tokenizer.pad_token_id)
+    real = sum(len(e.ids) for e in examples)
+    assert real / rows.input_ids.numel() > 0.9
+    starts = int((rows.position_ids == 0).sum())
+    assert starts >= len(examples)
+
+
+def test_bad_recipe_settings_are_one_line_errors(tmp_path):
+    from poetstudio.errors import UserError
+
+    recipe = tmp_path / "r.toml"
+    recipe.write_text("lr = 1e-3\nwat = 2\n")
+    with pytest.raises(UserError, match="unknown setting"):
+        build_config(str(recipe), {})
+    recipe.write_text("lr = = 1\n")
+    with pytest.raises(UserError, match="line 1"):
+        build_config(str(recipe), {})
+    with pytest.raises(UserError, match="--quantize"):
+        build_config("default", {"quantize": "int3"})

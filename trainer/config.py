@@ -1,0 +1,115 @@
+"""Training configuration: one dataclass, TOML recipes that fill it, and CLI flags that override them."""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+
+from poetstudio.errors import UserError
+
+RECIPES_DIR = Path(__file__).parent / "recipes"
+
+
+@dataclass
+class TrainConfig:
+    """Every setting of a training run; the recipes in trainer/recipes/ document each field."""
+
+    mode: str = "lora"
+    base_model: str = ""
+    corpus: list[str] = field(default_factory=list)
+    general_verse: list[str] = field(default_factory=list)
+    output: str = ""
+    seed: int = 1234
+    heldout_fraction: float = 0.05
+    seq_len: int = 256
+    batch_size: int = 16
+    grad_accum: int = 1
+    lr: float = 2e-3
+    min_lr_ratio: float = 0.1
+    warmup_steps: int = 30
+    weight_decay: float = 0.0
+    max_steps: int = 600
+    max_minutes: float = 0.0
+    eval_every: int = 50
+    eval_batches: int = 0
+    patience: int = 4
+    checkpoint_every: int = 50
+    lora_r: int = 64
+    lora_alpha: int = 16
+    lora_dropout: float = 0.1
+    target_modules: list[str] = field(default_factory=lambda: ["q_proj", "v_proj"])
+    quantize: str = "none"
+    device: str = "auto"
+    dtype: str = "auto"
+    vocab_size: int = 4096
+    hidden_size: int = 256
+    num_layers: int = 6
+    num_heads: int = 4
+    intermediate_size: int = 704
+    dropout: float = 0.0
+    min_poems_per_poet: int = 1
+
+    def to_dict(self) -> dict:
+        """The configuration as plain data, for metadata and checkpoints."""
+        return asdict(self)
+
+
+PRESETS = {
+    "original": "original.toml",
+    "default": "default.toml",
+    "base": "base.toml",
+}
+
+
+def recipe_path(name_or_path: str) -> Path:
+    """A preset name (original, default, base) or a path to a TOML recipe."""
+    if name_or_path in PRESETS:
+        return RECIPES_DIR / PRESETS[name_or_path]
+    return Path(name_or_path)
+
+
+def load_recipe(path: Path) -> dict:
+    """Read a TOML recipe into a dict; a broken file is a one-line error naming the file and line."""
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise UserError(f"{path}: no such recipe; give a preset ({', '.join(PRESETS)}) or a TOML file") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: broken TOML ({exc}); fix that line and try again") from None
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise UserError(f"{path}: unknown setting(s) {', '.join(unknown)}; see trainer/recipes/default.toml")
+    return data
+
+
+def build_config(recipe: str | None, overrides: dict) -> TrainConfig:
+    """Start from defaults, apply a recipe, then apply CLI overrides (None means 'not given')."""
+    values: dict = {}
+    if recipe:
+        values.update(load_recipe(recipe_path(recipe)))
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    config = TrainConfig(**values)
+    validate(config)
+    return config
+
+
+def validate(config: TrainConfig) -> None:
+    """Reject settings that cannot train, with a message that says what to change."""
+    if config.mode not in ("lora", "scratch"):
+        raise UserError(f"mode must be 'lora' or 'scratch', not '{config.mode}'")
+    if config.mode == "lora" and not config.base_model:
+        raise UserError("no base model: give --base-model (a hub id or a local model folder)")
+    if not config.corpus:
+        raise UserError("no corpus: give --corpus PATH (a .jsonl, a .csv, or a folder of poet folders)")
+    if not config.output:
+        raise UserError("no output folder: give --output DIR")
+    if config.quantize not in ("none", "nf4"):
+        raise UserError(f"--quantize must be 'none' or 'nf4', not '{config.quantize}'")
+    for name in ("seq_len", "batch_size", "grad_accum", "max_steps", "eval_every", "checkpoint_every"):
+        if getattr(config, name) <= 0:
+            raise UserError(f"{name} must be a positive number, not {getattr(config, name)}")
+    if not 0 <= config.heldout_fraction < 0.5:
+        raise UserError("heldout_fraction must be between 0 and 0.5")

@@ -1,0 +1,278 @@
+"""The training loop, top to bottom: prepare, then step / evaluate / keep the best / checkpoint, then finish.
+
+One loop serves both jobs: fine-tuning a LoRA adapter on a base model, and training a small base model
+from scratch. Runs under `torchrun` / `accelerate launch` are data parallel (each rank takes every
+world-th batch row; gradients are averaged by DistributedDataParallel).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from rich.console import Console
+from transformers.utils import logging as hf_logging
+
+from poetstudio.errors import UserError
+from trainer.checkpoint import TrainState, find_checkpoint, load_checkpoint, save_checkpoint
+from trainer.config import TrainConfig
+from trainer.data import NO_POET, Rows, batch_at
+from trainer.dataset import Dataset, build_dataset, general_texts, read_split
+from trainer.metadata import write_metadata
+from trainer.modeling import add_lora, load_base_model, load_tokenizer, new_scratch_model, pick_device, pick_dtype
+from trainer.progress import TrainProgress
+from trainer.tokenizer_build import train_tokenizer
+
+hf_logging.disable_progress_bar()
+
+GRAD_CLIP_NORM = 1.0  # the usual clip for transformer training; guards the first steps of a fresh model
+
+
+@dataclass
+class Distributed:
+    """Where this process sits in a data-parallel run (a single process is rank 0 of 1)."""
+
+    rank: int = 0
+    world: int = 1
+
+    @property
+    def main(self) -> bool:
+        """Only the main process writes files and draws progress."""
+        return self.rank == 0
+
+
+@dataclass
+class TrainResult:
+    """What a finished (or stopped) run reports."""
+
+    output: Path
+    steps: int
+    best_heldout_loss: float
+    heldout_per_poet: dict[str, float]
+    train_loss: float
+    tokens_per_s: float
+    wall_s: float
+    stopped_early: bool
+    interrupted: bool
+
+
+def setup_distributed(device: torch.device) -> tuple[Distributed, torch.device]:
+    """Join the process group when launched by torchrun/accelerate (WORLD_SIZE > 1)."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world <= 1:
+        return Distributed(), device
+    rank, local = int(os.environ["RANK"]), int(os.environ.get("LOCAL_RANK", "0"))
+    backend = "nccl" if device.type == "cuda" else "gloo"
+    torch.distributed.init_process_group(backend=backend)
+    if device.type == "cuda":
+        device = torch.device("cuda", local)
+        torch.cuda.set_device(device)
+    return Distributed(rank, world), device
+
+
+def lr_lambda(config: TrainConfig):
+    """Linear warm-up, then cosine decay to min_lr_ratio of the peak by max_steps."""
+    def factor(step: int) -> float:
+        if step < config.warmup_steps:
+            return (step + 1) / config.warmup_steps
+        progress = min(1.0, (step - config.warmup_steps) / max(1, config.max_steps - config.warmup_steps))
+        return config.min_lr_ratio + (1 - config.min_lr_ratio) * 0.5 * (1 + math.cos(math.pi * progress))
+    return factor
+
+
+def token_losses(model, batch: Rows, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Per-token next-token losses of a packed batch, with the labels and poets they belong to."""
+    inputs = batch.input_ids.to(device)
+    logits = model(input_ids=inputs, position_ids=batch.position_ids.to(device), use_cache=False).logits
+    labels = batch.labels[:, 1:].to(device)
+    losses = F.cross_entropy(
+        logits[:, :-1].float().reshape(-1, logits.shape[-1]), labels.reshape(-1), reduction="none"
+    ).view_as(labels)
+    return losses, labels, batch.poets[:, 1:].to(device)
+
+
+def train_step(model, optimizer, scheduler, rows: Rows, config: TrainConfig, state: TrainState, device, dist) -> float:
+    """One optimizer step over grad_accum micro-batches; returns the mean token loss."""
+    model.train()
+    total_loss, total_tokens = 0.0, 0
+    for micro in range(config.grad_accum):
+        batch = batch_at(rows, config.batch_size * dist.world, state.step * config.grad_accum + micro, config.seed)
+        batch = batch.select(slice(dist.rank, None, dist.world))
+        losses, labels, _ = token_losses(model, batch, device)
+        mask = labels != -100
+        count = int(mask.sum())
+        loss = losses[mask].sum() / max(1, count) / config.grad_accum
+        loss.backward()
+        total_loss += float(losses[mask].detach().sum())
+        total_tokens += count
+    torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], GRAD_CLIP_NORM)
+    optimizer.step()
+    scheduler.step()
+    optimizer.zero_grad(set_to_none=True)
+    state.tokens_seen += int(rows.input_ids.shape[1]) * config.batch_size * config.grad_accum * dist.world
+    return total_loss / max(1, total_tokens)
+
+
+@torch.no_grad()
+def evaluate(model, rows: Rows, poets: list[str], config: TrainConfig, device, dist) -> tuple[float, dict[str, float]]:
+    """Held-out loss per token, overall and per poet (sums gathered over ranks)."""
+    model.eval()
+    n_poets = len(poets)
+    sums = torch.zeros(n_poets + 1, dtype=torch.float64, device=device)
+    counts = torch.zeros(n_poets + 1, dtype=torch.float64, device=device)
+    limit = len(rows) if config.eval_batches <= 0 else min(len(rows), config.eval_batches * config.batch_size)
+    for start in range(dist.rank * config.batch_size, limit, config.batch_size * dist.world):
+        losses, labels, poet_ids = token_losses(model, rows.select(slice(start, start + config.batch_size)), device)
+        mask = labels != -100
+        slot = torch.where(poet_ids == NO_POET, n_poets, poet_ids)
+        sums.index_add_(0, slot[mask], losses[mask].double())
+        counts.index_add_(0, slot[mask], torch.ones_like(losses[mask], dtype=torch.float64))
+    if dist.world > 1:
+        torch.distributed.all_reduce(sums)
+        torch.distributed.all_reduce(counts)
+    overall = float(sums.sum() / counts.sum().clamp(min=1))
+    per_poet = {poets[i]: float(sums[i] / counts[i]) for i in range(n_poets) if counts[i] > 0}
+    return overall, per_poet
+
+
+def save_best(model, tokenizer, output: Path, config: TrainConfig) -> None:
+    """Save the current weights as the run's result: an adapter (LoRA) or a whole model (scratch)."""
+    target = model.module if hasattr(model, "module") else model
+    target.save_pretrained(output)
+    if config.mode == "scratch":
+        tokenizer.save_pretrained(output)
+
+
+def prepare_model_and_tokenizer(config: TrainConfig, device, dtype, texts_for_tokenizer):
+    """Scratch: a new tokenizer and model. LoRA: the base's tokenizer and model with an adapter added."""
+    if config.mode == "scratch":
+        tokenizer = train_tokenizer(texts_for_tokenizer(), config.vocab_size)
+        return new_scratch_model(config, tokenizer).to(device=device, dtype=dtype), tokenizer
+    tokenizer = load_tokenizer(config.base_model)
+    return add_lora(load_base_model(config, device, dtype), config), tokenizer
+
+
+def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResult:
+    """Run training as configured; Ctrl-C saves a checkpoint that `resume=True` continues from."""
+    output = Path(config.output)
+    if output.exists() and any(output.iterdir()) and not resume and find_checkpoint(output) is not None:
+        raise UserError(f"{output} holds a checkpoint already; add --resume to continue it or pick a new --output")
+    torch.manual_seed(config.seed)
+    device = pick_device(config.device)
+    dist, device = setup_distributed(device)
+    dtype = pick_dtype(config.dtype, device)
+    report, split = read_split(config)
+    blocks = general_texts(config, split.heldout)
+    model, tokenizer = prepare_model_and_tokenizer(
+        config, device, dtype, lambda: [p.text for p in split.train] + blocks
+    )
+    data = build_dataset(config, tokenizer, report, split, blocks)
+    if len(data.train) == 0:
+        raise UserError("the corpus gave no training examples; check --corpus")
+    if dist.main:
+        (console or Console(stderr=True)).print(
+            f"{len(data.poets)} poets, {len(data.train)} train rows and {len(data.heldout)} held-out rows of "
+            f"{config.seq_len} tokens, {data.general_blocks} general-verse blocks, {len(data.skipped)} rows skipped; "
+            f"{sum(p.numel() for p in model.parameters() if p.requires_grad):,} trainable parameters on {device}"
+        )
+    if dist.world > 1:
+        model = torch.nn.parallel.DistributedDataParallel(model)
+    trainable = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, 0.95))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config))
+    state = TrainState()
+    if resume:
+        checkpoint = find_checkpoint(output)
+        if checkpoint is None:
+            raise UserError(f"no checkpoint in {output} to resume; drop --resume to start fresh")
+        state, _ = load_checkpoint(checkpoint, model, optimizer, scheduler)
+    if dist.main:
+        output.mkdir(parents=True, exist_ok=True)
+    return run_loop(config, model, tokenizer, optimizer, scheduler, data, state, device, dist, console)
+
+
+def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, state: TrainState, device, dist, console) -> TrainResult:
+    """Step until max_steps, the time limit, early stop, or Ctrl-C; evaluate, keep the best, checkpoint."""
+    output = Path(config.output)
+    started = time.perf_counter() - state.elapsed_s
+    tokens_at_start, clock_at_start = state.tokens_seen, time.perf_counter()
+    train_loss, stopped_early, interrupted = float("nan"), False, False
+    last_eval: dict[str, float] = {}
+    progress = TrainProgress(config.max_steps, state.step, enabled=dist.main, console=console)
+    try:
+        with progress:
+            while state.step < config.max_steps:
+                train_loss = train_step(model, optimizer, scheduler, data.train, config, state, device, dist)
+                state.step += 1
+                state.elapsed_s = time.perf_counter() - started
+                rate = (state.tokens_seen - tokens_at_start) / max(1e-9, time.perf_counter() - clock_at_start)
+                progress.update(state.step, train_loss, rate)
+                out_of_time = config.max_minutes > 0 and state.elapsed_s > config.max_minutes * 60
+                if state.step % config.eval_every == 0 or state.step == config.max_steps or out_of_time:
+                    heldout, last_eval = evaluate(model, data.heldout, data.poets, config, device, dist)
+                    state.history.append({"step": state.step, "train_loss": train_loss, "heldout_loss": heldout})
+                    progress.evaluated(state.step, heldout, last_eval)
+                    if heldout < state.best_loss or len(data.heldout) == 0:
+                        state.best_loss, state.bad_evals = heldout, 0
+                        if dist.main:
+                            save_best(model, tokenizer, output, config)
+                            _write_run_metadata(config, data, state, train_loss, last_eval, rate, device)
+                    else:
+                        state.bad_evals += 1
+                        if state.bad_evals >= config.patience:
+                            stopped_early = True
+                if dist.main and (state.step % config.checkpoint_every == 0 or stopped_early or out_of_time):
+                    save_checkpoint(output, model, optimizer, scheduler, state, config.to_dict())
+                if stopped_early or out_of_time:
+                    break
+    except KeyboardInterrupt:
+        interrupted = True
+        if dist.main:
+            save_checkpoint(output, model, optimizer, scheduler, state, config.to_dict())
+    wall = time.perf_counter() - started
+    rate = (state.tokens_seen - tokens_at_start) / max(1e-9, time.perf_counter() - clock_at_start)
+    if dist.main and not interrupted and state.step >= config.max_steps and not stopped_early:
+        shutil.rmtree(output / "checkpoint.old", ignore_errors=True)
+    return TrainResult(output, state.step, state.best_loss, _best_per_poet(state, last_eval, output),
+                       train_loss, rate, wall, stopped_early, interrupted)
+
+
+def _best_per_poet(state: TrainState, last_eval: dict[str, float], output: Path) -> dict[str, float]:
+    import json
+
+    meta = output / "poetstudio.json"
+    if meta.exists():
+        return json.loads(meta.read_text()).get("heldout_loss_per_poet", last_eval)
+    return last_eval
+
+
+def _write_run_metadata(config: TrainConfig, data: Dataset, state: TrainState, train_loss, per_poet, rate, device) -> None:
+    write_metadata(
+        Path(config.output),
+        kind="adapter" if config.mode == "lora" else "base_model",
+        base_model=config.base_model if config.mode == "lora" else None,
+        blend_mode="exact",
+        poets=data.poet_counts,
+        moods=data.moods,
+        corpus=config.corpus,
+        general_verse=config.general_verse,
+        general_verse_blocks=data.general_blocks,
+        corpus_hash=data.corpus_hash,
+        skipped_rows=len(data.skipped),
+        hyperparameters=config.to_dict(),
+        step=state.step,
+        tokens_seen=state.tokens_seen,
+        train_loss=train_loss,
+        heldout_loss=state.best_loss,
+        heldout_loss_per_poet=per_poet,
+        wall_time_s=round(state.elapsed_s, 1),
+        tokens_per_s=round(rate, 1),
+        device=str(device),
+        device_name=torch.cuda.get_device_name(device) if device.type == "cuda" else os.uname().machine,
+    )

@@ -1,0 +1,113 @@
+"""Models for training: load a base (hub id or local folder), build one from scratch, add LoRA, pick the device."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import torch
+from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
+from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+from poetstudio.errors import UserError
+from trainer.config import TrainConfig
+
+ROPE_THETA = 10_000.0  # the classic RoPE base; contexts here are short, so nothing larger is needed
+
+
+def pick_device(name: str) -> torch.device:
+    """'auto' picks CUDA, then Apple MPS, then the CPU; other names are used as given."""
+    if name != "auto":
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if torch.backends.mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def pick_dtype(name: str, device: torch.device) -> torch.dtype:
+    """'auto' is bf16 on CUDA (where it is supported) and fp32 elsewhere."""
+    if name != "auto":
+        return {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[name]
+    if device.type == "cuda" and torch.cuda.is_bf16_supported():
+        return torch.bfloat16
+    return torch.float32
+
+
+def _source_kwargs(name: str) -> dict:
+    """Local folders load with no network; hub ids go through the normal hub path (cache first when offline)."""
+    return {"local_files_only": True} if Path(name).is_dir() else {}
+
+
+def load_tokenizer(name: str):
+    """The tokenizer of a hub model or local folder, with a pad token set."""
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(name, **_source_kwargs(name))
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot load a tokenizer from '{name}': {str(exc).splitlines()[0]}") from None
+    if tokenizer.pad_token_id is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def load_base_model(config: TrainConfig, device: torch.device, dtype: torch.dtype):
+    """The base causal LM, 4-bit NF4 when asked (CUDA and bitsandbytes only), in `dtype` otherwise."""
+    kwargs = _source_kwargs(config.base_model)
+    if config.quantize == "nf4":
+        if device.type != "cuda" or importlib.util.find_spec("bitsandbytes") is None:
+            raise UserError("--quantize nf4 needs a CUDA GPU and bitsandbytes; drop the flag to train in full precision")
+        from transformers import BitsAndBytesConfig
+
+        kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True,
+            bnb_4bit_quant_type="nf4",
+            bnb_4bit_compute_dtype=torch.bfloat16,
+            bnb_4bit_use_double_quant=True,
+        )
+        kwargs["device_map"] = {"": device.index or 0}
+    try:
+        model = AutoModelForCausalLM.from_pretrained(config.base_model, dtype=dtype, **kwargs)
+    except (OSError, ValueError) as exc:
+        raise UserError(f"cannot load base model '{config.base_model}': {str(exc).splitlines()[0]}") from None
+    if config.quantize == "nf4":
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
+    else:
+        model.to(device)
+    return model
+
+
+def add_lora(model, config: TrainConfig):
+    """Wrap the model with a LoRA adapter; `target_modules = ["all-linear"]` targets every linear layer."""
+    targets = "all-linear" if config.target_modules == ["all-linear"] else config.target_modules
+    lora = LoraConfig(
+        r=config.lora_r,
+        lora_alpha=config.lora_alpha,
+        lora_dropout=config.lora_dropout,
+        target_modules=targets,
+        task_type="CAUSAL_LM",
+    )
+    try:
+        return get_peft_model(model, lora)
+    except ValueError as exc:
+        raise UserError(f"cannot add LoRA: {str(exc).splitlines()[0]}; check target_modules") from None
+
+
+def new_scratch_model(config: TrainConfig, tokenizer) -> LlamaForCausalLM:
+    """A freshly initialised Llama-architecture model sized by the config, for training from scratch."""
+    llama = LlamaConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=config.hidden_size,
+        intermediate_size=config.intermediate_size,
+        num_hidden_layers=config.num_layers,
+        num_attention_heads=config.num_heads,
+        num_key_value_heads=config.num_heads,
+        max_position_embeddings=config.seq_len,
+        rope_theta=ROPE_THETA,
+        attention_dropout=config.dropout,
+        tie_word_embeddings=True,
+        bos_token_id=tokenizer.bos_token_id,
+        eos_token_id=tokenizer.eos_token_id,
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    return LlamaForCausalLM(llama)

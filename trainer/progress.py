@@ -1,0 +1,44 @@
+"""The training progress bar (rich): step, loss, held-out loss, tokens/s and ETA, plus a line per evaluation."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+
+class TrainProgress:
+    """A context manager that draws the bar on the main process and stays silent elsewhere."""
+
+    def __init__(self, total: int, start: int, enabled: bool = True, console: Console | None = None):
+        self.enabled = enabled
+        self.console = console or Console(stderr=True)
+        self.heldout = float("nan")
+        self._progress = Progress(
+            TextColumn("[bold]train"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("loss {task.fields[loss]:.3f}  held-out {task.fields[heldout]:.3f}  {task.fields[rate]:,.0f} tok/s"),
+            TimeRemainingColumn(),
+            console=self.console,
+            disable=not enabled,
+        )
+        self._task = self._progress.add_task("train", total=total, completed=start, loss=float("nan"),
+                                             heldout=float("nan"), rate=0.0)
+
+    def __enter__(self) -> "TrainProgress":
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._progress.__exit__(*exc)
+
+    def update(self, step: int, loss: float, rate: float) -> None:
+        """Move the bar to `step` with the latest training loss and throughput."""
+        self._progress.update(self._task, completed=step, loss=loss, rate=rate, heldout=self.heldout)
+
+    def evaluated(self, step: int, heldout: float, per_poet: dict[str, float]) -> None:
+        """Record an evaluation: update the bar and print one line with the per-poet losses."""
+        self.heldout = heldout
+        if self.enabled:
+            poets = "  ".join(f"{name.split()[-1]} {loss:.2f}" for name, loss in per_poet.items())
+            self._progress.console.print(f"step {step}: held-out {heldout:.4f}  {poets}")
