@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from poetstudio.errors import UserError
 from poetstudio.generate_cli import add_generate_parser
+from poetstudio.library.cli import add_library_parser
 
 TRAIN_FLAGS: dict[str, type] = {
     "mode": str, "base_model": str, "output": str, "seed": int, "heldout_fraction": float, "seq_len": int,
@@ -41,10 +43,15 @@ def _add_corpus(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="poetstudio", description="A terminal poetry studio that blends poets.")
+    parser.add_argument("--model", help="base model folder or hub id for the studio (default: the shipped model)")
+    parser.add_argument("--adapter", help="adapter folder or hub id for the studio")
+    parser.add_argument("--device", help="auto, cpu, cuda or mps")
+    parser.add_argument("--config", help="config TOML file (default: the one in the user config folder)")
     sub = parser.add_subparsers(dest="command")
     _add_train(sub)
     _add_corpus(sub)
     add_generate_parser(sub)
+    add_library_parser(sub)
     poets = sub.add_parser("poets", help="the poets (and moods) the model knows")
     poets.add_argument("--adapter", help="adapter folder (default: the shipped one)")
     return parser
@@ -62,6 +69,8 @@ def run_train(args: argparse.Namespace) -> int:
         overrides["target_modules"] = [m.strip() for m in args.target_modules.split(",") if m.strip()]
     config = build_config(args.recipe, overrides)
     result = train(config, resume=args.resume)
+    if int(os.environ.get("RANK", "0")) != 0:
+        return 0
     if result.interrupted:
         print(f"interrupted at step {result.steps}; checkpoint saved: run the same command with --resume to continue")
         return 130
@@ -81,6 +90,10 @@ def main(argv: list[str] | None = None) -> int:
             from poetstudio.generate_cli import run_generate
 
             return run_generate(args)
+        if args.command == "library":
+            from poetstudio.library.cli import run_library
+
+            return run_library(args)
         if args.command == "corpus":
             from poetstudio.corpus.stats import run_stats
 
@@ -89,9 +102,9 @@ def main(argv: list[str] | None = None) -> int:
             from poetstudio.model_info import print_poets
 
             return print_poets(args.adapter)
-        from poetstudio.model_info import print_status
+        from poetstudio.ui.launch import run_studio
 
-        return print_status()
+        return run_studio(args.model, args.adapter, args.device, args.config)
     except UserError as exc:
         print(f"poetstudio: {exc}", file=sys.stderr)
         return 2

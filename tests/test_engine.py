@@ -8,7 +8,7 @@ import threading
 import pytest
 import torch
 
-from poetstudio.engine.decode import decode
+from poetstudio.engine.decode import TransformersRunner, decode, make_runner
 from poetstudio.engine.engine import Engine, row_prompts
 from poetstudio.engine.request import PoemRequest
 from poetstudio.engine.sampling import normalise_weights
@@ -40,12 +40,29 @@ def test_single_poet_at_weight_one_is_exactly_the_single_poet_output(engine):
     loaded = engine.load()
     single_req = request({first: 1.0})
     [single_prompt] = row_prompts(loaded.tokenizer, single_req, [first])
-    alone = decode(loaded.model, loaded.tokenizer, [single_prompt], normalise_weights([1.0]), single_req.sampling)
+    exact = make_runner(loaded.model, "fp32")
+    alone = decode(loaded.model, loaded.tokenizer, [single_prompt], normalise_weights([1.0]), single_req.sampling,
+                   runner=exact)
     prompts = row_prompts(loaded.tokenizer, single_req, [second, first])
     assert len(prompts[0]) != len(prompts[1])  # the batch really is left-padded
-    batched = decode(loaded.model, loaded.tokenizer, prompts, normalise_weights([0.0, 1.0]), single_req.sampling)
+    batched = decode(loaded.model, loaded.tokenizer, prompts, normalise_weights([0.0, 1.0]), single_req.sampling,
+                     runner=exact)
     assert batched.token_ids == alone.token_ids
     assert engine.generate(request({first: 1.0})).text == engine.generate(request({first: 5.0, second: 0})).text
+
+
+def test_fast_forward_matches_transformers_logits(engine):
+    loaded = engine.load()
+    prompts = row_prompts(loaded.tokenizer, request({}), ["Emily Dickinson", "Edgar Allan Poe"])
+    pad = loaded.tokenizer.pad_token_id
+    fast, reference = make_runner(loaded.model, "fp32"), TransformersRunner(loaded.model)
+    assert torch.allclose(fast.prefill(prompts, pad, 8), reference.prefill(prompts, pad, 8), atol=1e-4)
+    for token in (11, 12, 13):
+        assert torch.allclose(fast.step(token), reference.step(token), atol=1e-4)
+    half = make_runner(loaded.model, "auto")
+    single = prompts[:1]
+    close = torch.softmax(half.prefill(single, pad, 8), -1) - torch.softmax(reference.prefill(single, pad, 8), -1)
+    assert close.abs().max() < 1e-2
 
 
 def test_blend_differs_from_either_poet(engine):
@@ -195,3 +212,20 @@ def test_generate_cli_errors_are_one_line(capsys):
     assert main(["generate", "x", "--blend", "dickinson=1", "--mood", "Rage", "--device", "cpu"]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 2 and "--top-p" in err[0] and "mood" in err[1]
+
+
+def test_background_load_reports_progress_and_readiness_as_values():
+    from poetstudio.engine.events import Loaded, LoadProgress
+
+    events = []
+    Engine(device="cpu").load_in_background(events.append).join(60)
+    assert any(isinstance(e, LoadProgress) for e in events)
+    assert isinstance(events[-1], Loaded) and events[-1].device == "cpu"
+
+
+def test_background_load_failure_is_a_value_not_an_exception(tmp_path):
+    from poetstudio.engine.events import LoadFailed
+
+    events = []
+    Engine(base=str(tmp_path / "missing")).load_in_background(events.append).join(60)
+    assert isinstance(events[-1], LoadFailed) and "does not exist" in events[-1].message

@@ -70,6 +70,18 @@ def test_temperature_zero_is_greedy_and_sampling_respects_filters():
     assert draws == {1}
 
 
+@pytest.mark.parametrize(("top_k", "top_p"), [(40, 0.85), (0, 0.9), (5, 1.0), (0, 1.0)])
+def test_fast_candidates_match_the_reference_filter(top_k, top_p):
+    from poetstudio.engine.sampling import candidates
+
+    logits = torch.randn(500, generator=torch.Generator().manual_seed(top_k))
+    ids, probs = candidates(logits, Sampling(temperature=0.7, top_k=top_k, top_p=top_p))
+    reference = torch.softmax(filter_top_k_top_p(logits / 0.7, top_k, top_p), -1)
+    kept = ids[probs > 0]
+    assert set(kept.tolist()) == set(torch.nonzero(reference).flatten().tolist())
+    assert torch.allclose(probs[probs > 0] / probs.sum(), reference[kept], atol=1e-6)
+
+
 def test_repetition_penalty_lowers_used_tokens_only():
     logprobs = torch.log(torch.tensor([0.5, 0.5]))
     out = penalise_repeats(logprobs, torch.tensor([0, 0]), 2.0)

@@ -142,3 +142,31 @@ def test_bad_recipe_settings_are_one_line_errors(tmp_path):
         build_config(str(recipe), {})
     with pytest.raises(UserError, match="--quantize"):
         build_config("default", {"quantize": "int3"})
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def test_data_parallel_run_under_torchrun(fixtures, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    command = [
+        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
+        "-m", "poetstudio", "train", "--recipe", "default", "--base-model", str(default_base_dir()),
+        "--corpus", str(fixtures / "mini.jsonl"), "--output", str(tmp_path), "--heldout-fraction", "0.2",
+        "--seq-len", "64", "--batch-size", "2", "--max-steps", "2", "--eval-every", "2", "--device", "cpu",
+    ]
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env, stdin=subprocess.DEVNULL)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "done at step 2" in result.stdout
+    assert (tmp_path / "adapter_model.safetensors").exists()
+    meta = json.loads((tmp_path / "poetstudio.json").read_text())
+    assert meta["step"] == 2 and meta["tokens_seen"] == 2 * 64 * 2 * 2

@@ -149,10 +149,14 @@ def save_best(model, tokenizer, output: Path, config: TrainConfig) -> None:
         tokenizer.save_pretrained(output)
 
 
-def prepare_model_and_tokenizer(config: TrainConfig, device, dtype, texts_for_tokenizer):
-    """Scratch: a new tokenizer and model. LoRA: the base's tokenizer and model with an adapter added."""
+def prepare_model_and_tokenizer(config: TrainConfig, device, dtype, texts_for_tokenizer, resume: bool = False):
+    """Scratch: a new tokenizer (the run's own on resume) and model. LoRA: the base's tokenizer, plus an adapter."""
     if config.mode == "scratch":
-        tokenizer = train_tokenizer(texts_for_tokenizer(), config.vocab_size)
+        saved = Path(config.output) / "tokenizer.json"
+        if resume and saved.exists():
+            tokenizer = load_tokenizer(config.output)
+        else:
+            tokenizer = train_tokenizer(texts_for_tokenizer(), config.vocab_size)
         return new_scratch_model(config, tokenizer).to(device=device, dtype=dtype), tokenizer
     tokenizer = load_tokenizer(config.base_model)
     return add_lora(load_base_model(config, device, dtype), config), tokenizer
@@ -170,7 +174,7 @@ def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResul
     report, split = read_split(config)
     blocks = general_texts(config, split.heldout)
     model, tokenizer = prepare_model_and_tokenizer(
-        config, device, dtype, lambda: [p.text for p in split.train] + blocks
+        config, device, dtype, lambda: [p.text for p in split.train] + blocks, resume
     )
     data = build_dataset(config, tokenizer, report, split, blocks)
     if len(data.train) == 0:
@@ -194,7 +198,11 @@ def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResul
         state, _ = load_checkpoint(checkpoint, model, optimizer, scheduler)
     if dist.main:
         output.mkdir(parents=True, exist_ok=True)
-    return run_loop(config, model, tokenizer, optimizer, scheduler, data, state, device, dist, console)
+    try:
+        return run_loop(config, model, tokenizer, optimizer, scheduler, data, state, device, dist, console)
+    finally:
+        if dist.world > 1:
+            torch.distributed.destroy_process_group()
 
 
 def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, state: TrainState, device, dist, console) -> TrainResult:
@@ -257,7 +265,7 @@ def _write_run_metadata(config: TrainConfig, data: Dataset, state: TrainState, t
         Path(config.output),
         kind="adapter" if config.mode == "lora" else "base_model",
         base_model=config.base_model if config.mode == "lora" else None,
-        blend_mode="exact",
+        blend_mode="exact" if config.mode == "lora" else None,
         poets=data.poet_counts,
         moods=data.moods,
         corpus=config.corpus,

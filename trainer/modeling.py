@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import warnings
 from pathlib import Path
 
 import torch
@@ -11,6 +12,8 @@ from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, Llama
 
 from poetstudio.errors import UserError
 from trainer.config import TrainConfig
+
+warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
 
 ROPE_THETA = 10_000.0  # the classic RoPE base; contexts here are short, so nothing larger is needed
 

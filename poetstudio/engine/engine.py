@@ -14,7 +14,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from poetstudio.engine.decode import DecodeResult, decode
+from poetstudio.engine.decode import DecodeResult, decode, make_runner
+from poetstudio.engine.events import EngineEvent, Loaded, LoadFailed, LoadProgress
 from poetstudio.engine.loader import LoadedModel, load_model
 from poetstudio.engine.request import PoemRequest
 from poetstudio.engine.sampling import normalise_weights
@@ -52,22 +53,41 @@ class Engine:
     """One model, one generation at a time; `cancel()` is safe from any thread."""
 
     def __init__(self, base: str | None = None, adapter: str | None = None, device: str = "auto",
-                 blend_mode: str = "auto", quantize: str = "none"):
+                 blend_mode: str = "auto", quantize: str = "none", precision: str = "auto"):
         if blend_mode not in BLEND_MODES:
             raise UserError(f"blend mode must be one of {', '.join(BLEND_MODES)}, not '{blend_mode}'")
         self.base = base or str(default_base_dir())
         self.adapter = adapter if adapter is not None else (None if base else str(default_adapter_dir()))
         self.device = device
         self.quantize = quantize
+        self.precision = precision
         self.requested_mode = blend_mode
         self.loaded: LoadedModel | None = None
+        self.runner = None
         self._cancel = threading.Event()
         self._busy = threading.Lock()
+
+    def load_in_background(self, on_event: Callable[[EngineEvent], None]) -> threading.Thread:
+        """Load on a daemon thread; progress, failure and readiness arrive at `on_event` as values."""
+
+        def run() -> None:
+            try:
+                loaded = self.load(lambda text: on_event(LoadProgress(text)))
+            except UserError as exc:
+                on_event(LoadFailed(str(exc)))
+                return
+            on_event(Loaded(loaded.base, loaded.adapter, str(loaded.device), tuple(loaded.warnings)))
+
+        thread = threading.Thread(target=run, name="poetstudio-model-load", daemon=True)
+        thread.start()
+        return thread
 
     def load(self, on_status: Callable[[str], None] | None = None) -> LoadedModel:
         """Load the model once (later calls return it); progress goes to `on_status` as text."""
         if self.loaded is None:
-            self.loaded = load_model(self.base, self.adapter, self.device, quantize=self.quantize, on_status=on_status)
+            loaded = load_model(self.base, self.adapter, self.device, quantize=self.quantize, on_status=on_status)
+            self.runner = make_runner(loaded.model, self.precision)
+            self.loaded = loaded
         return self.loaded
 
     @property
@@ -141,7 +161,7 @@ class Engine:
             if opening and on_piece is not None:
                 on_piece(opening)
             result = decode(loaded.model, loaded.tokenizer, prompts, normalise_weights(weights), sampling,
-                            on_piece, self._cancel)
+                            on_piece, self._cancel, runner=self.runner)
         finally:
             self._busy.release()
         total = sum(blend.values())

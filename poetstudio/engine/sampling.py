@@ -48,10 +48,27 @@ def filter_top_k_top_p(logits: torch.Tensor, top_k: int, top_p: float) -> torch.
     return out
 
 
+def candidates(logprobs: torch.Tensor, sampling: Sampling) -> tuple[torch.Tensor, torch.Tensor]:
+    """The tokens that may be drawn and their probabilities, after temperature, top-k and top-p.
+
+    Works on the top_k tokens only (a partial sort), which is what makes sampling cheap per token;
+    it keeps exactly the tokens `filter_top_k_top_p` keeps.
+    """
+    scaled = logprobs / sampling.temperature
+    if 0 < sampling.top_k < scaled.shape[-1]:
+        values, ids = torch.topk(scaled, sampling.top_k)
+    else:
+        values, ids = torch.sort(scaled, descending=True)
+    probs = torch.softmax(values, dim=-1)
+    if 0 < sampling.top_p < 1.0:
+        keep = probs.cumsum(-1) - probs < sampling.top_p
+        probs = probs * keep
+    return ids, probs
+
+
 def sample_token(logprobs: torch.Tensor, sampling: Sampling, generator: torch.Generator | None) -> int:
     """Temperature, top-k and top-p on a (blended) distribution, then one draw; temperature 0 is greedy."""
     if sampling.temperature <= 0:
         return int(torch.argmax(logprobs))
-    filtered = filter_top_k_top_p(logprobs / sampling.temperature, sampling.top_k, sampling.top_p)
-    probs = torch.softmax(filtered, dim=-1)
-    return int(torch.multinomial(probs, 1, generator=generator))
+    ids, probs = candidates(logprobs, sampling)
+    return int(ids[torch.multinomial(probs, 1, generator=generator)])

@@ -1,0 +1,138 @@
+"""The studio's settings: a documented TOML file in the config folder, overridden by CLI flags.
+
+Every field, its default and its meaning live in DEFAULT_CONFIG_TOML below; `poetstudio config` writes
+that text to the config path so the file documents itself.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+from poetstudio.errors import UserError
+
+DEFAULT_CONFIG_TOML = """\
+# poetstudio configuration. Every field is optional; a missing one keeps the default shown.
+
+[model]
+base = ""              # base model: local folder or hub id; "" = the shipped default model
+adapter = ""           # adapter folder or hub id; "" = the shipped adapter (with the shipped model only)
+device = "auto"        # auto | cpu | cuda | mps
+quantize = "none"      # none | nf4 (4-bit, CUDA + bitsandbytes)
+blend_mode = "auto"    # auto | exact (per-poet rows mixed each token) | prompt (blend described in words)
+
+[sampling]
+temperature = 0.8      # the published model's defaults
+top_p = 0.85
+top_k = 40
+max_new_tokens = 256
+repetition_penalty = 1.0
+variations = 1         # poems per generation, with consecutive seeds
+
+[studio]
+fine_step = 0.05       # weight change per key press
+coarse_step = 0.25     # weight change per shifted key press
+autosave_seconds = 2.0 # how soon after a change the draft is saved
+
+[keys]
+# Rebind any studio action: action = "key". Actions are listed on the help screen (F1), e.g.
+# generate = "ctrl+g"
+# stop = "escape"
+"""
+
+
+@dataclass
+class ModelSettings:
+    """Which model the studio loads and how."""
+
+    base: str = ""
+    adapter: str = ""
+    device: str = "auto"
+    quantize: str = "none"
+    blend_mode: str = "auto"
+
+
+@dataclass
+class SamplingSettings:
+    """Default sampling settings for new poems."""
+
+    temperature: float = 0.8
+    top_p: float = 0.85
+    top_k: int = 40
+    max_new_tokens: int = 256
+    repetition_penalty: float = 1.0
+    variations: int = 1
+
+
+@dataclass
+class StudioSettings:
+    """How the studio behaves."""
+
+    fine_step: float = 0.05
+    coarse_step: float = 0.25
+    autosave_seconds: float = 2.0
+
+
+@dataclass
+class Config:
+    """All settings; `keys` maps action names to key strings."""
+
+    model: ModelSettings = field(default_factory=ModelSettings)
+    sampling: SamplingSettings = field(default_factory=SamplingSettings)
+    studio: StudioSettings = field(default_factory=StudioSettings)
+    keys: dict[str, str] = field(default_factory=dict)
+    path: Path | None = None
+
+
+def _fill(section_cls, data: dict, path: Path, section: str):
+    known = {f.name: f for f in fields(section_cls)}
+    values = {}
+    for key, value in data.items():
+        if key not in known:
+            raise UserError(f"{path}: unknown setting [{section}] {key}; see the documented defaults (F1 in the studio)")
+        expected = type(known[key].default)
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
+            raise UserError(f"{path}: [{section}] {key} must be a {expected.__name__}, not {value!r}")
+        values[key] = value
+    return section_cls(**values)
+
+
+def load_config(path: Path | None) -> Config:
+    """Read the TOML file (a missing file means defaults); a broken file is one line naming file and line."""
+    if path is None or not path.exists():
+        return Config(path=path)
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: broken TOML: {exc}; fix that line or delete the file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read the config ({exc})") from None
+    unknown = set(data) - {"model", "sampling", "studio", "keys"}
+    if unknown:
+        raise UserError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}; sections are model, sampling, studio, keys")
+    keys = data.get("keys", {})
+    if not all(isinstance(v, str) for v in keys.values()):
+        raise UserError(f"{path}: every [keys] entry must be a key string like \"ctrl+g\"")
+    return Config(
+        model=_fill(ModelSettings, data.get("model", {}), path, "model"),
+        sampling=_fill(SamplingSettings, data.get("sampling", {}), path, "sampling"),
+        studio=_fill(StudioSettings, data.get("studio", {}), path, "studio"),
+        keys=dict(keys),
+        path=path,
+    )
+
+
+def apply_overrides(config: Config, model: str | None, adapter: str | None, device: str | None) -> Config:
+    """CLI flags win over the file."""
+    if model:
+        config.model.base = model
+        if adapter is None:
+            config.model.adapter = ""
+    if adapter is not None:
+        config.model.adapter = adapter
+    if device:
+        config.model.device = device
+    return config

@@ -1,0 +1,32 @@
+"""What the engine reports while it works, as plain values a UI can turn into messages (no torch here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class LoadProgress:
+    """A step of model loading, in words."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class LoadFailed:
+    """Loading failed; `message` is one line that says what to do."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The model is ready; `warnings` are things the user should know (e.g. 4-bit fell back)."""
+
+    base: str
+    adapter: str | None
+    device: str
+    warnings: tuple[str, ...] = ()
+
+
+EngineEvent = LoadProgress | LoadFailed | Loaded

@@ -1,0 +1,190 @@
+"""Saved poems in SQLite: save, list newest first, search as you type, rename, delete with undo, export."""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from poetstudio.errors import UserError
+from poetstudio.library.schema import SCHEMA_VERSION, migrate
+
+BUSY_TIMEOUT_MS = 5000  # another studio's write holds the lock for milliseconds; wait rather than fail
+
+
+class LibraryError(UserError):
+    """The library file cannot be used (damaged, newer schema, unreadable); it is left untouched."""
+
+
+@dataclass
+class SavedPoem:
+    """A poem in the library with everything needed to make it again."""
+
+    title: str
+    text: str
+    theme: str = ""
+    opening: str = ""
+    blend: dict[str, float] = field(default_factory=dict)
+    mood: str | None = None
+    sampling: dict = field(default_factory=dict)
+    seed: int | None = None
+    model: str = ""
+    adapter: str | None = None
+    favourite: bool = False
+    id: int | None = None
+    created: str = ""
+    updated: str = ""
+
+    def to_dict(self) -> dict:
+        """Plain data for JSON export."""
+        return dict(self.__dict__)
+
+
+_COLUMNS = "id, title, text, theme, opening, blend, mood, sampling, seed, model, adapter, favourite, created, updated"
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1e6) % 1_000_000:06d}Z"
+
+
+def _row_to_poem(row: tuple) -> SavedPoem:
+    (id_, title, text, theme, opening, blend, mood, sampling, seed, model, adapter, favourite, created, updated) = row
+    return SavedPoem(title, text, theme, opening, json.loads(blend), mood, json.loads(sampling), seed, model,
+                     adapter, bool(favourite), id_, created, updated)
+
+
+def fts_query(text: str) -> str:
+    """Turn what a person types into an FTS5 query: every word must match, the last one as a prefix."""
+    words = re.findall(r"\w+", text.lower())
+    return " ".join(f'"{w}"*' for w in words)
+
+
+class Library:
+    """One library file. Every write is its own transaction, so a killed process loses nothing committed."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self._check_existing()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                    check_same_thread=False)
+        self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        self.conn.execute("PRAGMA journal_mode = WAL")
+        self.conn.execute("PRAGMA synchronous = NORMAL")
+        migrate(self.conn)
+
+    def _check_existing(self) -> None:
+        """Refuse (without writing) a damaged file or one made by a newer poetstudio."""
+        if not self.path.exists():
+            return
+        try:
+            probe = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True)
+            try:
+                version = probe.execute("PRAGMA user_version").fetchone()[0]
+                ok = probe.execute("PRAGMA quick_check").fetchone()[0]
+            finally:
+                probe.close()
+        except sqlite3.DatabaseError as exc:
+            raise LibraryError(f"{self.path} is damaged or not a poetstudio library ({exc}); it was left untouched: "
+                               "move it aside to start a new one") from None
+        if ok != "ok":
+            raise LibraryError(f"{self.path} is damaged ({ok}); it was left untouched: restore a backup or move it aside")
+        if version > SCHEMA_VERSION:
+            raise LibraryError(f"{self.path} was made by a newer poetstudio (schema {version}, this one knows "
+                               f"{SCHEMA_VERSION}); upgrade poetstudio. The file was left untouched")
+
+    def close(self) -> None:
+        """Close the connection."""
+        self.conn.close()
+
+    def save(self, poem: SavedPoem) -> SavedPoem:
+        """Insert a poem; returns it with id and times set."""
+        now = _now()
+        with self._write():
+            cursor = self.conn.execute(
+                "INSERT INTO poems (title, text, theme, opening, blend, mood, sampling, seed, model, adapter,"
+                " favourite, poets, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                (poem.title, poem.text, poem.theme, poem.opening, json.dumps(poem.blend), poem.mood,
+                 json.dumps(poem.sampling), poem.seed, poem.model, poem.adapter, int(poem.favourite),
+                 ", ".join(poem.blend), poem.created or now, now),
+            )
+        return self.get(cursor.lastrowid)
+
+    def get(self, poem_id: int) -> SavedPoem:
+        """One poem by id; a missing id is a UserError."""
+        row = self.conn.execute(f"SELECT {_COLUMNS} FROM poems WHERE id = ? AND deleted = 0", (poem_id,)).fetchone()
+        if row is None:
+            raise UserError(f"no poem with id {poem_id} in the library; `poetstudio library list` shows the ids")
+        return _row_to_poem(row)
+
+    def list(self, limit: int = 200) -> list[SavedPoem]:
+        """Poems, newest first."""
+        rows = self.conn.execute(
+            f"SELECT {_COLUMNS} FROM poems WHERE deleted = 0 ORDER BY created DESC, id DESC LIMIT ?", (limit,)
+        )
+        return [_row_to_poem(r) for r in rows]
+
+    def search(self, text: str, limit: int = 200) -> list[SavedPoem]:
+        """Poems whose title, text or poets match every word typed (the last as a prefix), newest first."""
+        query = fts_query(text)
+        if not query:
+            return self.list(limit)
+        rows = self.conn.execute(
+            f"SELECT {', '.join('p.' + c.strip() for c in _COLUMNS.split(','))} FROM poems_fts f "
+            "JOIN poems p ON p.id = f.rowid WHERE poems_fts MATCH ? AND p.deleted = 0 "
+            "ORDER BY p.created DESC, p.id DESC LIMIT ?",
+            (query, limit),
+        )
+        return [_row_to_poem(r) for r in rows]
+
+    def rename(self, poem_id: int, title: str) -> SavedPoem:
+        """Give a poem a new title."""
+        if not title.strip():
+            raise UserError("a title cannot be empty")
+        self.get(poem_id)
+        with self._write():
+            self.conn.execute("UPDATE poems SET title = ?, updated = ? WHERE id = ?", (title.strip(), _now(), poem_id))
+        return self.get(poem_id)
+
+    def set_favourite(self, poem_id: int, favourite: bool) -> SavedPoem:
+        """Mark or unmark a favourite."""
+        with self._write():
+            self.conn.execute("UPDATE poems SET favourite = ?, updated = ? WHERE id = ?", (int(favourite), _now(), poem_id))
+        return self.get(poem_id)
+
+    def delete(self, poem_id: int) -> None:
+        """Delete a poem, recoverably: `undelete` brings it back."""
+        self.get(poem_id)
+        with self._write():
+            self.conn.execute("UPDATE poems SET deleted = 1, updated = ? WHERE id = ?", (_now(), poem_id))
+
+    def undelete(self, poem_id: int) -> SavedPoem:
+        """Undo a delete."""
+        with self._write():
+            self.conn.execute("UPDATE poems SET deleted = 0 WHERE id = ?", (poem_id,))
+        return self.get(poem_id)
+
+    def count(self) -> int:
+        """How many poems are saved."""
+        return self.conn.execute("SELECT count(*) FROM poems WHERE deleted = 0").fetchone()[0]
+
+    def _write(self):
+        return _Transaction(self.conn)
+
+
+class _Transaction:
+    """BEGIN IMMEDIATE ... COMMIT, rolled back on error: the write lock is taken up front, so no deadlock."""
+
+    def __init__(self, conn: sqlite3.Connection):
+        self.conn = conn
+
+    def __enter__(self):
+        self.conn.execute("BEGIN IMMEDIATE")
+        return self.conn
+
+    def __exit__(self, exc_type, *_):
+        self.conn.execute("ROLLBACK" if exc_type else "COMMIT")
+        return False

@@ -1,0 +1,37 @@
+"""Where poetstudio keeps user data and config: functions over platformdirs, nothing created at import."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_config_path, user_data_path
+
+APP_NAME = "poetstudio"
+
+
+def data_dir() -> Path:
+    """The user data folder (library, drafts); POETSTUDIO_DATA_DIR overrides it (tests, portable installs)."""
+    override = os.environ.get("POETSTUDIO_DATA_DIR")
+    return Path(override) if override else user_data_path(APP_NAME, appauthor=False)
+
+
+def config_dir() -> Path:
+    """The user config folder; POETSTUDIO_CONFIG_DIR overrides it."""
+    override = os.environ.get("POETSTUDIO_CONFIG_DIR")
+    return Path(override) if override else user_config_path(APP_NAME, appauthor=False)
+
+
+def library_path() -> Path:
+    """The saved-poem library database."""
+    return data_dir() / "library.sqlite3"
+
+
+def draft_path() -> Path:
+    """The autosaved draft (prompt, blend, settings, unsaved poem), as JSON."""
+    return data_dir() / "draft.json"
+
+
+def config_path() -> Path:
+    """The TOML config file."""
+    return config_dir() / "config.toml"

@@ -1,0 +1,1 @@
+"""The studio: a Textual app. Nothing here imports torch, transformers or peft."""

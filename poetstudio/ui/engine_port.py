@@ -1,0 +1,71 @@
+"""The studio's side of the engine: a small interface, and the real engine imported only when first used.
+
+Importing this module does not import torch; the first `load` (run on a worker thread) does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Protocol
+
+from poetstudio.engine.events import EngineEvent
+from poetstudio.engine.request import PoemRequest
+
+
+class EnginePort(Protocol):
+    """What the studio needs from an engine."""
+
+    def load(self, on_event: Callable[[EngineEvent], None]) -> None:
+        """Load the model (blocking; called on a worker thread), reporting events."""
+
+    def poets(self) -> dict[str, dict]:
+        """Poets the loaded adapter knows, with their counts."""
+
+    def moods(self) -> list[str]:
+        """Moods the loaded adapter knows."""
+
+    def generate(self, request: PoemRequest, on_piece: Callable[[int, str], None]) -> list:
+        """Generate the request's variations, streaming (variation index, piece)."""
+
+    def cancel(self) -> None:
+        """Stop the running generation within a token."""
+
+
+class LazyEngine:
+    """The real engine, created on first load so the studio opens without importing torch."""
+
+    def __init__(self, base: str | None, adapter: str | None, device: str, blend_mode: str, quantize: str):
+        self.settings = dict(base=base or None, adapter=adapter, device=device, blend_mode=blend_mode, quantize=quantize)
+        self.engine = None
+
+    def load(self, on_event: Callable[[EngineEvent], None]) -> None:
+        """Import and load the engine; events report progress, failure and readiness."""
+        from poetstudio.engine.engine import Engine
+        from poetstudio.engine.events import Loaded, LoadFailed, LoadProgress
+        from poetstudio.errors import UserError
+
+        try:
+            self.engine = Engine(**self.settings)
+            loaded = self.engine.load(lambda text: on_event(LoadProgress(text)))
+        except UserError as exc:
+            self.engine = None
+            on_event(LoadFailed(str(exc)))
+            return
+        on_event(Loaded(loaded.base, loaded.adapter, str(loaded.device), tuple(loaded.warnings)))
+
+    def poets(self) -> dict[str, dict]:
+        """Poets and counts from the adapter metadata."""
+        return dict(self.engine.load().metadata.get("poets", {})) if self.engine else {}
+
+    def moods(self) -> list[str]:
+        """Moods from the adapter metadata."""
+        return sorted(self.engine.load().metadata.get("moods", {})) if self.engine else []
+
+    def generate(self, request: PoemRequest, on_piece: Callable[[int, str], None]) -> list:
+        """Generate variations with the real engine."""
+        return self.engine.generate_variations(request, on_piece)
+
+    def cancel(self) -> None:
+        """Stop the running generation."""
+        if self.engine is not None:
+            self.engine.cancel()

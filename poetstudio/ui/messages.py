@@ -1,0 +1,37 @@
+"""Messages from worker threads to the studio (posting a message is thread-safe in Textual)."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from poetstudio.engine.events import EngineEvent
+
+
+class EngineStatus(Message):
+    """An engine event: loading progress, failure, or ready."""
+
+    def __init__(self, event: EngineEvent) -> None:
+        super().__init__()
+        self.event = event
+
+
+class PoemPiece(Message):
+    """A piece of streamed text for variation `index`."""
+
+    def __init__(self, index: int, text: str) -> None:
+        super().__init__()
+        self.index = index
+        self.text = text
+
+
+class GenerationDone(Message):
+    """A generation ended: `poems` as returned by the engine, or `error` (one line)."""
+
+    def __init__(self, poems: list, error: str | None = None) -> None:
+        super().__init__()
+        self.poems = poems
+        self.error = error
+
+
+class BlendChanged(Message):
+    """The poets pane changed the blend or mood."""

@@ -1,0 +1,155 @@
+"""The Poets pane: one row per poet with a weight bar; keys raise, lower, type, zero, solo, equalise, reset."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.reactive import reactive
+from textual.widget import Widget
+
+from poetstudio.ui.blend_state import BlendState
+from poetstudio.ui.messages import BlendChanged
+
+BAR_WIDTH = 20
+
+
+class PoetsPane(Widget, can_focus=True):
+    """The blend editor. Posts BlendChanged after every change."""
+
+    BINDINGS = [
+        Binding("up", "move(-1)", "Up", show=False),
+        Binding("down", "move(1)", "Down", show=False),
+        Binding("right,plus", "nudge(1)", "+fine"),
+        Binding("left,minus", "nudge(-1)", "-fine"),
+        Binding("shift+right,full_stop", "nudge(5)", "+coarse"),
+        Binding("shift+left,comma", "nudge(-5)", "-coarse"),
+        Binding("equals_sign", "type_weight", "Type"),
+        Binding("0", "zero", "Zero"),
+        Binding("s", "solo", "Solo"),
+        Binding("e", "equalise", "Equalise"),
+        Binding("r", "reset", "Reset"),
+        Binding("m", "next_mood", "Mood"),
+    ]
+
+    cursor = reactive(0)
+
+    def __init__(self, blend: BlendState, fine_step: float = 0.05, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.blend = blend
+        self.fine_step = fine_step
+        self.moods: list[str] = []
+        self.mood: str | None = None
+        self.note = "loading model..."
+
+    @property
+    def current(self) -> str:
+        """The poet under the cursor."""
+        return self.blend.poets[self.cursor]
+
+    def render(self) -> Text:
+        text = Text()
+        for index, poet in enumerate(self.blend.poets):
+            marker = "▶ " if index == self.cursor and self.has_focus else "  "
+            if poet in self.blend.disabled:
+                room = max(10, self.size.width - 44)
+                text.append(f"{marker}{poet:27} unavailable: {self.blend.disabled[poet][:room]}\n", style="dim")
+                continue
+            weight = self.blend.weights[poet]
+            filled = round(weight * BAR_WIDTH)
+            style = "bold" if index == self.cursor else ""
+            text.append(f"{marker}{poet:27} ", style=style)
+            text.append("█" * filled, style="green")
+            text.append("░" * (BAR_WIDTH - filled), style="dim")
+            text.append(f" {weight:4.2f}  {100 * self.blend.share(poet):3.0f}%\n", style=style)
+        mood = self.mood or "none"
+        text.append(f"\nmood: {mood}" + ("  (m: next)" if self.moods else "  (this model has no moods)"), style="italic")
+        if self.note:
+            text.append(f"\n{self.note}", style="dim italic")
+        return text
+
+    def set_blend(self, blend: BlendState) -> None:
+        """Replace the blend (new model, or a poem opened from the library)."""
+        self.blend = blend
+        self.cursor = min(self.cursor, len(blend.poets) - 1)
+        self._changed()
+
+    def _changed(self) -> None:
+        self.refresh()
+        self.post_message(BlendChanged())
+
+    def _guard(self) -> bool:
+        if self.current in self.blend.disabled:
+            self.app.notify(f"{self.current} is unavailable: {self.blend.disabled[self.current]}", severity="warning")
+            return False
+        return True
+
+    def action_move(self, delta: int) -> None:
+        """Move the cursor."""
+        self.cursor = (self.cursor + delta) % len(self.blend.poets)
+        self.refresh()
+
+    def action_nudge(self, steps: int) -> None:
+        """Raise or lower the weight by fine steps (5 steps = coarse)."""
+        if self._guard():
+            self.blend.nudge(self.current, steps * self.fine_step)
+            self._changed()
+
+    def action_type_weight(self) -> None:
+        """Type an exact weight."""
+        from poetstudio.ui.modals import AskText
+
+        if not self._guard():
+            return
+        poet = self.current
+
+        def apply(answer: str | None) -> None:
+            if answer is None:
+                return
+            try:
+                value = float(answer)
+            except ValueError:
+                self.app.notify(f"'{answer}' is not a number; type a weight such as 0.4", severity="error")
+                return
+            if value < 0:
+                self.app.notify("weights are 0 or more", severity="error")
+                return
+            self.blend.set(poet, value)
+            self._changed()
+
+        self.app.push_screen(AskText(f"Weight for {poet} (0 to 1):", f"{self.blend.weights[poet]:.2f}"), apply)
+
+    def action_zero(self) -> None:
+        """Set the weight to zero."""
+        self.blend.zero(self.current)
+        self._changed()
+
+    def action_solo(self) -> None:
+        """This poet alone."""
+        if self._guard():
+            self.blend.solo(self.current)
+            self._changed()
+
+    def action_equalise(self) -> None:
+        """Equal weights."""
+        self.blend.equalise()
+        self._changed()
+
+    def action_reset(self) -> None:
+        """Back to the default blend."""
+        self.blend.reset()
+        self._changed()
+
+    def action_next_mood(self) -> None:
+        """Cycle through the adapter's moods, then none."""
+        if not self.moods:
+            self.app.notify("this model was trained without moods", severity="warning")
+            return
+        options = [None, *self.moods]
+        self.mood = options[(options.index(self.mood) + 1) % len(options)] if self.mood in options else None
+        self._changed()
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()

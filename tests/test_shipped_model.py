@@ -1,0 +1,70 @@
+"""The shipped default model: small, complete, loadable by plain transformers + peft, and honest about poets."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from poetstudio.model_info import DEFAULT_MODEL_DIR, default_adapter_dir, default_base_dir, read_adapter_info
+from poetstudio.prompt_format import FORMAT_VERSION
+
+MAX_SHIPPED_BYTES = 40 * 1024 * 1024
+PUBLIC_DOMAIN_POETS = {
+    "William Shakespeare", "Walt Whitman", "John Donne", "Edgar Allan Poe", "Emily Dickinson",
+    "E. E. Cummings", "Elizabeth Barrett Browning", "W. B. Yeats", "Wallace Stevens",
+}
+
+
+def test_shipped_model_is_at_most_40_mb():
+    total = sum(f.stat().st_size for f in DEFAULT_MODEL_DIR.rglob("*") if f.is_file())
+    assert 1_000_000 < total <= MAX_SHIPPED_BYTES
+
+
+def test_base_loads_with_plain_transformers_and_adapter_with_plain_peft():
+    import torch
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(default_base_dir(), local_files_only=True)
+    base = AutoModelForCausalLM.from_pretrained(default_base_dir(), local_files_only=True, dtype=torch.float32)
+    assert base.config.model_type == "llama"
+    ids = torch.tensor([tokenizer.encode("Poet: Emily Dickinson\nTitle: Hope\n\n", add_special_tokens=False)])
+    with torch.no_grad():
+        before = base(ids).logits
+        after = PeftModel.from_pretrained(base, default_adapter_dir())(ids).logits
+    assert not torch.allclose(before, after, atol=1e-3)
+
+
+def test_adapter_metadata_names_the_public_domain_poets_and_not_stallings():
+    meta = json.loads((default_adapter_dir() / "poetstudio.json").read_text())
+    assert set(meta["poets"]) == PUBLIC_DOMAIN_POETS
+    assert meta["prompt_format_version"] == FORMAT_VERSION and meta["blend_mode"] == "exact"
+    assert meta["heldout_loss"] < 5.0  # the shipped adapter reached 4.55; an untrained one is above 8
+    info = read_adapter_info()
+    stallings = next(p for p in info.poets if p.name == "A. E. Stallings")
+    assert not stallings.available and "copyright" in stallings.reason
+
+
+def test_base_metadata_records_how_it_was_made():
+    meta = json.loads((default_base_dir() / "poetstudio.json").read_text())
+    assert meta["kind"] == "base_model"
+    for key in ("hyperparameters", "heldout_loss", "heldout_loss_per_poet", "wall_time_s", "device", "corpus_hash"):
+        assert key in meta, key
+
+
+@pytest.mark.slow
+def test_shipped_model_writes_new_lines(shared_corpus):
+    from poetstudio.corpus import read_path
+    from poetstudio.corpus.novelty import copied_share, ngram_index
+    from poetstudio.engine.engine import Engine
+    from poetstudio.engine.request import PoemRequest
+    from poetstudio.engine.sampling_settings import Sampling
+
+    engine = Engine(device="cpu")
+    poems = [
+        engine.generate(PoemRequest("the sea at night", {poet: 1.0}, sampling=Sampling(seed=5, max_new_tokens=80))).text
+        for poet in ("Emily Dickinson", "Walt Whitman", "W. B. Yeats")
+    ]
+    share, grams = copied_share(poems, ngram_index(p.text for p in read_path(shared_corpus / "poems.jsonl").poems))
+    assert grams > 50 and share < 0.05

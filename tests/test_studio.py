@@ -1,0 +1,177 @@
+"""The studio driven with Textual's Pilot, on the real shipped model."""
+
+from __future__ import annotations
+
+import pytest
+
+from poetstudio.library import Library
+from poetstudio.ui.launch import build_app
+from poetstudio.ui.library_pane import LibraryPane
+from poetstudio.ui.poem_pane import PoemPane
+from poetstudio.ui.poets_pane import PoetsPane
+from poetstudio.ui.prompt_pane import PromptPane
+
+pytestmark = pytest.mark.slow
+SIZE = (140, 44)
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("POETSTUDIO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("POETSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    return tmp_path
+
+
+async def wait_for(pilot, condition, seconds=30.0):
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return condition()
+
+
+async def ready(pilot, app):
+    assert await wait_for(pilot, lambda: app.ready), app.sub_title
+
+
+def slow_down(app, seconds_per_piece=0.1):
+    """Pace the real engine's stream so a key can land mid-poem (the model writes faster than a test types)."""
+    import time
+
+    real = app.engine.generate
+
+    def paced(request, on_piece):
+        def paced_piece(index, text):
+            time.sleep(seconds_per_piece)
+            on_piece(index, text)
+
+        return real(request, paced_piece)
+
+    app.engine.generate = paced
+
+
+async def test_opens_before_the_model_is_loaded_and_then_loads():
+    app = build_app(device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        assert not app.ready
+        assert "loading" in app.sub_title or "model" in app.sub_title
+        await ready(pilot, app)
+        stallings = app.query_one(PoetsPane).blend.disabled
+        assert "A. E. Stallings" in stallings and "copyright" in stallings["A. E. Stallings"]
+
+
+async def test_blend_keys_change_weights():
+    app = build_app(device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        poets = app.query_one(PoetsPane)
+        poets.focus()
+        first = poets.current
+        await pilot.press("s")
+        assert poets.blend.active() == {first: 1.0}
+        await pilot.press("down")
+        second = poets.current
+        await pilot.press("right", "right", "shift+right")
+        assert poets.blend.weights[second] == pytest.approx(0.35)
+        await pilot.press("left")
+        assert poets.blend.weights[second] == pytest.approx(0.30)
+        await pilot.press("equals_sign")
+        await pilot.press(*"0.5", "enter")
+        assert poets.blend.weights[second] == pytest.approx(0.5)
+        await pilot.press("e")
+        assert poets.blend.weights[first] == poets.blend.weights[second] == pytest.approx(0.5)
+        await pilot.press("0")
+        assert poets.blend.weights[second] == 0
+
+
+async def test_generate_stream_stop_save_search_open_rename_delete_undo(user_dirs):
+    app = build_app(device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        slow_down(app)
+        await pilot.press("f6", *"the sea at night")
+        prompt = app.query_one(PromptPane)
+        prompt.query_one("#set-max_new_tokens").value = "100000"
+        await pilot.press("ctrl+g")
+        poem = app.query_one(PoemPane)
+        assert await wait_for(pilot, lambda: poem.tokens >= 8)
+        assert app.generating
+        await pilot.press("f6")
+        await pilot.press(*" again")
+        assert prompt.theme == "the sea at night again"
+        await pilot.press("escape")
+        assert await wait_for(pilot, lambda: not app.generating)
+        assert poem.state == "stopped" and poem.text.strip()
+        kept = poem.text
+        await pilot.press("ctrl+s")
+        await pilot.press(*"Harbour Lights", "enter")
+        library = app.query_one(LibraryPane)
+        assert await wait_for(pilot, lambda: library.highlighted is not None)
+        assert library.highlighted.title == "Harbour Lights" and library.highlighted.text == kept
+        await pilot.press("f8", *"harb")
+        assert library.highlighted.title == "Harbour Lights"
+        await pilot.press("enter", "enter")
+        assert await wait_for(pilot, lambda: poem.state.startswith("opened"))
+        assert poem.text == kept
+        await pilot.press("f8", "backspace", "enter")
+        await pilot.press("f2", *"Lights", "enter")
+        assert library.highlighted.title == "Lights"
+        await pilot.press("d", "y")
+        assert library.highlighted is None
+        await pilot.press("u")
+        assert library.highlighted.title == "Lights"
+    saved = Library(user_dirs / "data" / "library.sqlite3")
+    assert [p.title for p in saved.list()] == ["Lights"]
+    saved.close()
+
+
+async def test_draft_comes_back_after_a_restart():
+    app = build_app(device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        await pilot.press("f6", *"orchard in winter")
+        poets = app.query_one(PoetsPane)
+        poets.focus()
+        await pilot.press("down", "s")
+        chosen = poets.current
+        app.save_draft_now()
+    again = build_app(device="cpu")
+    async with again.run_test(size=SIZE) as pilot:
+        assert again.query_one(PromptPane).theme == "orchard in winter"
+        await ready(pilot, again)
+        assert again.query_one(PoetsPane).blend.active() == {chosen: 1.0}
+
+
+async def test_model_load_failure_is_shown_and_the_app_stays_up(tmp_path):
+    app = build_app(model=str(tmp_path / "no-such-model"), device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_for(pilot, lambda: app.sub_title == "no model")
+        assert any("does not exist" in n.message for n in app._notifications)
+        await pilot.press("ctrl+g")
+        await pilot.press("f6", *"still typing")
+        assert app.query_one(PromptPane).theme == "still typing"
+
+
+async def test_help_lists_keys_and_palette_lists_actions():
+    app = build_app(device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        text = str(app.screen.query_one("#help-text").render())
+        assert "ctrl+g" in text and "Equalise" in text and "Undo delete" in text
+        await pilot.press("escape")
+        titles = [c.title for c in app.get_system_commands(app.screen)]
+        assert {"Generate", "Stop", "Save", "Library: undo delete", "Poets: solo"} <= set(titles)
+
+
+def test_broken_config_is_one_line_naming_file_and_line(tmp_path):
+    from poetstudio.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text("[sampling]\ntemperature = = 2\n")
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "poetstudio", "--config", str(config)], capture_output=True, text=True)
+    assert result.returncode == 2 and str(config) in result.stderr and "line 2" in result.stderr
+    assert result.stderr.count("\n") == 1
+    assert main is not None
