@@ -44,7 +44,8 @@ def ours(config, steps: int, warmup: int) -> float:
     from trainer.data import batch_at
     from trainer.dataset import build_dataset, read_split
     from trainer.loop import Distributed, lr_lambda, prepare_model_and_tokenizer, train_step
-    from trainer.modeling import pick_device, pick_dtype
+    from poetstudio.engine.loader import pick_device
+    from trainer.modeling import pick_dtype
 
     device = pick_device(config.device)
     dtype = pick_dtype(config.dtype, device)
@@ -73,7 +74,8 @@ def plain(config, steps: int, warmup: int) -> float:
 
     from trainer.dataset import read_split
     from trainer.data import poem_examples
-    from trainer.modeling import add_lora, load_base_model, load_tokenizer, pick_device, pick_dtype
+    from poetstudio.engine.loader import pick_device
+    from trainer.modeling import add_lora, load_base_model, load_tokenizer, pick_dtype
 
     device = pick_device(config.device)
     dtype = pick_dtype(config.dtype, device)

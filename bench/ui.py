@@ -54,7 +54,7 @@ async def keystrokes_while_streaming(keys: int) -> list[float]:
 
 def search_times(poems: int, queries: int) -> tuple[list[float], float]:
     """Milliseconds per search over a library of `poems` synthetic poems."""
-    from poetstudio.library import Library, SavedPoem
+    from poetstudio.library import Library
 
     rng = random.Random(0)
     with tempfile.TemporaryDirectory() as folder:

@@ -25,7 +25,8 @@ from trainer.config import TrainConfig
 from trainer.data import NO_POET, Rows, batch_at
 from trainer.dataset import Dataset, build_dataset, general_texts, read_split
 from trainer.metadata import write_metadata
-from trainer.modeling import add_lora, load_base_model, load_tokenizer, new_scratch_model, pick_device, pick_dtype
+from poetstudio.engine.loader import pick_device
+from trainer.modeling import add_lora, load_base_model, load_tokenizer, new_scratch_model, pick_dtype
 from trainer.progress import TrainProgress
 from trainer.tokenizer_build import train_tokenizer
 

@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import importlib.util
 import warnings
-from pathlib import Path
 
 import torch
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
 from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
 from poetstudio.errors import UserError
+from poetstudio.model_source import source_kwargs
 from trainer.config import TrainConfig
 
 warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
 
 ROPE_THETA = 10_000.0  # the classic RoPE base; contexts here are short, so nothing larger is needed
-
-
-def pick_device(name: str) -> torch.device:
-    """'auto' picks CUDA, then Apple MPS, then the CPU; other names are used as given."""
-    if name != "auto":
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
 
 
 def pick_dtype(name: str, device: torch.device) -> torch.dtype:
@@ -38,15 +27,10 @@ def pick_dtype(name: str, device: torch.device) -> torch.dtype:
     return torch.float32
 
 
-def _source_kwargs(name: str) -> dict:
-    """Local folders load with no network; hub ids go through the normal hub path (cache first when offline)."""
-    return {"local_files_only": True} if Path(name).is_dir() else {}
-
-
 def load_tokenizer(name: str):
     """The tokenizer of a hub model or local folder, with a pad token set."""
     try:
-        tokenizer = AutoTokenizer.from_pretrained(name, **_source_kwargs(name))
+        tokenizer = AutoTokenizer.from_pretrained(name, **source_kwargs(name))
     except (OSError, ValueError) as exc:
         raise UserError(f"cannot load a tokenizer from '{name}': {str(exc).splitlines()[0]}") from None
     if tokenizer.pad_token_id is None:
@@ -56,7 +40,7 @@ def load_tokenizer(name: str):
 
 def load_base_model(config: TrainConfig, device: torch.device, dtype: torch.dtype):
     """The base causal LM, 4-bit NF4 when asked (CUDA and bitsandbytes only), in `dtype` otherwise."""
-    kwargs = _source_kwargs(config.base_model)
+    kwargs = source_kwargs(config.base_model)
     if config.quantize == "nf4":
         if device.type != "cuda" or importlib.util.find_spec("bitsandbytes") is None:
             raise UserError("--quantize nf4 needs a CUDA GPU and bitsandbytes; drop the flag to train in full precision")

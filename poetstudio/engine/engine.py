@@ -86,6 +86,12 @@ class Engine:
         """Load the model once (later calls return it); progress goes to `on_status` as text."""
         if self.loaded is None:
             loaded = load_model(self.base, self.adapter, self.device, quantize=self.quantize, on_status=on_status)
+            if loaded.device.type == "cpu" and self.precision == "auto":
+                import torch
+
+                # decoding one token is memory-bound: a second thread adds little, and spinning threads
+                # starve the UI and other processes on a 2-core laptop
+                torch.set_num_threads(1)
             self.runner = make_runner(loaded.model, self.precision)
             self.loaded = loaded
         return self.loaded

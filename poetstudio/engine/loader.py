@@ -12,6 +12,7 @@ from pathlib import Path
 import torch
 
 from poetstudio.errors import UserError
+from poetstudio.model_source import looks_like_hub_id, source_kwargs
 
 
 @dataclass
@@ -27,16 +28,8 @@ class LoadedModel:
     warnings: list[str] = field(default_factory=list)
 
 
-def _source_kwargs(name: str) -> dict:
-    return {"local_files_only": True} if Path(name).is_dir() else {}
-
-
 def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
-
-
-def _looks_like_hub_id(name: str) -> bool:
-    return name.count("/") == 1 and not name.startswith((".", "/", "~"))
 
 
 def pick_device(name: str = "auto") -> torch.device:
@@ -74,9 +67,9 @@ def load_model(base: str, adapter: str | None = None, device: str = "auto", quan
     hf_logging.disable_progress_bar()
     py_warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
     status = on_status or (lambda _: None)
-    if not Path(base).is_dir() and not _looks_like_hub_id(base):
+    if not Path(base).is_dir() and not looks_like_hub_id(base):
         raise UserError(f"model folder '{base}' does not exist; give a local model folder or a hub id like org/name")
-    if adapter and not Path(adapter).is_dir() and not _looks_like_hub_id(adapter):
+    if adapter and not Path(adapter).is_dir() and not looks_like_hub_id(adapter):
         raise UserError(f"adapter folder '{adapter}' does not exist; give a folder saved by `poetstudio train`")
     target = pick_device(device)
     warnings: list[str] = []
@@ -84,9 +77,9 @@ def load_model(base: str, adapter: str | None = None, device: str = "auto", quan
     dtype = torch.bfloat16 if target.type == "cuda" else torch.float32
     status(f"loading {base} on {target}")
     try:
-        tokenizer = AutoTokenizer.from_pretrained(base, **_source_kwargs(base))
+        tokenizer = AutoTokenizer.from_pretrained(base, **source_kwargs(base))
         extra = {"quantization_config": quant, "device_map": {"": target.index or 0}} if quant else {}
-        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype, **_source_kwargs(base), **extra)
+        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype, **source_kwargs(base), **extra)
     except Exception as exc:  # hub, config, safetensors and torch errors share no base class
         raise UserError(f"cannot load model '{base}': {_first_line(exc)}") from None
     metadata: dict = {}
@@ -96,7 +89,7 @@ def load_model(base: str, adapter: str | None = None, device: str = "auto", quan
             raise UserError(f"'{adapter}' has no adapter_config.json; give a folder saved by `poetstudio train`")
         status(f"loading adapter {adapter}")
         try:
-            model = PeftModel.from_pretrained(model, adapter, **_source_kwargs(adapter))
+            model = PeftModel.from_pretrained(model, adapter, **source_kwargs(adapter))
         except (RuntimeError, KeyError) as exc:
             raise UserError(f"adapter '{adapter}' does not fit model '{base}' (made for another base?): "
                             f"{_first_line(exc)}") from None

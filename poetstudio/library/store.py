@@ -128,14 +128,14 @@ class Library:
         return [_row_to_poem(r) for r in rows]
 
     def search(self, text: str, limit: int = 200) -> list[SavedPoem]:
-        """Poems whose title, text or poets match every word typed (the last as a prefix), newest first."""
+        """Poems whose title, text or poets match every word typed (as prefixes), newest saved first."""
         query = fts_query(text)
         if not query:
             return self.list(limit)
         rows = self.conn.execute(
             f"SELECT {', '.join('p.' + c.strip() for c in _COLUMNS.split(','))} FROM poems_fts f "
             "JOIN poems p ON p.id = f.rowid WHERE poems_fts MATCH ? AND p.deleted = 0 "
-            "ORDER BY p.created DESC, p.id DESC LIMIT ?",
+            "ORDER BY f.rowid DESC LIMIT ?",  # FTS5 walks rowids backwards and stops at the limit: no sort
             (query, limit),
         )
         return [_row_to_poem(r) for r in rows]

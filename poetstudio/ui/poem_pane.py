@@ -10,6 +10,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
 
+REFRESH_SECONDS = 1 / 30  # redraw at most 30 times a second, however fast tokens come: the GIL is shared with decoding
+
+
 class PoemPane(Vertical, can_focus=True):
     """Shows variation `shown` of the current poems and the live status line."""
 
@@ -27,6 +30,7 @@ class PoemPane(Vertical, can_focus=True):
         self.started = 0.0
         self.finished_at: float | None = None
         self.state = "idle"
+        self.dirty = False
 
     def compose(self) -> ComposeResult:
         yield Static("", id="poem-status")
@@ -34,7 +38,7 @@ class PoemPane(Vertical, can_focus=True):
             yield Static("", id="poem-text", markup=False)
 
     def on_mount(self) -> None:
-        self.set_interval(0.25, self._tick)
+        self.set_interval(REFRESH_SECONDS, self._tick)
 
     def start(self, variations: int) -> None:
         """A generation begins: clear and start the clock."""
@@ -55,11 +59,11 @@ class PoemPane(Vertical, can_focus=True):
         self.tokens += 1
         if index != self.shown and not self.poems[self.shown].strip():
             self.shown = index
-        if index == self.shown:
-            self._show()
+        self.dirty = self.dirty or index == self.shown
 
     def finish(self, state: str, tokens: int | None = None, seeds: list[int] | None = None) -> None:
         """The generation ended ('done' or 'stopped'); keep whatever was written."""
+        self.dirty = False
         self.finished_at = time.perf_counter()
         self.state = state
         if tokens is not None:
@@ -94,7 +98,10 @@ class PoemPane(Vertical, can_focus=True):
         return max(0.0, end - self.started) if self.started else 0.0
 
     def _tick(self) -> None:
-        if self.state == "writing":
+        if self.dirty:
+            self.dirty = False
+            self._show()
+        elif self.state == "writing":
             self._status()
 
     def _status(self) -> None:
