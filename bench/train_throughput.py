@@ -5,6 +5,7 @@ that matters is useful tokens (not padding) per second; the ratio printed at the
 
     python bench/train_throughput.py                   # shipped base model, CPU or GPU as found
     python bench/train_throughput.py --random-llama-1b # a Llama-3.2-1B-shaped model with random weights (GPU)
+    python bench/train_throughput.py --corpus ../shared/corpus/LLM_Dataset.csv --seq-len 512  # the published data
 """
 
 from __future__ import annotations
@@ -131,8 +132,9 @@ def main() -> None:
     parser.add_argument("--seq-len", type=int, default=256)
     parser.add_argument("--random-llama-1b", action="store_true")
     parser.add_argument("--quantize", default="none")
+    parser.add_argument("--corpus", help="corpus file (default: ../shared/corpus/poems.jsonl, else a test fixture)")
     args = parser.parse_args()
-    corpus = SHARED if SHARED.exists() else FIXTURE
+    corpus = Path(args.corpus) if args.corpus else (SHARED if SHARED.exists() else FIXTURE)
     with tempfile.TemporaryDirectory() as tmp:
         base = random_llama_1b(Path(tmp)) if args.random_llama_1b else str(default_base_dir())
         config = build_config("default", dict(base_model=base, corpus=[str(corpus)], output=tmp + "/out",

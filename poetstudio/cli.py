@@ -52,6 +52,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_corpus(sub)
     add_generate_parser(sub)
     add_library_parser(sub)
+    config = sub.add_parser("config", help="show the config file's path and its documented defaults")
+    config.add_argument("--write", action="store_true", help="create the file with the documented defaults (never overwrites)")
     poets = sub.add_parser("poets", help="the poets (and moods) the model knows")
     poets.add_argument("--adapter", help="adapter folder (default: the shipped one)")
     return parser
@@ -98,6 +100,10 @@ def main(argv: list[str] | None = None) -> int:
             from poetstudio.corpus.stats import run_stats
 
             return run_stats(args.paths, args.novelty)
+        if args.command == "config":
+            from poetstudio.config import show_config
+
+            return show_config(args.config, args.write)
         if args.command == "poets":
             from poetstudio.model_info import print_poets
 

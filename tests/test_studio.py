@@ -175,3 +175,31 @@ def test_broken_config_is_one_line_naming_file_and_line(tmp_path):
     assert result.returncode == 2 and str(config) in result.stderr and "line 2" in result.stderr
     assert result.stderr.count("\n") == 1
     assert main is not None
+
+
+def test_config_command_writes_documented_defaults_that_load(tmp_path, capsys):
+    from poetstudio.cli import main
+    from poetstudio.config import load_config
+
+    path = tmp_path / "config" / "config.toml"
+    assert main(["--config", str(path), "config", "--write"]) == 0
+    assert "wrote" in capsys.readouterr().out
+    config = load_config(path)
+    assert config.sampling.temperature == 0.8 and config.sampling.top_k == 40 and config.keys == {}
+    before = path.read_text()
+    main(["--config", str(path), "config", "--write"])
+    assert path.read_text() == before and "exists already" in capsys.readouterr().out
+
+
+async def test_keys_can_be_rebound_in_the_config(tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('[keys]\ngenerate = "ctrl+t"\n[sampling]\nmax_new_tokens = 12\n')
+    app = build_app(device="cpu", config_file=str(config))
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        await pilot.press("f6", *"rain")
+        await pilot.press("ctrl+t")
+        poem = app.query_one(PoemPane)
+        assert await wait_for(pilot, lambda: poem.state in ("done", "stopped") and poem.tokens > 0)
+        help_keys = dict((text, key) for key, text in app.key_sections()["Studio (anywhere)"])
+        assert help_keys["Write a poem from the blend and prompt"] == "ctrl+t"

@@ -88,14 +88,17 @@ def lr_lambda(config: TrainConfig):
 
 
 def token_losses(model, batch: Rows, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Per-token next-token losses of a packed batch, with the labels and poets they belong to."""
+    """Per-token next-token losses of a packed batch, with the labels and poets they belong to.
+
+    The labels are shifted left (not the logits), so the large logits tensor is never copied.
+    """
     inputs = batch.input_ids.to(device)
     logits = model(input_ids=inputs, position_ids=batch.position_ids.to(device), use_cache=False).logits
-    labels = batch.labels[:, 1:].to(device)
-    losses = F.cross_entropy(
-        logits[:, :-1].float().reshape(-1, logits.shape[-1]), labels.reshape(-1), reduction="none"
-    ).view_as(labels)
-    return losses, labels, batch.poets[:, 1:].to(device)
+    labels = torch.cat([batch.labels[:, 1:], batch.labels.new_full((len(batch), 1), -100)], dim=1).to(device)
+    poets = torch.cat([batch.poets[:, 1:], batch.poets.new_full((len(batch), 1), NO_POET)], dim=1).to(device)
+    flat = logits.reshape(-1, logits.shape[-1])
+    losses = F.cross_entropy(flat if flat.dtype == torch.float32 else flat.float(), labels.reshape(-1), reduction="none")
+    return losses.view_as(labels), labels, poets
 
 
 def train_step(model, optimizer, scheduler, rows: Rows, config: TrainConfig, state: TrainState, device, dist) -> float:

@@ -256,7 +256,8 @@ class StudioApp(App):
 
     def on_library_pane_open(self, message: LibraryPane.Open) -> None:
         poem = message.poem
-        self.query_one(PromptPane).fill(poem.theme, poem.opening, poem.sampling, 1)
+        defaults = {k: v for k, v in asdict(self.config.sampling).items() if k != "variations"}
+        self.query_one(PromptPane).fill(poem.theme, poem.opening, {**defaults, **poem.sampling}, 1)
         self.query_one(PromptPane).set_seed(poem.seed)
         pane = self.query_one(PoetsPane)
         weights = {p: w for p, w in poem.blend.items() if p in self.blend.weights and p not in self.blend.disabled}

@@ -107,11 +107,13 @@ class PoemPane(Vertical, can_focus=True):
     def _status(self) -> None:
         elapsed = self._elapsed()
         rate = self.tokens / elapsed if elapsed > 0 else 0.0
-        variation = f"  variation {self.shown + 1}/{len(self.poems)}" if len(self.poems) > 1 else ""
-        seed = f"  seed {self.seeds[self.shown]}" if self.shown < len(self.seeds) else ""
-        self.query_one("#poem-status", Static).update(
-            f"[b]{self.state}[/b]  {self.tokens} tokens  {rate:.0f} tok/s  {elapsed:.1f}s{variation}{seed}"
-        )
+        variation = f" · variation {self.shown + 1}/{len(self.poems)}" if len(self.poems) > 1 else ""
+        seed = f" · seed {self.seeds[self.shown]}" if self.shown < len(self.seeds) else ""
+        if self.state in ("idle", "opened", "draft restored") or self.state.startswith("opened"):
+            line = f"[b]{self.state}[/b]{variation}{seed}" if self.state != "idle" else ""
+        else:
+            line = f"[b]{self.state}[/b] · {self.tokens} tokens · {rate:.0f} tok/s · {elapsed:.1f}s{variation}{seed}"
+        self.query_one("#poem-status", Static).update(line)
 
     def _show(self) -> None:
         self.query_one("#poem-text", Static).update(self.text or "(no poem yet: write a theme, then ctrl+g)")

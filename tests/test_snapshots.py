@@ -1,0 +1,98 @@
+"""Snapshot tests of the studio's main states (SVG, compared by pytest-textual-snapshot).
+
+Pixels must not depend on model timing or random seeds, so these use a deterministic stand-in engine;
+the Pilot tests in test_studio.py drive the real shipped model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pytest
+
+from poetstudio.engine.events import Loaded, LoadProgress
+from poetstudio.library import Library, SavedPoem
+from poetstudio.paths import library_path
+from poetstudio.poets import STUDIO_POETS
+from poetstudio.ui.launch import build_app
+
+SIZE = (140, 44)
+POEM = "The tide comes in and takes the light,\nAnd leaves the harbour to the night;\n\nA gull, a bell, a lantern's thread —\nThe sea keeps everything it said.\n"
+
+
+@dataclass
+class Result:
+    token_ids: list = field(default_factory=lambda: list(range(30)))
+    cancelled: bool = False
+
+
+@dataclass
+class StubPoem:
+    text: str = POEM
+    seed: int = 7
+    result: Result = field(default_factory=Result)
+
+
+class StubEngine:
+    """Loads at once (or never) and writes the same poem every time."""
+
+    def __init__(self, loads: bool = True):
+        self.loads = loads
+
+    def load(self, on_event):
+        on_event(LoadProgress("loading the stand-in model"))
+        if self.loads:
+            on_event(Loaded("stub", None, "cpu"))
+
+    def poets(self):
+        return {p.name: {"poems": 100} for p in STUDIO_POETS if p.public_domain}
+
+    def moods(self):
+        return ["Fear", "Joy"]
+
+    def generate(self, request, on_piece):
+        on_piece(0, POEM)
+        return [StubPoem()]
+
+    def cancel(self):
+        pass
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("POETSTUDIO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("POETSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+
+
+def test_loading(snap_compare):
+    assert snap_compare(build_app(engine=StubEngine(loads=False)), terminal_size=SIZE)
+
+
+def test_ready_with_a_blend(snap_compare):
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("down", "down", "down", "s", "down", "right", "right", "shift+right", "m")
+        await pilot.press("f6", *"the sea at night")
+
+    assert snap_compare(build_app(engine=StubEngine()), terminal_size=SIZE, run_before=run_before)
+
+
+def test_poem_opened_from_the_library(snap_compare):
+    library = Library(library_path())
+    library.save(SavedPoem(title="Harbour Lights", text=POEM, theme="the sea at night",
+                           blend={"Emily Dickinson": 0.6, "Edgar Allan Poe": 0.4}, seed=7))
+    library.close()
+
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("f8", "enter", "enter")
+        await pilot.pause()
+
+    assert snap_compare(build_app(engine=StubEngine()), terminal_size=SIZE, run_before=run_before)
+
+
+def test_help_screen(snap_compare):
+    async def run_before(pilot):
+        await pilot.press("f1")
+
+    assert snap_compare(build_app(engine=StubEngine()), terminal_size=SIZE, run_before=run_before)
