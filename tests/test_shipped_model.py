@@ -68,3 +68,18 @@ def test_shipped_model_writes_new_lines(shared_corpus):
     ]
     share, grams = copied_share(poems, ngram_index(p.text for p in read_path(shared_corpus / "poems.jsonl").poems))
     assert grams > 50 and share < 0.05
+
+
+def test_package_data_covers_every_non_python_file():
+    """A non-editable install must carry the model and the studio's stylesheet, not only .py files."""
+    import fnmatch
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    patterns = tomllib.loads((root / "pyproject.toml").read_text())["tool"]["setuptools"]["package-data"]["poetstudio"]
+    package = root / "poetstudio"
+    for file in package.rglob("*"):
+        if file.is_file() and file.suffix not in (".py", ".pyc") and "__pycache__" not in file.parts:
+            relative = file.relative_to(package).as_posix()
+            assert any(fnmatch.fnmatch(relative, pattern) for pattern in patterns), relative

@@ -203,3 +203,40 @@ async def test_keys_can_be_rebound_in_the_config(tmp_path):
         assert await wait_for(pilot, lambda: poem.state in ("done", "stopped") and poem.tokens > 0)
         help_keys = dict((text, key) for key, text in app.key_sections()["Studio (anywhere)"])
         assert help_keys["Write a poem from the blend and prompt"] == "ctrl+t"
+
+
+async def test_a_new_generation_stops_the_running_one_and_variations_flip():
+    app = build_app(device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        slow_down(app, 0.05)
+        starts = []
+        real_start = app.start_generation
+
+        def counting_start(request):
+            starts.append(request)
+            real_start(request)
+
+        app.start_generation = counting_start
+        prompt = app.query_one(PromptPane)
+        await pilot.press("f6", *"lanterns")
+        prompt.query_one("#set-max_new_tokens").value = "100000"
+        prompt.query_one("#set-variations").value = "2"
+        prompt.query_one("#set-seed").value = "5"
+        await pilot.press("ctrl+g")
+        poem = app.query_one(PoemPane)
+        assert await wait_for(pilot, lambda: poem.tokens >= 3)
+        await pilot.press("ctrl+r")
+        assert await wait_for(pilot, lambda: len(starts) == 2)
+        assert starts[1].sampling.seed != 5 and app.generating
+        prompt.query_one("#set-max_new_tokens").value = "6"
+        await pilot.press("ctrl+g")
+        assert await wait_for(pilot, lambda: len(starts) == 3 and not app.generating, seconds=60)
+        assert len(poem.poems) == 2 and all(p.strip() for p in poem.poems)
+        assert not [n.message for n in app._notifications if n.severity == "error"]
+        poem.focus()
+        first = poem.text
+        await pilot.press("right")
+        assert poem.shown == 1 and poem.text != first
+        await pilot.press("left")
+        assert poem.shown == 0

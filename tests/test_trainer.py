@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 import torch
@@ -152,8 +153,12 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+@pytest.mark.skipif(
+    os.environ.get("POETSTUDIO_TEST_DDP") != "1",
+    reason="opt-in (POETSTUDIO_TEST_DDP=1): on CPU with gloo, about one run in four hangs at shutdown; "
+    "kept out of CI until that is fixed",
+)
 def test_data_parallel_run_under_torchrun(fixtures, tmp_path):
-    import os
     import subprocess
     import sys
 

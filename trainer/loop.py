@@ -206,6 +206,7 @@ def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResul
         return run_loop(config, model, tokenizer, optimizer, scheduler, data, state, device, dist, console)
     finally:
         if dist.world > 1:
+            torch.distributed.barrier()  # leave together: a rank that tears down first can strand the others
             torch.distributed.destroy_process_group()
 
 

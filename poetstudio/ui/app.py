@@ -98,7 +98,7 @@ class StudioApp(App):
         if self.library_error:
             self.notify(self.library_error, severity="error", timeout=15)
         self.sub_title = "loading model…"
-        self.load_engine()
+        self.call_after_refresh(self.load_engine)  # draw the first frame before torch's import holds the GIL
 
     # engine ---------------------------------------------------------------
 
