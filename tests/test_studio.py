@@ -161,6 +161,12 @@ async def test_help_lists_keys_and_palette_lists_actions():
         await pilot.press("escape")
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Generate", "Stop", "Save", "Library: undo delete", "Poets: solo"} <= set(titles)
+        from poetstudio.ui.app import LIBRARY_COMMANDS, POEM_COMMANDS, POETS_COMMANDS
+
+        for cls, commands in ((PoetsPane, POETS_COMMANDS), (PoemPane, POEM_COMMANDS), (LibraryPane, LIBRARY_COMMANDS)):
+            keyed = {b.action for b in cls.BINDINGS if not b.action.startswith("move")}
+            assert keyed <= {action for _, action in commands}, cls.__name__
+            assert {label for label, _ in commands} <= set(titles)
 
 
 def test_broken_config_is_one_line_naming_file_and_line(tmp_path):

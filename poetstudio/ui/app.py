@@ -42,6 +42,20 @@ ACTIONS = {
 }
 
 
+POETS_COMMANDS = (
+    ("Poets: raise weight", "nudge(1)"), ("Poets: lower weight", "nudge(-1)"),
+    ("Poets: raise weight a lot", "nudge(5)"), ("Poets: lower weight a lot", "nudge(-5)"),
+    ("Poets: type a weight", "type_weight"), ("Poets: zero", "zero"), ("Poets: solo", "solo"),
+    ("Poets: equalise", "equalise"), ("Poets: reset", "reset"), ("Poets: next mood", "next_mood"),
+)
+POEM_COMMANDS = (("Poem: next variation", "flip(1)"), ("Poem: previous variation", "flip(-1)"))
+LIBRARY_COMMANDS = (
+    ("Library: open", "open"), ("Library: rename", "rename"), ("Library: delete", "delete"),
+    ("Library: undo delete", "undo"), ("Library: favourite", "favourite"),
+    ("Library: export Markdown", "export('md')"), ("Library: export text", "export('txt')"),
+)
+
+
 def binding_id(action: str) -> str:
     """The id a config [keys] entry uses for an action: generate, focus_poets, ..."""
     return action.replace("focus_pane('", "focus_").replace("')", "")
@@ -326,14 +340,12 @@ class StudioApp(App):
         yield from super().get_system_commands(screen)
         for action, (_key, label, text) in ACTIONS.items():
             yield SystemCommand(label, text, lambda a=action: self.run_action(a))
-        for label, action in (("Poets: solo", "solo"), ("Poets: equalise", "equalise"), ("Poets: reset", "reset"),
-                              ("Poets: next mood", "next_mood")):
-            yield SystemCommand(label, f"{label} (poets pane)", lambda a=action: self.query_one(PoetsPane).run_action(a))
-        library = self.query_one(LibraryPane)
-        for label, action in (("Library: rename", "rename"), ("Library: delete", "delete"), ("Library: undo delete", "undo"),
-                              ("Library: export Markdown", "export('md')"), ("Library: export text", "export('txt')")):
-            yield SystemCommand(label, f"{label} (highlighted poem)", lambda a=action: library.run_action(a))
-        yield SystemCommand("Poem: next variation", "Show the next variation", lambda: self.query_one(PoemPane).action_flip(1))
+        panes = ((PoetsPane, POETS_COMMANDS), (PoemPane, POEM_COMMANDS), (LibraryPane, LIBRARY_COMMANDS))
+        for cls, commands in panes:
+            pane = self.query_one(cls)
+            for label, action in commands:
+                yield SystemCommand(label, f"{label} ({cls.__name__.removesuffix('Pane').lower()} pane)",
+                                    lambda a=action, p=pane: p.run_action(a))
 
     async def action_quit(self) -> None:
         """Save the draft, then leave."""
