@@ -144,6 +144,7 @@ def test_variations_use_consecutive_seeds(engine):
         ({"dickinson": -1}, "0 or more"),
         ({"dickinson": "lots"}, "number"),
         ({"dickinson": 0}, "at least one"),
+        ({"stallings": 1}, "cannot write as A. E. Stallings .in copyright"),
     ],
 )
 def test_bad_blends_are_clear_errors(engine, blend, message):

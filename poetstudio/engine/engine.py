@@ -22,7 +22,7 @@ from poetstudio.engine.sampling import normalise_weights
 from poetstudio.engine.sampling_settings import Sampling
 from poetstudio.errors import UserError
 from poetstudio.model_info import THIN_POEMS, default_adapter_dir, default_base_dir
-from poetstudio.poets import STUDIO_POETS, resolve_poet
+from poetstudio.poets import STUDIO_POETS, canonical_poet, resolve_poet, studio_poet
 from poetstudio.prompt_format import PromptSpec, prompt_ids, uses_chat_template
 
 BLEND_MODES = ("auto", "exact", "prompt")
@@ -127,6 +127,11 @@ class Engine:
             try:
                 poet = resolve_poet(written, known)
             except ValueError as exc:
+                studio = studio_poet(canonical_poet(written))
+                if studio is not None:
+                    why = "in copyright, no public-domain poems" if not studio.public_domain else "not in its training data"
+                    raise UserError(f"this model cannot write as {studio.name} ({why}); "
+                                    f"it knows: {', '.join(known)}") from None
                 raise UserError(str(exc)) from None
             if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
                 raise UserError(f"weight for {poet} must be a number of 0 or more, not {weight!r}")
