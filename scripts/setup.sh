@@ -10,8 +10,11 @@ PY="${PYTHON:-python3}"
 TORCH_VERSION="2.13.0"
 [ -d .venv ] || "$PY" -m venv .venv
 VPY=.venv/bin/python
-STAMP=".venv/.poetstudio-setup-$(sha1sum pyproject.toml | cut -c1-12)${EXTRAS:+-$EXTRAS}"
+HASH="$(sha1sum pyproject.toml | cut -c1-12)"
+STAMP=".venv/.poetstudio-setup-$HASH${EXTRAS:+-$EXTRAS}"
 [ -f "$STAMP" ] && exit 0
+# a set-up with extras (e.g. test) also serves a plain run
+[ -z "$EXTRAS" ] && compgen -G ".venv/.poetstudio-setup-$HASH-*" >/dev/null && exit 0
 
 has_gpu() { command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; }
 
@@ -31,5 +34,5 @@ WANT="."
 if has_gpu; then WANT=".[cuda${EXTRAS:+,$EXTRAS}]"; elif [ -n "$EXTRAS" ]; then WANT=".[$EXTRAS]"; fi
 "$VPY" -m pip install -q -e "$WANT"
 "$VPY" -c "import torch, transformers, peft, textual" >/dev/null
-rm -f .venv/.poetstudio-setup-*
+find .venv -maxdepth 1 -name '.poetstudio-setup-*' ! -name ".poetstudio-setup-$HASH*" -delete
 touch "$STAMP"
