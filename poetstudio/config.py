@@ -10,7 +10,10 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from poetstudio.engine.sampling_settings import Sampling
 from poetstudio.errors import UserError
+
+PUBLISHED = Sampling()  # the published model's sampling settings, kept in one place
 
 DEFAULT_CONFIG_TOML = """\
 # poetstudio configuration. Every field is optional; a missing one keeps the default shown.
@@ -55,13 +58,13 @@ class ModelSettings:
 
 @dataclass
 class SamplingSettings:
-    """Default sampling settings for new poems."""
+    """Default sampling settings for new poems (the engine's defaults, plus a variation count)."""
 
-    temperature: float = 0.8
-    top_p: float = 0.85
-    top_k: int = 40
-    max_new_tokens: int = 256
-    repetition_penalty: float = 1.0
+    temperature: float = PUBLISHED.temperature
+    top_p: float = PUBLISHED.top_p
+    top_k: int = PUBLISHED.top_k
+    max_new_tokens: int = PUBLISHED.max_new_tokens
+    repetition_penalty: float = PUBLISHED.repetition_penalty
     variations: int = 1
 
 

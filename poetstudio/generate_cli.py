@@ -9,6 +9,7 @@ import threading
 from dataclasses import asdict
 
 from poetstudio.blend import parse_blend
+from poetstudio.engine.sampling_settings import Sampling
 from poetstudio.errors import UserError
 
 
@@ -20,11 +21,12 @@ def add_generate_parser(sub) -> None:
     gen.add_argument("--opening", default="", help="opening lines the poem starts with (\\n for line breaks)")
     gen.add_argument("--mood", help="a mood the adapter knows (see `poetstudio poets`)")
     gen.add_argument("--seed", type=int)
-    gen.add_argument("--temperature", type=float, default=0.8)
-    gen.add_argument("--top-p", type=float, default=0.85)
-    gen.add_argument("--top-k", type=int, default=40)
-    gen.add_argument("--max-new-tokens", type=int, default=256)
-    gen.add_argument("--repetition-penalty", type=float, default=1.0)
+    defaults = Sampling()
+    gen.add_argument("--temperature", type=float, default=defaults.temperature)
+    gen.add_argument("--top-p", type=float, default=defaults.top_p)
+    gen.add_argument("--top-k", type=int, default=defaults.top_k)
+    gen.add_argument("--max-new-tokens", type=int, default=defaults.max_new_tokens)
+    gen.add_argument("--repetition-penalty", type=float, default=defaults.repetition_penalty)
     gen.add_argument("--n", type=int, default=1, help="number of variations (consecutive seeds)")
     gen.add_argument("--json", action="store_true", help="one JSON object per poem instead of streamed text")
     gen.add_argument("--model", help="base model folder or hub id (default: the shipped model)")
@@ -62,7 +64,6 @@ def run_generate(args: argparse.Namespace) -> int:
     """Load the engine, generate, stream or print JSON; Ctrl-C stops and keeps what was written."""
     from poetstudio.engine.engine import Engine
     from poetstudio.engine.request import PoemRequest
-    from poetstudio.engine.sampling_settings import Sampling
 
     check_sampling(args)
     blend = parse_blend(args.blend)

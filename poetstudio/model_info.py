@@ -92,12 +92,3 @@ def print_poets(adapter: str | None) -> int:
         print("moods: none (this adapter was trained without mood labels)")
     return 0
 
-
-def print_status() -> int:
-    """Plain `poetstudio` until the studio exists: what model is shipped and what commands there are."""
-    info = read_adapter_info(None)
-    base = info.metadata.get("base_model_dir", str(default_base_dir()))
-    print(f"poetstudio: default model {base} + adapter {info.path}")
-    print(f"  writes as: {', '.join(info.available_poets())}")
-    print("  commands: poetstudio poets | corpus stats PATH | train --recipe default|original|base")
-    return 0

@@ -22,6 +22,7 @@ class TrainState:
     bad_evals: int = 0
     tokens_seen: int = 0
     elapsed_s: float = 0.0
+    best_per_poet: dict[str, float] = field(default_factory=dict)
     history: list[dict] = field(default_factory=list)
 
 

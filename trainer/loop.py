@@ -19,13 +19,13 @@ import torch.nn.functional as F
 from rich.console import Console
 from transformers.utils import logging as hf_logging
 
+from poetstudio.engine.loader import pick_device
 from poetstudio.errors import UserError
 from trainer.checkpoint import TrainState, find_checkpoint, load_checkpoint, save_checkpoint
 from trainer.config import TrainConfig
 from trainer.data import NO_POET, Rows, batch_at
 from trainer.dataset import Dataset, build_dataset, general_texts, read_split
 from trainer.metadata import write_metadata
-from poetstudio.engine.loader import pick_device
 from trainer.modeling import add_lora, load_base_model, load_tokenizer, new_scratch_model, pick_dtype
 from trainer.progress import TrainProgress
 from trainer.tokenizer_build import train_tokenizer
@@ -232,7 +232,7 @@ def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, stat
                     state.history.append({"step": state.step, "train_loss": train_loss, "heldout_loss": heldout})
                     progress.evaluated(state.step, heldout, last_eval)
                     if heldout < state.best_loss or len(data.heldout) == 0:
-                        state.best_loss, state.bad_evals = heldout, 0
+                        state.best_loss, state.bad_evals, state.best_per_poet = heldout, 0, last_eval
                         if dist.main:
                             save_best(model, tokenizer, output, config)
                             _write_run_metadata(config, data, state, train_loss, last_eval, rate, device)
@@ -252,17 +252,8 @@ def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, stat
     rate = (state.tokens_seen - tokens_at_start) / max(1e-9, time.perf_counter() - clock_at_start)
     if dist.main and not interrupted and state.step >= config.max_steps and not stopped_early:
         shutil.rmtree(output / "checkpoint.old", ignore_errors=True)
-    return TrainResult(output, state.step, state.best_loss, _best_per_poet(state, last_eval, output),
+    return TrainResult(output, state.step, state.best_loss, state.best_per_poet,
                        train_loss, rate, wall, stopped_early, interrupted)
-
-
-def _best_per_poet(state: TrainState, last_eval: dict[str, float], output: Path) -> dict[str, float]:
-    import json
-
-    meta = output / "poetstudio.json"
-    if meta.exists():
-        return json.loads(meta.read_text()).get("heldout_loss_per_poet", last_eval)
-    return last_eval
 
 
 def _write_run_metadata(config: TrainConfig, data: Dataset, state: TrainState, train_loss, per_poet, rate, device) -> None:

@@ -67,18 +67,19 @@ class Engine:
         self._cancel = threading.Event()
         self._busy = threading.Lock()
 
+    def load_reporting(self, on_event: Callable[[EngineEvent], None]) -> bool:
+        """Load (blocking), reporting progress, failure and readiness to `on_event` as values; True if ready."""
+        try:
+            loaded = self.load(lambda text: on_event(LoadProgress(text)))
+        except UserError as exc:
+            on_event(LoadFailed(str(exc)))
+            return False
+        on_event(Loaded(loaded.base, loaded.adapter, str(loaded.device), tuple(loaded.warnings)))
+        return True
+
     def load_in_background(self, on_event: Callable[[EngineEvent], None]) -> threading.Thread:
-        """Load on a daemon thread; progress, failure and readiness arrive at `on_event` as values."""
-
-        def run() -> None:
-            try:
-                loaded = self.load(lambda text: on_event(LoadProgress(text)))
-            except UserError as exc:
-                on_event(LoadFailed(str(exc)))
-                return
-            on_event(Loaded(loaded.base, loaded.adapter, str(loaded.device), tuple(loaded.warnings)))
-
-        thread = threading.Thread(target=run, name="poetstudio-model-load", daemon=True)
+        """`load_reporting` on a daemon thread."""
+        thread = threading.Thread(target=self.load_reporting, args=(on_event,), name="poetstudio-model-load", daemon=True)
         thread.start()
         return thread
 

@@ -44,8 +44,6 @@ class FastLlama:
     def __init__(self, model, weight_dtype: torch.dtype | None = None):
         config = model.config
         weight_dtype = weight_dtype or model.model.embed_tokens.weight.dtype
-        self.weight_dtype = weight_dtype
-        self.model = model
         self.heads = config.num_attention_heads
         self.kv_heads = config.num_key_value_heads
         self.head_dim = getattr(config, "head_dim", None) or config.hidden_size // self.heads

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+import random
+from dataclasses import asdict, replace
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -158,10 +159,6 @@ class StudioApp(App):
         prompt = self.query_one(PromptPane)
         sampling, variations = prompt.read_settings()
         if new_seed or sampling.seed is None:
-            import random
-
-            from dataclasses import replace
-
             sampling = replace(sampling, seed=random.randrange(2**31))
             prompt.set_seed(sampling.seed)
         blend = self.blend.active()

@@ -41,17 +41,16 @@ class LazyEngine:
     def load(self, on_event: Callable[[EngineEvent], None]) -> None:
         """Import and load the engine; events report progress, failure and readiness."""
         from poetstudio.engine.engine import Engine
-        from poetstudio.engine.events import Loaded, LoadFailed, LoadProgress
+        from poetstudio.engine.events import LoadFailed
         from poetstudio.errors import UserError
 
         try:
-            self.engine = Engine(**self.settings)
-            loaded = self.engine.load(lambda text: on_event(LoadProgress(text)))
+            engine = Engine(**self.settings)
         except UserError as exc:
-            self.engine = None
             on_event(LoadFailed(str(exc)))
             return
-        on_event(Loaded(loaded.base, loaded.adapter, str(loaded.device), tuple(loaded.warnings)))
+        if engine.load_reporting(on_event):
+            self.engine = engine
 
     def poets(self) -> dict[str, dict]:
         """Poets and counts from the adapter metadata."""

@@ -23,7 +23,7 @@ def build_app(model: str | None = None, adapter: str | None = None, device: str 
         library_error = str(exc)
     if engine is None:
         settings = config.model
-        engine = LazyEngine(settings.base or None, settings.adapter or None if settings.base else (settings.adapter or None),
+        engine = LazyEngine(settings.base or None, settings.adapter or None,
                             settings.device, settings.blend_mode, settings.quantize)
     return StudioApp(engine, config, library, draft_path(), library_error)
 
