@@ -63,7 +63,7 @@ def ours(config, steps: int, warmup: int) -> float:
             started = time.perf_counter()
         if step >= warmup:
             useful += int((batch_at(data.train, config.batch_size, state.step, config.seed).labels != -100).sum())
-        train_step(model, optimizer, scheduler, data.train, config, state, device, dist)
+        train_step(model, optimizer, scheduler, data, config, state, device, dist, tokenizer)
         state.step += 1
     _sync(device)
     return useful / (time.perf_counter() - started)

@@ -1,4 +1,5 @@
-"""The `poetstudio` command: the studio, and the headless subcommands (train, corpus stats, poets)."""
+"""The `poetstudio` command: the studio, and the headless subcommands (train, corpus stats, poets, generate,
+analyze, library)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import os
 import sys
 
+from poetstudio.analysis.cli import add_analyze_parser
 from poetstudio.errors import UserError
 from poetstudio.generate_cli import add_generate_parser
 from poetstudio.library.cli import add_library_parser
@@ -16,7 +18,8 @@ TRAIN_FLAGS: dict[str, type] = {
     "max_minutes": float, "eval_every": int, "eval_batches": int, "patience": int, "checkpoint_every": int,
     "lora_r": int, "lora_alpha": int, "lora_dropout": float, "quantize": str, "device": str, "dtype": str,
     "vocab_size": int, "hidden_size": int, "num_layers": int, "num_heads": int, "intermediate_size": int,
-    "min_poems_per_poet": int,
+    "min_poems_per_poet": int, "contrast_weight": float, "contrast_poems": int, "contrast_negatives": int,
+    "contrast_tokens": int,
 }
 
 
@@ -52,6 +55,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_corpus(sub)
     add_generate_parser(sub)
     add_library_parser(sub)
+    add_analyze_parser(sub)
     config = sub.add_parser("config", help="show the config file's path and its documented defaults")
     config.add_argument("--write", action="store_true", help="create the file with the documented defaults (never overwrites)")
     poets = sub.add_parser("poets", help="the poets (and moods) the model knows")
@@ -92,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
             from poetstudio.generate_cli import run_generate
 
             return run_generate(args)
+        if args.command == "analyze":
+            from poetstudio.analysis.cli import run_analyze
+
+            return run_analyze(args)
         if args.command == "library":
             from poetstudio.library.cli import run_library
 
@@ -114,6 +122,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"poetstudio: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `poetstudio analyze --json poem | head` closed the pipe: nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as Python's docs advise for SIGPIPE
+        return 0
 
 
 if __name__ == "__main__":

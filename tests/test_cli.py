@@ -65,3 +65,37 @@ def test_train_without_corpus_is_a_clear_error():
 def test_train_bad_flags_are_clear_errors(fixtures, flags):
     result = run("train", "--recipe", "default", "--corpus", str(fixtures / "mini.jsonl"), *flags)
     assert result.returncode == 2 and "Traceback" not in result.stderr and result.stderr.count("\n") == 1
+
+
+SONNET_END = "So long as men can breathe or eyes can see,\nSo long lives this, and this gives life to thee.\n"
+
+
+def test_analyze_prints_the_annotated_poem_without_a_model(tmp_path, capsys):
+    poem = tmp_path / "couplet.txt"
+    poem.write_text(SONNET_END, encoding="utf-8")
+    assert main(["analyze", str(poem), "--no-model"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0].startswith(" A   10  x/x/x/x/x/  So long as men")
+    assert out.splitlines()[1].startswith(" A   10  x/x/x/x/x/  So long lives this")
+    assert "rhyme scheme: AA" in out and "meter: iambic pentameter" in out and "reads like" not in out
+
+
+def test_analyze_reads_standard_input_and_prints_json_with_attribution():
+    result = subprocess.run([sys.executable, "-m", "poetstudio", "analyze", "-", "--json", "--title", "time"],
+                            input=SONNET_END, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert record["reading"]["scheme"] == "AA" and len(record["reading"]["lines"]) == 2
+    shares = record["attribution"]["shares"]
+    assert "Emily Dickinson" in shares and sum(shares.values()) == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize("setup, message", [
+    (lambda d: str(d / "missing.txt"), "no such file"),
+    (lambda d: (d / "empty.txt").write_text("  \n") and str(d / "empty.txt"), "is empty"),
+    (lambda d: (d / "latin1.txt").write_bytes("caf\xe9 po\xe8me".encode("latin-1")) and str(d / "latin1.txt"), "not UTF-8"),
+])
+def test_analyze_bad_input_is_one_line_and_exit_2(tmp_path, setup, message):
+    result = run("analyze", setup(tmp_path), "--no-model")
+    assert result.returncode == 2
+    assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr

@@ -12,6 +12,7 @@ import pytest
 
 from poetstudio.cli import main
 from poetstudio.library import Library, LibraryError, SavedPoem
+from poetstudio.library.export import render
 from poetstudio.library.schema import MIGRATIONS, SCHEMA_VERSION, migrate
 
 
@@ -57,17 +58,24 @@ def test_rename_delete_and_undo(library):
     assert [p.title for p in library.list()] == ["Harbour"]
 
 
-def test_migrates_a_version_1_library_without_losing_poems(tmp_path):
-    path = tmp_path / "old.sqlite3"
+def old_library(path, version: int) -> Library:
+    """A library file made by an older poetstudio (schema `version`) holding one Donne poem, then opened."""
     conn = sqlite3.connect(path, isolation_level=None)
-    migrate(conn, target=1)
+    migrate(conn, target=version)
     conn.execute("INSERT INTO poems (title, text, blend, created, updated) VALUES "
                  "('Old', 'an old poem', '{\"John Donne\": 1.0}', '2025-01-01T00:00:00Z', '2025-01-01T00:00:00Z')")
+    if version >= 2:
+        conn.execute("UPDATE poems SET poets = 'John Donne'")
     conn.close()
-    library = Library(path)
+    return Library(path)
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_migrates_an_old_library_without_losing_poems(tmp_path, version):
+    library = old_library(tmp_path / "old.sqlite3", version)
     assert library.conn.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION == len(MIGRATIONS)
     assert [p.title for p in library.search("donne")] == ["Old"]
-    assert library.get(1).favourite is False
+    assert library.get(1).favourite is False and library.get(1).analysis == {}
     library.close()
 
 
@@ -146,3 +154,15 @@ def test_headless_library_commands(tmp_path, capsys):
     assert capsys.readouterr().out.count("Night Sea") == 2
     assert main(["library", "--db", db, "show", "999"]) == 2
     assert "no poem with id 999" in capsys.readouterr().err
+
+
+def test_a_poem_keeps_its_analysis(library):
+    analysis = {"reading": {"scheme": "AA", "meter": "iambic pentameter", "form": "rhyming couplets", "lines": []},
+                "attribution": {"shares": {"John Donne": 0.8, "Walt Whitman": 0.2}, "loglik": {}, "tokens": 20}}
+    saved = library.save(poem("Kept", analysis=analysis))
+    assert library.get(saved.id).analysis == analysis
+    assert library.get(library.save(poem("Bare")).id).analysis == {}
+    updated = library.set_analysis(saved.id, {"reading": {"scheme": "AB"}})
+    assert updated.analysis == {"reading": {"scheme": "AB"}}
+    assert "AA · iambic pentameter · rhyming couplets" in render(saved, "md")
+

@@ -246,3 +246,41 @@ async def test_a_new_generation_stops_the_running_one_and_variations_flip():
         assert poem.shown == 1 and poem.text != first
         await pilot.press("left")
         assert poem.shown == 0
+
+
+async def test_a_finished_poem_is_read_annotated_attributed_and_saved_with_its_reading(user_dirs):
+    app = build_app(device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        await pilot.press("f6", *"the sea at night")
+        app.query_one(PromptPane).query_one("#set-max_new_tokens").value = "60"
+        await pilot.press("ctrl+g")
+        poem, poets = app.query_one(PoemPane), app.query_one(PoetsPane)
+        assert await wait_for(pilot, lambda: poem.reading is not None and poets.attribution is not None)
+        reading = poem.reading
+        assert len(reading.lines) == len([line for line in poem.text.splitlines() if line.strip()])
+        shown = str(poem.query_one("#poem-text").render())
+        first = reading.lines[0]
+        assert f"{first.letter:>2}" in shown.splitlines()[0] and f"{first.syllables:>3} │" in shown.splitlines()[0]
+        assert str(poem.query_one("#poem-reading").render()) == reading.summary
+        assert sum(poets.attribution.values()) == pytest.approx(1.0, abs=1e-4)
+        assert "reads like" in str(poets.render())
+        await pilot.press("f7", "a")
+        assert "│" not in str(poem.query_one("#poem-text").render())
+        await pilot.press("a")
+        await pilot.press("ctrl+s", "enter")
+        library = app.query_one(LibraryPane)
+        assert await wait_for(pilot, lambda: library.highlighted is not None)
+        await pilot.press("ctrl+r")  # a new poem gets a reading of its own
+        assert await wait_for(pilot, lambda: not app.generating and poem.reading not in (None, reading))
+    saved = Library(user_dirs / "data" / "library.sqlite3")
+    analysis = saved.list()[0].analysis
+    saved.close()
+    assert analysis["reading"]["scheme"] == reading.scheme
+    assert sum(analysis["attribution"]["shares"].values()) == pytest.approx(1.0, abs=1e-4)
+    again = build_app(device="cpu")
+    async with again.run_test(size=SIZE) as pilot:  # a new session opens the saved poem with its stored reading
+        await pilot.press("f8", "enter", "enter")
+        poem, poets = again.query_one(PoemPane), again.query_one(PoetsPane)
+        assert await wait_for(pilot, lambda: poem.state.startswith("opened") and poem.reading is not None)
+        assert poem.reading == reading and poets.attribution == analysis["attribution"]["shares"]

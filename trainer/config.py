@@ -49,6 +49,10 @@ class TrainConfig:
     intermediate_size: int = 704
     dropout: float = 0.0
     min_poems_per_poet: int = 1
+    contrast_weight: float = 0.0
+    contrast_poems: int = 4
+    contrast_negatives: int = 3
+    contrast_tokens: int = 96
 
     def to_dict(self) -> dict:
         """The configuration as plain data, for metadata and checkpoints."""

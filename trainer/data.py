@@ -23,6 +23,16 @@ class Example:
     poet: int = NO_POET
 
 
+@dataclass(frozen=True)
+class ContrastItem:
+    """A training poem for the poet contrast: its poet's index, title, mood and its first tokens."""
+
+    poet: int
+    title: str
+    mood: str | None
+    body: list[int]
+
+
 @dataclass
 class Rows:
     """Packed rows, all seq_len long: inputs, labels, per-sequence position ids and per-token poet index."""
@@ -53,6 +63,17 @@ def poem_examples(tokenizer, poems: list[Poem], poet_index: dict[str, int], seq_
             ids, labels = example_ids(tokenizer, spec, part)
             examples.append(Example(ids[:seq_len], labels[:seq_len], poet_index.get(poem.poet, NO_POET)))
     return examples
+
+
+def contrast_items(tokenizer, poems: list[Poem], poet_index: dict[str, int], max_tokens: int) -> list[ContrastItem]:
+    """One item per conditioned training poem: the poem's first `max_tokens` tokens, to be scored under
+    its own poet and under others."""
+    return [
+        ContrastItem(poet_index[poem.poet], poem.title, poem.mood,
+                     tokenizer.encode(poem.text.strip("\n") + "\n", add_special_tokens=False)[:max_tokens])
+        for poem in poems
+        if poem.poet in poet_index
+    ]
 
 
 def text_examples(tokenizer, blocks: list[str], seq_len: int) -> list[Example]:

@@ -10,12 +10,13 @@ from poetstudio.corpus import read_corpus
 from poetstudio.corpus.general import line_keys, read_general_verse
 from poetstudio.corpus.split import split_corpus
 from trainer.config import TrainConfig
-from trainer.data import Rows, poem_examples, pack, text_examples
+from trainer.data import ContrastItem, Rows, contrast_items, poem_examples, pack, text_examples
 
 
 @dataclass
 class Dataset:
-    """Packed train and held-out rows, the poets by index, and what the metadata reports about the data."""
+    """Packed train and held-out rows, the poets by index, what the metadata reports about the data, and the
+    training poems for the poet contrast (LoRA runs)."""
 
     train: Rows
     heldout: Rows
@@ -25,6 +26,7 @@ class Dataset:
     corpus_hash: str = ""
     skipped: list[str] = field(default_factory=list)
     general_blocks: int = 0
+    contrast: list[ContrastItem] = field(default_factory=list)
 
 
 def corpus_hash(keys: list[str]) -> str:
@@ -74,4 +76,5 @@ def build_dataset(config: TrainConfig, tokenizer, report, split, blocks: list[st
         corpus_hash=corpus_hash([p.key for p in report.poems] + [hashlib.sha1(b.encode()).hexdigest() for b in blocks]),
         skipped=report.skipped,
         general_blocks=len(blocks),
+        contrast=contrast_items(tokenizer, train_poems, index, config.contrast_tokens) if condition else [],
     )

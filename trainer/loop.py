@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import os
+import random
 import shutil
 import time
 from dataclasses import dataclass
@@ -23,7 +24,8 @@ from poetstudio.engine.loader import pick_device
 from poetstudio.errors import UserError
 from trainer.checkpoint import TrainState, find_checkpoint, load_checkpoint, save_checkpoint
 from trainer.config import TrainConfig
-from trainer.data import NO_POET, Rows, batch_at
+from poetstudio.prompt_format import IGNORE_INDEX, PromptSpec, header_ids
+from trainer.data import NO_POET, ContrastItem, Rows, batch_at
 from trainer.dataset import Dataset, build_dataset, general_texts, read_split
 from trainer.metadata import write_metadata
 from trainer.modeling import add_lora, load_base_model, load_tokenizer, new_scratch_model, pick_dtype
@@ -77,6 +79,16 @@ def setup_distributed(device: torch.device) -> tuple[Distributed, torch.device]:
     return Distributed(rank, world), device
 
 
+def agree(flag: bool, dist: Distributed, device) -> bool:
+    """True on every rank if it is true on any: ranks whose clocks disagree must still evaluate (a collective)
+    and stop at the same step, or the others wait for them for ever."""
+    if dist.world <= 1:
+        return flag
+    value = torch.tensor([1.0 if flag else 0.0], device=device)
+    torch.distributed.all_reduce(value, op=torch.distributed.ReduceOp.MAX)
+    return bool(value.item())
+
+
 def lr_lambda(config: TrainConfig):
     """Linear warm-up, then cosine decay to min_lr_ratio of the peak by max_steps."""
     def factor(step: int) -> float:
@@ -101,9 +113,44 @@ def token_losses(model, batch: Rows, device: torch.device) -> tuple[torch.Tensor
     return losses.view_as(labels), labels, poets
 
 
-def train_step(model, optimizer, scheduler, rows: Rows, config: TrainConfig, state: TrainState, device, dist) -> float:
-    """One optimizer step over grad_accum micro-batches; returns the mean token loss."""
+def contrast_batch(tokenizer, items: list[ContrastItem], poets: list[str], config: TrainConfig, step: int,
+                   rank: int = 0) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """`contrast_poems` training poems, each written out under its own poet and `contrast_negatives` others:
+    right-padded (ids, attention mask, labels on the poem only); rows come in groups, the true poet first."""
+    rng = random.Random((config.seed * 1_000_003 + step) * 64 + rank)
+    negatives = min(config.contrast_negatives, len(poets) - 1)
+    rows, labels = [], []
+    for item in rng.sample(items, min(config.contrast_poems, len(items))):
+        others = rng.sample([i for i in range(len(poets)) if i != item.poet], negatives)
+        for poet in [item.poet, *others]:
+            head = header_ids(tokenizer, PromptSpec(poet=poets[poet], title=item.title, mood=item.mood))
+            rows.append(head + item.body)
+            labels.append([IGNORE_INDEX] * len(head) + item.body)
+    width = max(len(r) for r in rows)
+    ids = torch.full((len(rows), width), tokenizer.pad_token_id or 0, dtype=torch.long)
+    mask = torch.zeros((len(rows), width), dtype=torch.long)
+    target = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
+    for i, (row, label) in enumerate(zip(rows, labels)):
+        ids[i, : len(row)], mask[i, : len(row)], target[i, : len(row)] = torch.tensor(row), 1, torch.tensor(label)
+    return ids, mask, target
+
+
+def contrast_loss(model, ids: torch.Tensor, mask: torch.Tensor, target: torch.Tensor, group: int, device) -> torch.Tensor:
+    """Cross-entropy of picking each poem's own poet from its group by the poem's log-likelihood under each:
+    the term that makes the poets' conditionings tell apart what they wrote."""
+    logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), use_cache=False).logits
+    shifted = torch.cat([target[:, 1:], target.new_full((len(target), 1), IGNORE_INDEX)], dim=1).to(device)
+    losses = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), shifted.reshape(-1), reduction="none")
+    loglik = -losses.view_as(shifted).sum(dim=1).view(-1, group)
+    return F.cross_entropy(loglik, torch.zeros(len(loglik), dtype=torch.long, device=device))
+
+
+def train_step(model, optimizer, scheduler, data: Dataset, config: TrainConfig, state: TrainState, device, dist,
+               tokenizer=None) -> float:
+    """One optimizer step over grad_accum micro-batches (plus the poet contrast when its weight is set);
+    returns the mean token loss."""
     model.train()
+    rows = data.train
     total_loss, total_tokens = 0.0, 0
     for micro in range(config.grad_accum):
         batch = batch_at(rows, config.batch_size * dist.world, state.step * config.grad_accum + micro, config.seed)
@@ -115,6 +162,10 @@ def train_step(model, optimizer, scheduler, rows: Rows, config: TrainConfig, sta
         loss.backward()
         total_loss += float(losses[mask].detach().sum())
         total_tokens += count
+    if config.contrast_weight > 0 and data.contrast and len(data.poets) > 1:
+        ids, mask, target = contrast_batch(tokenizer, data.contrast, data.poets, config, state.step, dist.rank)
+        group = 1 + min(config.contrast_negatives, len(data.poets) - 1)
+        (config.contrast_weight * contrast_loss(model, ids, mask, target, group, device)).backward()
     torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], GRAD_CLIP_NORM)
     optimizer.step()
     scheduler.step()
@@ -221,12 +272,12 @@ def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, stat
     try:
         with progress:
             while state.step < config.max_steps:
-                train_loss = train_step(model, optimizer, scheduler, data.train, config, state, device, dist)
+                train_loss = train_step(model, optimizer, scheduler, data, config, state, device, dist, tokenizer)
                 state.step += 1
                 state.elapsed_s = time.perf_counter() - started
                 rate = (state.tokens_seen - tokens_at_start) / max(1e-9, time.perf_counter() - clock_at_start)
                 progress.update(state.step, train_loss, rate)
-                out_of_time = config.max_minutes > 0 and state.elapsed_s > config.max_minutes * 60
+                out_of_time = agree(config.max_minutes > 0 and state.elapsed_s > config.max_minutes * 60, dist, device)
                 if state.step % config.eval_every == 0 or state.step == config.max_steps or out_of_time:
                     heldout, last_eval = evaluate(model, data.heldout, data.poets, config, device, dist)
                     state.history.append({"step": state.step, "train_loss": train_loss, "heldout_loss": heldout})

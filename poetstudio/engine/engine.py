@@ -14,6 +14,8 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from poetstudio.analysis.attribution import Attribution
+from poetstudio.engine.attribution import attribute
 from poetstudio.engine.decode import DecodeResult, decode, make_runner
 from poetstudio.engine.events import EngineEvent, Loaded, LoadFailed, LoadProgress
 from poetstudio.engine.loader import LoadedModel, load_model
@@ -65,7 +67,9 @@ class Engine:
         self.loaded: LoadedModel | None = None
         self.runner = None
         self._cancel = threading.Event()
-        self._busy = threading.Lock()
+        self._busy = threading.Lock()  # the model runs one thing at a time: a generation or an attribution
+        self._claim = threading.Lock()
+        self._generating = False
 
     def load_reporting(self, on_event: Callable[[EngineEvent], None]) -> bool:
         """Load (blocking), reporting progress, failure and readiness to `on_event` as values; True if ready."""
@@ -165,20 +169,39 @@ class Engine:
         prompts, weights = self.prompts(request, blend)
         seed = request.sampling.seed if request.sampling.seed is not None else random.randrange(2**31)
         sampling = replace(request.sampling, seed=seed)
-        if not self._busy.acquire(blocking=False):
-            raise UserError("a poem is being generated already; stop it first")
+        with self._claim:
+            if self._generating:
+                raise UserError("a poem is being generated already; stop it first")
+            self._generating = True
         try:
-            self._cancel.clear()
-            opening = request.opening.strip("\n") + "\n" if request.opening.strip() else ""
-            if opening and on_piece is not None:
-                on_piece(opening)
-            result = decode(loaded.model, loaded.tokenizer, prompts, normalise_weights(weights), sampling,
-                            on_piece, self._cancel, runner=self.runner)
+            with self._busy:  # an attribution in progress finishes first (well under a second)
+                self._cancel.clear()
+                opening = request.opening.strip("\n") + "\n" if request.opening.strip() else ""
+                if opening and on_piece is not None:
+                    on_piece(opening)
+                result = decode(loaded.model, loaded.tokenizer, prompts, normalise_weights(weights), sampling,
+                                on_piece, self._cancel, runner=self.runner)
         finally:
-            self._busy.release()
+            self._generating = False
         total = sum(blend.values())
         return Poem(opening + result.text, {p: w / total for p, w in blend.items()}, request.mood, seed, sampling,
                     result, self.thin_warnings(list(blend)))
+
+    def attribution_poets(self) -> list[str]:
+        """The poets attribution weighs: those the adapter learned from at least THIN_POEMS poems. A thin
+        poet's conditioning is barely learned, so it reads like 'any verse' and would take shares by default."""
+        counts = self.load().metadata.get("poets", {})
+        known = self.known_poets()
+        solid = [p for p in known if counts.get(p, {}).get("poems", THIN_POEMS) >= THIN_POEMS]
+        return solid if len(solid) >= 2 else known
+
+    def attribute(self, text: str, title: str = "", mood: str | None = None) -> Attribution:
+        """How much `text` reads like each poet with enough training poems (see `attribution_poets`); waits
+        for a running generation to finish."""
+        loaded = self.load()
+        poets = self.attribution_poets()
+        with self._busy:
+            return attribute(loaded.model, loaded.tokenizer, text, poets, title, mood)
 
     def generate_variations(self, request: PoemRequest, on_piece: Callable[[int, str], None] | None = None) -> list[Poem]:
         """`request.variations` poems with consecutive seeds; stops early if cancelled."""

@@ -23,6 +23,10 @@ def render(poem: SavedPoem, fmt: str) -> str:
         return json.dumps(poem.to_dict(), indent=2, ensure_ascii=False) + "\n"
     about = [f"blend: {blend_line(poem)}"] + ([f"mood: {poem.mood}"] if poem.mood else [])
     about.append(f"seed: {poem.seed}")
+    reading = poem.analysis.get("reading") or {}
+    form = " · ".join(reading.get(k, "") for k in ("scheme", "meter", "form") if reading.get(k))
+    if form:
+        about.append(form)
     if fmt == "md":
         body = "  \n".join(poem.text.rstrip("\n").split("\n"))
         return f"# {poem.title}\n\n{body}\n\n---\n\n*{'; '.join(about)}; {poem.created}*\n"

@@ -44,6 +44,10 @@ MIGRATIONS: list[str] = [
     END;
     INSERT INTO poems_fts(poems_fts) VALUES ('rebuild');
     """,
+    # 3: the poem's reading (rhyme, metre, form) and attribution, as JSON, kept with it.
+    """
+    ALTER TABLE poems ADD COLUMN analysis TEXT NOT NULL DEFAULT '{}';
+    """,
 ]
 
 SCHEMA_VERSION = len(MIGRATIONS)

@@ -21,7 +21,8 @@ class LibraryError(UserError):
 
 @dataclass
 class SavedPoem:
-    """A poem in the library with everything needed to make it again."""
+    """A poem in the library with everything needed to make it again, and its analysis
+    ({"reading": PoemReading.to_dict(), "attribution": Attribution.to_dict()}, either may be absent)."""
 
     title: str
     text: str
@@ -34,6 +35,7 @@ class SavedPoem:
     model: str = ""
     adapter: str | None = None
     favourite: bool = False
+    analysis: dict = field(default_factory=dict)
     id: int | None = None
     created: str = ""
     updated: str = ""
@@ -43,7 +45,8 @@ class SavedPoem:
         return dict(self.__dict__)
 
 
-_COLUMNS = "id, title, text, theme, opening, blend, mood, sampling, seed, model, adapter, favourite, created, updated"
+_COLUMNS = ("id, title, text, theme, opening, blend, mood, sampling, seed, model, adapter, favourite, analysis, "
+            "created, updated")
 
 
 def _now() -> str:
@@ -51,9 +54,10 @@ def _now() -> str:
 
 
 def _row_to_poem(row: tuple) -> SavedPoem:
-    (id_, title, text, theme, opening, blend, mood, sampling, seed, model, adapter, favourite, created, updated) = row
+    (id_, title, text, theme, opening, blend, mood, sampling, seed, model, adapter, favourite, analysis,
+     created, updated) = row
     return SavedPoem(title, text, theme, opening, json.loads(blend), mood, json.loads(sampling), seed, model,
-                     adapter, bool(favourite), id_, created, updated)
+                     adapter, bool(favourite), json.loads(analysis), id_, created, updated)
 
 
 def fts_query(text: str) -> str:
@@ -106,10 +110,10 @@ class Library:
         with self._write():
             cursor = self.conn.execute(
                 "INSERT INTO poems (title, text, theme, opening, blend, mood, sampling, seed, model, adapter,"
-                " favourite, poets, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                " favourite, analysis, poets, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 (poem.title, poem.text, poem.theme, poem.opening, json.dumps(poem.blend), poem.mood,
                  json.dumps(poem.sampling), poem.seed, poem.model, poem.adapter, int(poem.favourite),
-                 ", ".join(poem.blend), poem.created or now, now),
+                 json.dumps(poem.analysis), ", ".join(poem.blend), poem.created or now, now),
             )
         return self.get(cursor.lastrowid)
 
@@ -147,6 +151,13 @@ class Library:
         self.get(poem_id)
         with self._write():
             self.conn.execute("UPDATE poems SET title = ?, updated = ? WHERE id = ?", (title.strip(), _now(), poem_id))
+        return self.get(poem_id)
+
+    def set_analysis(self, poem_id: int, analysis: dict) -> SavedPoem:
+        """Keep a poem's analysis (computed after it was saved, or again by a newer poetstudio)."""
+        self.get(poem_id)
+        with self._write():
+            self.conn.execute("UPDATE poems SET analysis = ? WHERE id = ?", (json.dumps(analysis), poem_id))
         return self.get(poem_id)
 
     def set_favourite(self, poem_id: int, favourite: bool) -> SavedPoem:

@@ -1,4 +1,5 @@
-"""The studio app: four panes, the engine on worker threads, the library, the draft saved as you go."""
+"""The studio app: four panes, the engine on worker threads, the library, the draft saved as you go, and
+every finished poem read (rhyme, metre, form, attribution) on a worker thread."""
 
 from __future__ import annotations
 
@@ -6,11 +7,14 @@ import random
 from dataclasses import asdict, replace
 
 from textual import work
+from textual.worker import get_current_worker
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Grid
 from textual.widgets import Footer, Header
 
+from poetstudio.analysis.attribution import Attribution
+from poetstudio.analysis.report import READING_VERSION, PoemReading, analyze_poem
 from poetstudio.config import Config
 from poetstudio.draft import Draft, load_draft, save_draft
 from poetstudio.engine.events import Loaded, LoadFailed, LoadProgress
@@ -21,7 +25,7 @@ from poetstudio.poets import STUDIO_POETS
 from poetstudio.ui.blend_state import BlendState
 from poetstudio.ui.engine_port import EnginePort
 from poetstudio.ui.library_pane import LibraryPane
-from poetstudio.ui.messages import BlendChanged, EngineStatus, GenerationDone, PoemPiece
+from poetstudio.ui.messages import AnalysisReady, BlendChanged, EngineStatus, GenerationDone, PoemPiece
 from poetstudio.ui.modals import AskText, HelpScreen
 from poetstudio.ui.poem_pane import PoemPane
 from poetstudio.ui.poets_pane import PoetsPane
@@ -49,7 +53,8 @@ POETS_COMMANDS = (
     ("Poets: type a weight", "type_weight"), ("Poets: zero", "zero"), ("Poets: solo", "solo"),
     ("Poets: equalise", "equalise"), ("Poets: reset", "reset"), ("Poets: next mood", "next_mood"),
 )
-POEM_COMMANDS = (("Poem: next variation", "flip(1)"), ("Poem: previous variation", "flip(-1)"))
+POEM_COMMANDS = (("Poem: next variation", "flip(1)"), ("Poem: previous variation", "flip(-1)"),
+                 ("Poem: rhyme/syllable gutter on/off", "toggle_annotations"))
 LIBRARY_COMMANDS = (
     ("Library: open", "open"), ("Library: rename", "rename"), ("Library: delete", "delete"),
     ("Library: undo delete", "undo"), ("Library: favourite", "favourite"),
@@ -86,6 +91,8 @@ class StudioApp(App):
         self.pending: PoemRequest | None = None
         self.last_request: PoemRequest | None = None
         self._autosave_timer = None
+        self.readings: dict[str, tuple[PoemReading, Attribution | None]] = {}
+        self.opened: tuple[int, str] | None = None
         poets = [p.name for p in STUDIO_POETS]
         self.blend = BlendState(poets, weights={p: w for p, w in self.draft.blend.items() if p in poets})
 
@@ -151,6 +158,9 @@ class StudioApp(App):
             poets_pane.note = ""
             poets_pane.set_blend(BlendState(names, disabled=disabled, weights=weights))
             self.blend = poets_pane.blend
+            pane = self.query_one(PoemPane)
+            if pane.text.strip() and pane.state != "writing":
+                self.read_poem(pane.text)
 
     # generation -----------------------------------------------------------
 
@@ -191,6 +201,8 @@ class StudioApp(App):
         """Begin streaming a request on the worker thread."""
         self.generating = True
         self.last_request = request
+        self.opened = None
+        self.query_one(PoetsPane).show_attribution(None)
         self.query_one(PoemPane).start(request.variations)
         self.generate_worker(request)
 
@@ -234,6 +246,65 @@ class StudioApp(App):
             self.pending = None
             self.engine.cancel()
 
+    # reading the poem ------------------------------------------------------
+
+    def on_poem_pane_shown(self, message: PoemPane.Shown) -> None:
+        self.read_poem(message.text)
+
+    def read_poem(self, text: str) -> None:
+        """Show the reading of `text` (cached, or computed on a worker: rhyme and metre first, then attribution)."""
+        reading, attribution = self.readings.get(text, (None, None))
+        if reading is not None:
+            self.query_one(PoemPane).show_reading(text, reading)
+            if attribution is not None:
+                self.query_one(PoetsPane).show_attribution(attribution.shares)
+                return
+        if reading is None or self.ready:
+            prompt = self.query_one(PromptPane)
+            self.analyze_worker(text, prompt.theme or "Untitled", self.query_one(PoetsPane).mood, reading)
+
+    @work(thread=True, group="analyze", exclusive=True, exit_on_error=False)
+    def analyze_worker(self, text: str, title: str, mood: str | None, reading=None) -> None:
+        """Read the poem (no model), report; then attribute it with the model, report again."""
+        worker = get_current_worker()
+        try:
+            if reading is None:
+                reading = analyze_poem(text)
+                self.post_message(AnalysisReady(text, reading))
+            if not self.ready or worker.is_cancelled:
+                return
+            attribution = self.engine.attribute(text, title, mood)
+        except Exception as exc:  # a reading that fails must not take the studio down
+            self.post_message(AnalysisReady(text, reading, error=f"could not read the poem: {exc}"))
+            return
+        if not worker.is_cancelled:
+            self.post_message(AnalysisReady(text, reading, attribution))
+
+    def on_analysis_ready(self, message: AnalysisReady) -> None:
+        if message.error:
+            self.notify(message.error, severity="warning")
+        if message.reading is None:
+            return
+        self.readings[message.text] = (message.reading, message.attribution)
+        pane = self.query_one(PoemPane)
+        if pane.text != message.text:
+            return
+        pane.show_reading(message.text, message.reading)
+        if message.attribution is not None:
+            self.query_one(PoetsPane).show_attribution(message.attribution.shares)
+            if self.opened and self.opened[1] == message.text and self.library is not None:
+                self.library.set_analysis(self.opened[0], self.analysis_record(message.text))
+
+    def analysis_record(self, text: str) -> dict:
+        """What the library keeps of a poem's reading: plain JSON-able dicts."""
+        reading, attribution = self.readings.get(text, (None, None))
+        record = {}
+        if reading is not None:
+            record["reading"] = reading.to_dict()
+        if attribution is not None:
+            record["attribution"] = attribution.to_dict()
+        return record
+
     # library --------------------------------------------------------------
 
     def action_save(self) -> None:
@@ -258,7 +329,7 @@ class StudioApp(App):
                 title=title.strip(), text=text, theme=prompt.theme, opening=prompt.opening,
                 blend=request.blend if request else self.blend.active(), mood=request.mood if request else None,
                 sampling=sampling, seed=seed, model=self.config.model.base or "shipped default",
-                adapter=self.config.model.adapter or None,
+                adapter=self.config.model.adapter or None, analysis=self.analysis_record(text),
             ))
             self.query_one(LibraryPane).refresh_list()
             self.notify(f"saved “{saved.title}” (#{saved.id})")
@@ -275,6 +346,12 @@ class StudioApp(App):
         pane.set_blend(BlendState(self.blend.poets, disabled=self.blend.disabled, weights=weights))
         pane.mood = poem.mood
         self.blend = pane.blend
+        self.opened = (poem.id, poem.text)
+        stored = poem.analysis or {}
+        self.query_one(PoetsPane).show_attribution(None)
+        if stored.get("reading", {}).get("version") == READING_VERSION:
+            attribution = Attribution.from_dict(stored["attribution"]) if stored.get("attribution") else None
+            self.readings[poem.text] = (PoemReading.from_dict(stored["reading"]), attribution)
         self.query_one(PoemPane).load([poem.text], [poem.seed] if poem.seed is not None else [], state=f"opened #{poem.id}")
         self.notify(f"opened “{poem.title}”")
 

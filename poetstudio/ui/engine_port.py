@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Protocol
 
+from poetstudio.analysis.attribution import Attribution
 from poetstudio.engine.events import EngineEvent
 from poetstudio.engine.request import PoemRequest
 
@@ -27,6 +28,9 @@ class EnginePort(Protocol):
     def generate(self, request: PoemRequest, on_piece: Callable[[int, str], None]) -> list:
         """Generate the request's variations, streaming (variation index, piece)."""
 
+    def attribute(self, text: str, title: str, mood: str | None) -> Attribution | None:
+        """How much the text reads like each poet (blocking; on a worker thread); None without a model."""
+
     def cancel(self) -> None:
         """Stop the running generation within a token."""
 
@@ -41,7 +45,7 @@ class LazyEngine:
     def load(self, on_event: Callable[[EngineEvent], None]) -> None:
         """Import and load the engine; events report progress, failure and readiness."""
         from poetstudio.engine.engine import Engine
-        from poetstudio.engine.events import LoadFailed
+        from poetstudio.engine.events import Loaded, LoadFailed
         from poetstudio.errors import UserError
 
         try:
@@ -49,8 +53,12 @@ class LazyEngine:
         except UserError as exc:
             on_event(LoadFailed(str(exc)))
             return
-        if engine.load_reporting(on_event):
-            self.engine = engine
+        def relay(event: EngineEvent) -> None:
+            if isinstance(event, Loaded):
+                self.engine = engine  # before the studio hears 'ready' and asks for poets
+            on_event(event)
+
+        engine.load_reporting(relay)
 
     def poets(self) -> dict[str, dict]:
         """Poets and counts from the adapter metadata."""
@@ -63,6 +71,10 @@ class LazyEngine:
     def generate(self, request: PoemRequest, on_piece: Callable[[int, str], None]) -> list:
         """Generate variations with the real engine."""
         return self.engine.generate_variations(request, on_piece)
+
+    def attribute(self, text: str, title: str, mood: str | None) -> Attribution | None:
+        """Attribution by the real engine, or None before it has loaded."""
+        return self.engine.attribute(text, title, mood) if self.engine else None
 
     def cancel(self) -> None:
         """Stop the running generation."""

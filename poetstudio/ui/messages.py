@@ -35,3 +35,14 @@ class GenerationDone(Message):
 
 class BlendChanged(Message):
     """The poets pane changed the blend or mood."""
+
+
+class AnalysisReady(Message):
+    """A poem was read: its rhyme/metre reading, and (once the model has scored it) its attribution."""
+
+    def __init__(self, text: str, reading, attribution=None, error: str | None = None) -> None:
+        super().__init__()
+        self.text = text
+        self.reading = reading
+        self.attribution = attribution
+        self.error = error

@@ -1,16 +1,39 @@
-"""The Poem pane: the poem streaming in with live tokens, tokens/s and elapsed time; variations to flip."""
+"""The Poem pane: the poem streaming in with live tokens, tokens/s and elapsed time; variations to flip;
+once read, each line annotated with its rhyme letter and syllables, and the scheme, metre and form below."""
 
 from __future__ import annotations
 
 import time
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.message import Message
 from textual.widgets import Static
+
+from poetstudio.analysis.report import PoemReading
 
 
 REFRESH_SECONDS = 1 / 30  # redraw at most 30 times a second, however fast tokens come: the GIL is shared with decoding
+LETTER_STYLES = ("bold cyan", "bold magenta", "bold yellow", "bold green", "bold blue", "bold red")
+
+
+def annotated(text: str, reading: PoemReading) -> Text:
+    """The poem with a gutter per line: rhyme letter (~ marks a slant rhyme) and syllable count."""
+    out = Text()
+    lines = iter(reading.lines)
+    for raw in text.rstrip("\n").split("\n"):
+        line = next(lines, None) if raw.strip() else None
+        if line is None:
+            out.append("        ")
+        else:
+            style = LETTER_STYLES[(ord(line.letter[0]) - 65) % len(LETTER_STYLES)] if line.letter else ""
+            out.append(f"{line.letter:>2}", style=style)
+            out.append("~" if line.rhyme == "slant" else " ", style="dim")
+            out.append(f"{line.syllables:>3} │ ", style="dim")
+        out.append(raw + "\n")
+    return out
 
 
 class PoemPane(Vertical, can_focus=True):
@@ -19,7 +42,15 @@ class PoemPane(Vertical, can_focus=True):
     BINDINGS = [
         Binding("right,n", "flip(1)", "Next variation"),
         Binding("left,p", "flip(-1)", "Prev variation"),
+        Binding("a", "toggle_annotations", "Rhyme/syllable gutter on/off"),
     ]
+
+    class Shown(Message):
+        """A finished poem is on screen (streamed, flipped to, opened, restored): the app reads it."""
+
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -31,11 +62,14 @@ class PoemPane(Vertical, can_focus=True):
         self.finished_at: float | None = None
         self.state = "idle"
         self.dirty = False
+        self.reading: PoemReading | None = None
+        self.annotate = True
 
     def compose(self) -> ComposeResult:
         yield Static("", id="poem-status")
         with VerticalScroll(id="poem-scroll"):
             yield Static("", id="poem-text", markup=False)
+        yield Static("", id="poem-reading", markup=False)
 
     def on_mount(self) -> None:
         self.set_interval(REFRESH_SECONDS, self._tick)
@@ -49,6 +83,7 @@ class PoemPane(Vertical, can_focus=True):
         self.started = time.perf_counter()
         self.finished_at = None
         self.state = "writing"
+        self.reading = None
         self._show()
 
     def add(self, index: int, piece: str) -> None:
@@ -70,7 +105,9 @@ class PoemPane(Vertical, can_focus=True):
             self.tokens = tokens
         if seeds:
             self.seeds = seeds
+        self.reading = None
         self._show()
+        self._announce()
 
     def load(self, poems: list[str], seeds: list[int] | None = None, state: str = "opened") -> None:
         """Show poems that were not streamed (draft, library)."""
@@ -80,7 +117,24 @@ class PoemPane(Vertical, can_focus=True):
         self.tokens = 0
         self.finished_at = self.started = time.perf_counter()
         self.state = state
+        self.reading = None
         self._show()
+        self._announce()
+
+    def show_reading(self, text: str, reading: PoemReading) -> None:
+        """Annotate the poem on screen with its reading (ignored if another poem is on screen by now)."""
+        if text == self.text and self.state != "writing":
+            self.reading = reading
+            self._show()
+
+    def action_toggle_annotations(self) -> None:
+        """Show or hide the rhyme letters and syllable counts."""
+        self.annotate = not self.annotate
+        self._show()
+
+    def _announce(self) -> None:
+        if self.text.strip():
+            self.post_message(self.Shown(self.text))
 
     @property
     def text(self) -> str:
@@ -91,7 +145,10 @@ class PoemPane(Vertical, can_focus=True):
         """Show the next or previous variation."""
         if len(self.poems) > 1:
             self.shown = (self.shown + delta) % len(self.poems)
+            self.reading = None
             self._show()
+            if self.state != "writing":
+                self._announce()
 
     def _elapsed(self) -> float:
         end = self.finished_at if self.finished_at is not None else time.perf_counter()
@@ -116,6 +173,9 @@ class PoemPane(Vertical, can_focus=True):
         self.query_one("#poem-status", Static).update(line)
 
     def _show(self) -> None:
-        self.query_one("#poem-text", Static).update(self.text or "(no poem yet: write a theme, then ctrl+g)")
+        reading = self.reading if self.annotate else None
+        body = annotated(self.text, reading) if reading and reading.lines else (self.text or "(no poem yet: write a theme, then ctrl+g)")
+        self.query_one("#poem-text", Static).update(body)
+        self.query_one("#poem-reading", Static).update(reading.summary if reading else "")
         self._status()
         self.query_one("#poem-scroll", VerticalScroll).scroll_end(animate=False)

@@ -1,4 +1,5 @@
-"""The Poets pane: one row per poet with a weight bar; keys raise, lower, type, zero, solo, equalise, reset."""
+"""The Poets pane: one row per poet with a weight bar; keys raise, lower, type, zero, solo, equalise, reset.
+Once the poem on screen has been read, a second bar beside each weight shows how much it reads like that poet."""
 
 from __future__ import annotations
 
@@ -11,6 +12,9 @@ from poetstudio.ui.blend_state import BlendState
 from poetstudio.ui.messages import BlendChanged
 
 BAR_WIDTH = 20
+MIN_BAR_WIDTH = 6  # below this a weight bar stops telling 0.3 from 0.4
+READS_WIDTH = 10  # the 'reads like' bar is half the weight bar: it is a reading, not a control
+NAME_WIDTH = 27  # the longest studio name, 'Elizabeth Barrett Browning', and a space
 
 
 class PoetsPane(Widget, can_focus=True):
@@ -40,27 +44,52 @@ class PoetsPane(Widget, can_focus=True):
         self.moods: list[str] = []
         self.mood: str | None = None
         self.note = "loading model..."
+        self.attribution: dict[str, float] | None = None
+
+    def show_attribution(self, shares: dict[str, float] | None) -> None:
+        """Show (or, with None, clear) how much the poem on screen reads like each poet."""
+        self.attribution = shares
+        self.refresh()
 
     @property
     def current(self) -> str:
         """The poet under the cursor."""
         return self.blend.poets[self.cursor]
 
+    def bar_width(self) -> int:
+        """The weight bar's width: what the pane has left after names, numbers and the 'reads like' column."""
+        fixed = 2 + NAME_WIDTH + 1 + 11 + 2 + READS_WIDTH + 5
+        return max(MIN_BAR_WIDTH, min(BAR_WIDTH, self.size.width - fixed))
+
     def render(self) -> Text:
         text = Text()
+        width = self.bar_width()
+        if self.attribution is not None:
+            pad = "\u00a0" * (NAME_WIDTH + 3)  # no-break spaces: a line's leading blanks would be trimmed
+            text.append(f"{pad}{'weight set':<{width + 11}}  reads like\n", style="dim")
         for index, poet in enumerate(self.blend.poets):
             marker = "▶ " if index == self.cursor and self.has_focus else "  "
             if poet in self.blend.disabled:
-                room = max(10, self.size.width - 44)
-                text.append(f"{marker}{poet:27} unavailable: {self.blend.disabled[poet][:room]}\n", style="dim")
+                room = max(10, self.size.width - NAME_WIDTH - 17)
+                text.append(f"{marker}{poet:{NAME_WIDTH}} unavailable: {self.blend.disabled[poet][:room]}\n", style="dim")
                 continue
             weight = self.blend.weights[poet]
-            filled = round(weight * BAR_WIDTH)
+            filled = round(weight * width)
             style = "bold" if index == self.cursor else ""
-            text.append(f"{marker}{poet:27} ", style=style)
+            text.append(f"{marker}{poet:{NAME_WIDTH}} ", style=style)
             text.append("█" * filled, style="green")
-            text.append("░" * (BAR_WIDTH - filled), style="dim")
-            text.append(f" {weight:4.2f}  {100 * self.blend.share(poet):3.0f}%\n", style=style)
+            text.append("░" * (width - filled), style="dim")
+            text.append(f" {weight:4.2f}  {100 * self.blend.share(poet):3.0f}%", style=style)
+            if self.attribution is not None and poet not in self.attribution:
+                text.append("  – not judged", style="dim")  # too few training poems for a fair share
+            elif self.attribution is not None:
+                share = self.attribution[poet]
+                reads = round(share * READS_WIDTH)
+                text.append("  ")
+                text.append("▮" * reads, style="magenta")
+                text.append("·" * (READS_WIDTH - reads), style="dim")
+                text.append(f" {100 * share:3.0f}%", style="magenta")
+            text.append("\n")
         mood = self.mood or "none"
         text.append(f"\nmood: {mood}" + ("  (m: next)" if self.moods else "  (this model has no moods)"), style="italic")
         if self.note:
