@@ -138,7 +138,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         base = random_llama_1b(Path(tmp)) if args.random_llama_1b else str(default_base_dir())
         config = build_config("default", dict(base_model=base, corpus=[str(corpus)], output=tmp + "/out",
-                                              batch_size=args.batch_size, seq_len=args.seq_len, quantize=args.quantize))
+                                              batch_size=args.batch_size, seq_len=args.seq_len, quantize=args.quantize,
+                                              contrast_weight=0.0))  # like for like: the baseline has no contrast
         ours_rate = ours(config, args.steps, args.warmup)
         plain_rate = plain(config, args.steps, args.warmup)
     device = "cuda: " + torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"
