@@ -30,7 +30,7 @@ def rhymed_share(rhymes: list[LineRhyme]) -> float:
 
 def detect_form(rhymes: list[LineRhyme], stanzas: list[list[int]], meter: str) -> str:
     """Name the form: 'Shakespearean sonnet', 'Petrarchan sonnet', 'sonnet', 'heroic couplets',
-    'rhyming couplets', 'blank verse', 'quatrains (ABCB)', 'free verse', ..."""
+    'rhyming couplets', 'blank verse', 'quatrains (ABCB)', 'free verse', or (un/partly) rhymed verse."""
     letters = [r.letter for r in rhymes if r.letter]
     if not letters:
         return ""
@@ -59,4 +59,5 @@ def detect_form(rhymes: list[LineRhyme], stanzas: list[list[int]], meter: str) -
     if share < UNRHYMED and meter in ("free verse", ""):
         return "free verse"
     shape_note = ", irregular stanzas" if len(stanzas) > 1 else ""
-    return ("rhymed verse" if share >= RHYMED else "unrhymed verse") + shape_note
+    rhyme = "rhymed" if share >= RHYMED else "partly rhymed" if share >= UNRHYMED else "unrhymed"
+    return f"{rhyme} verse{shape_note}"
