@@ -93,6 +93,14 @@ def prompt_ids(tokenizer: Tokenizer, spec: PromptSpec, blend: dict[str, float] |
     return header_ids(tokenizer, spec, blend) + body
 
 
+def poet_rows(tokenizer: Tokenizer, body: list[int], poets: list[str], title: str,
+              mood: str | None = None) -> tuple[list[list[int]], list[int]]:
+    """The same poem tokens under each poet's header, for scoring it as each of them:
+    (one row per poet, the index where the poem starts in each row)."""
+    heads = [header_ids(tokenizer, PromptSpec(poet=poet, title=title, mood=mood)) for poet in poets]
+    return [head + body for head in heads], [len(head) for head in heads]
+
+
 def example_ids(tokenizer: Tokenizer, spec: PromptSpec, poem: str) -> tuple[list[int], list[int]]:
     """A training example: (input ids, labels) with the header masked out and an end-of-text token learned."""
     head = header_ids(tokenizer, spec)

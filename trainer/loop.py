@@ -24,7 +24,8 @@ from poetstudio.engine.loader import pick_device
 from poetstudio.errors import UserError
 from trainer.checkpoint import TrainState, find_checkpoint, load_checkpoint, save_checkpoint
 from trainer.config import TrainConfig
-from poetstudio.prompt_format import IGNORE_INDEX, PromptSpec, header_ids
+from poetstudio.engine.decode import right_pad
+from poetstudio.prompt_format import IGNORE_INDEX, poet_rows
 from trainer.data import NO_POET, ContrastItem, Rows, batch_at
 from trainer.dataset import Dataset, build_dataset, general_texts, read_split
 from trainer.metadata import write_metadata
@@ -119,19 +120,17 @@ def contrast_batch(tokenizer, items: list[ContrastItem], poets: list[str], confi
     right-padded (ids, attention mask, labels on the poem only); rows come in groups, the true poet first."""
     rng = random.Random((config.seed * 1_000_003 + step) * 64 + rank)
     negatives = min(config.contrast_negatives, len(poets) - 1)
-    rows, labels = [], []
+    rows, starts = [], []
     for item in rng.sample(items, min(config.contrast_poems, len(items))):
         others = rng.sample([i for i in range(len(poets)) if i != item.poet], negatives)
-        for poet in [item.poet, *others]:
-            head = header_ids(tokenizer, PromptSpec(poet=poets[poet], title=item.title, mood=item.mood))
-            rows.append(head + item.body)
-            labels.append([IGNORE_INDEX] * len(head) + item.body)
-    width = max(len(r) for r in rows)
-    ids = torch.full((len(rows), width), tokenizer.pad_token_id or 0, dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    target = torch.full((len(rows), width), IGNORE_INDEX, dtype=torch.long)
-    for i, (row, label) in enumerate(zip(rows, labels)):
-        ids[i, : len(row)], mask[i, : len(row)], target[i, : len(row)] = torch.tensor(row), 1, torch.tensor(label)
+        group, group_starts = poet_rows(tokenizer, item.body, [poets[p] for p in [item.poet, *others]],
+                                        item.title, item.mood)
+        rows += group
+        starts += group_starts
+    ids, mask = right_pad(rows, tokenizer.pad_token_id or 0)
+    target = torch.full_like(ids, IGNORE_INDEX)
+    for i, (row, start) in enumerate(zip(rows, starts)):
+        target[i, start : len(row)] = torch.tensor(row[start:])
     return ids, mask, target
 
 

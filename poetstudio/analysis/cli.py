@@ -86,7 +86,6 @@ def run_analyze(args: argparse.Namespace) -> int:
         from poetstudio.generate_cli import check_mood
 
         engine = Engine(args.model, args.adapter, args.device)
-        engine.load()
         mood = check_mood(args.mood, engine.load().metadata.get("moods", {}))
         attribution = engine.attribute(text, args.title, mood)
         left_out = [p for p in engine.known_poets() if p not in attribution.shares]

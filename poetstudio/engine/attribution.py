@@ -13,7 +13,8 @@ from __future__ import annotations
 import torch
 
 from poetstudio.analysis.attribution import Attribution
-from poetstudio.prompt_format import PromptSpec, header_ids
+from poetstudio.engine.decode import right_pad
+from poetstudio.prompt_format import poet_rows
 
 MAX_TOKENS = 256  # a poem's first 256 tokens decide; longer ones cost more and change little
 CANDIDATES = 16384  # the blend's normaliser sums over this many likeliest tokens per position: the whole
@@ -22,31 +23,15 @@ CANDIDATES = 16384  # the blend's normaliser sums over this many likeliest token
 FIT_ITERATIONS = 100
 
 
-def poem_rows(tokenizer, text: str, poets: list[str], title: str, mood: str | None,
-              max_tokens: int = MAX_TOKENS) -> tuple[list[list[int]], list[int], list[int]]:
-    """(one row per poet: header + poem, where each row's poem starts, the poem's token ids)."""
-    body = tokenizer.encode(text.strip("\n") + "\n", add_special_tokens=False)[:max_tokens]
-    rows, starts = [], []
-    for poet in poets:
-        head = header_ids(tokenizer, PromptSpec(poet=poet, title=title, mood=mood))
-        rows.append(head + body)
-        starts.append(len(head))
-    return rows, starts, body
-
-
 @torch.inference_mode()
 def poet_logprobs(model, tokenizer, text: str, poets: list[str], title: str = "", mood: str | None = None,
                   max_tokens: int = MAX_TOKENS) -> tuple[torch.Tensor, torch.Tensor]:
     """Log-probabilities (poets x tokens x vocab, fp32) of each next poem token under each poet, and the
     poem's token ids; one forward pass over a right-padded batch."""
-    rows, starts, body = poem_rows(tokenizer, text, poets, title, mood, max_tokens)
-    width = max(len(r) for r in rows)
+    body = tokenizer.encode(text.strip("\n") + "\n", add_special_tokens=False)[:max_tokens]
+    rows, starts = poet_rows(tokenizer, body, poets, title, mood)
+    ids, mask = right_pad(rows, tokenizer.pad_token_id or 0)
     device = next(model.parameters()).device
-    ids = torch.zeros((len(rows), width), dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for i, row in enumerate(rows):
-        ids[i, : len(row)] = torch.tensor(row)
-        mask[i, : len(row)] = 1
     logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().cpu()
     picked = torch.stack([logits[i, s - 1 : s - 1 + len(body)] for i, s in enumerate(starts)])
     return torch.log_softmax(picked, dim=-1), torch.tensor(body, dtype=torch.long)
