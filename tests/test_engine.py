@@ -10,6 +10,7 @@ import torch
 
 from poetstudio.engine.decode import TransformersRunner, decode, make_runner
 from poetstudio.engine.engine import Engine, row_prompts
+from poetstudio.engine.fast_llama import BATCH_FORMATS, FastLlama
 from poetstudio.engine.request import PoemRequest
 from poetstudio.engine.sampling import normalise_weights
 from poetstudio.engine.sampling_settings import Sampling
@@ -64,8 +65,23 @@ def test_fast_forward_matches_transformers_logits(engine):
     close = torch.softmax(half.prefill(single, pad, 8), -1) - torch.softmax(reference.prefill(single, pad, 8), -1)
     assert close.abs().max() < 1e-2
     blended = torch.softmax(half.prefill(prompts, pad, 8), -1) - torch.softmax(reference.prefill(prompts, pad, 8), -1)
-    assert blended.abs().max() < 2e-2  # several rows run in the CPU's fastest batch dtype (bf16 here)
-    assert half.fast.batch_dtype in (torch.bfloat16, torch.float16, torch.float32)
+    assert blended.abs().max() < 2e-2  # several rows run in the CPU's fastest batch format (bf16 here)
+    assert half.fast.batch in BATCH_FORMATS
+
+
+@pytest.mark.parametrize("form", BATCH_FORMATS, ids=str)
+def test_every_batch_weight_format_gives_the_models_distribution(engine, form):
+    if not form.available():
+        pytest.skip(f"{form} weights cannot be made on this CPU or torch build")
+    loaded = engine.load()
+    prompts = row_prompts(loaded.tokenizer, request({}), ["Emily Dickinson", "Edgar Allan Poe", "Walt Whitman"])
+    pad = loaded.tokenizer.pad_token_id
+    runner, reference = make_runner(loaded.model, "fp32"), TransformersRunner(loaded.model)
+    runner.fast = FastLlama(loaded.model, batch=form)
+    assert (torch.softmax(runner.prefill(prompts, pad, 8), -1)
+            - torch.softmax(reference.prefill(prompts, pad, 8), -1)).abs().max() < 2e-2
+    for token in (11, 12):
+        assert (torch.softmax(runner.step(token), -1) - torch.softmax(reference.step(token), -1)).abs().max() < 2e-2
 
 
 def test_blend_differs_from_either_poet(engine):
@@ -233,3 +249,19 @@ def test_background_load_failure_is_a_value_not_an_exception(tmp_path):
     events = []
     Engine(base=str(tmp_path / "missing")).load_in_background(events.append).join(60)
     assert isinstance(events[-1], LoadFailed) and "does not exist" in events[-1].message
+
+
+def test_fast_forward_matches_transformers_with_grouped_queries_and_llama3_rope():
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=300, hidden_size=128, intermediate_size=256, num_hidden_layers=2,
+                         num_attention_heads=8, num_key_value_heads=2, max_position_embeddings=512,
+                         rope_scaling={"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0,
+                                       "high_freq_factor": 4.0, "original_max_position_embeddings": 64})
+    model = LlamaForCausalLM(config).eval()
+    prompts = [[5, 6, 7, 8, 9, 10], [11, 12, 13], [14, 15, 16, 17]]
+    fast, reference = make_runner(model, "fp32"), TransformersRunner(model)
+    assert torch.allclose(fast.prefill(prompts, 0, 8), reference.prefill(prompts, 0, 8), atol=1e-4)
+    for token in (20, 21, 22, 23):
+        assert torch.allclose(fast.step(token), reference.step(token), atol=1e-4)

@@ -10,6 +10,8 @@ import torch
 from poetstudio.blend import parse_blend
 from poetstudio.engine.sampling import (
     blend_logprobs,
+    blend_scores,
+    candidates,
     filter_top_k_top_p,
     normalise_weights,
     penalise_repeats,
@@ -37,9 +39,22 @@ def test_blend_is_a_weighted_product_of_experts():
     assert torch.isclose(blend_logprobs(logits, weights).exp().sum(), torch.tensor(1.0))
 
 
+@pytest.mark.parametrize("weights", [[0.25, 0.75], [1.0, 0.0], [0.5, 0.5]])
+def test_unnormalised_blend_samples_exactly_like_the_normalised_one(weights):
+    logits = torch.randn(2, 500, generator=torch.Generator().manual_seed(0)) * 3
+    weights = torch.tensor(weights)
+    scores, logprobs = blend_scores(logits, weights), blend_logprobs(logits, weights)
+    assert torch.allclose(torch.log_softmax(scores, -1), logprobs, atol=1e-5)
+    settings = Sampling(temperature=0.8, top_k=40, top_p=0.85)
+    (score_ids, score_probs), (logprob_ids, logprob_probs) = candidates(scores, settings), candidates(logprobs, settings)
+    assert score_ids.tolist() == logprob_ids.tolist()
+    assert torch.allclose(score_probs, logprob_probs, atol=1e-6)
+
+
 def test_one_expert_at_weight_one_is_that_expert():
     logits = torch.tensor([[2.0, 0.0, -1.0], [0.0, 1.0, 3.0]])
     assert torch.allclose(blend_logprobs(logits, torch.tensor([1.0, 0.0])), torch.log_softmax(logits[0], -1))
+    assert torch.equal(blend_scores(logits, torch.tensor([0.0, 1.0])), logits[1])
 
 
 def test_blend_moves_towards_the_heavier_poet():

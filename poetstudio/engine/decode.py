@@ -16,8 +16,8 @@ import torch
 from transformers import DynamicCache
 
 from poetstudio.engine.detokenize import StreamDecoder
-from poetstudio.engine.fast_llama import FastLlama, fastest_batch_dtype, supports
-from poetstudio.engine.sampling import Sampling, blend_logprobs, penalise_repeats, sample_token
+from poetstudio.engine.fast_llama import FastLlama, WeightFormat, fastest_batch_format, supports
+from poetstudio.engine.sampling import Sampling, blend_scores, penalise_repeats, sample_token
 
 
 @dataclass
@@ -93,8 +93,8 @@ class TransformersRunner:
 class FastRunner:
     """Llama models on the CPU through FastLlama's static cache, with less overhead per token."""
 
-    def __init__(self, model, weight_dtype: torch.dtype | None = None, batch_dtype: torch.dtype | None = None):
-        self.fast = FastLlama(model, weight_dtype, batch_dtype)
+    def __init__(self, model, single: WeightFormat | None = None, batch: WeightFormat | None = None):
+        self.fast = FastLlama(model, single, batch)
 
     def prefill(self, prompts: list[list[int]], pad_id: int, max_new_tokens: int) -> torch.Tensor:
         """Run the prompts; return each row's next-token logits."""
@@ -115,13 +115,13 @@ class FastRunner:
 def make_runner(model, precision: str = "auto"):
     """The fastest runner for this model. On the CPU, 'auto' keeps weights in fp16 for one row (half the
     memory traffic, which is what bounds decoding there; activations stay fp32) and, for a blend of
-    several rows, in whichever dtype this CPU multiplies several rows fastest (fastest_batch_dtype: bf16
-    on this project's machines). 'fp32' reproduces transformers' logits to 1e-5."""
+    several rows, in whichever format this CPU multiplies several rows fastest (fastest_batch_format: bf16
+    pre-packed for oneDNN on this project's machines). 'fp32' reproduces transformers' logits to 1e-5."""
     if not supports(model):
         return TransformersRunner(model)
     if precision != "auto":
         return FastRunner(model)
-    return FastRunner(model, torch.float16, fastest_batch_dtype(model.lm_head.weight))
+    return FastRunner(model, WeightFormat(torch.float16), fastest_batch_format(model.lm_head.weight))
 
 
 @torch.inference_mode()
@@ -156,9 +156,9 @@ def decode(
         if cancel is not None and cancel.is_set():
             cancelled = True
             break
-        logprobs = blend_logprobs(logits.cpu(), weights)
-        logprobs = penalise_repeats(logprobs, torch.tensor(generated, dtype=torch.long), sampling.repetition_penalty)
-        token = sample_token(logprobs, sampling, generator)
+        scores = blend_scores(logits.cpu(), weights)
+        scores = penalise_repeats(scores, torch.tensor(generated, dtype=torch.long), sampling.repetition_penalty)
+        token = sample_token(scores, sampling, generator)
         if not generated:
             first_token_s = time.perf_counter() - started
         if token in stop_ids:
