@@ -1,10 +1,15 @@
-"""Decode speed on the shipped model: poetstudio's decode loop vs `model.generate`, same model and settings.
+"""Decode speed: poetstudio's decode loop vs `model.generate`, same model and settings.
 
 Prints tokens/s of each, the ratio, a 4-poet blend's speed relative to a single poet, and time to first
 token. Both sides sample with the published settings and generate exactly --tokens tokens (end-of-text
 is suppressed in `generate` by min_new_tokens, in ours by ignore_eos).
 
-    python bench/decode.py --tokens 200 --runs 3
+    python bench/decode.py --tokens 200 --runs 3                         # shipped model, CPU
+    python bench/decode.py --random-llama-1b --device cuda --tokens 256  # Llama-3.2-1B shape, bf16, GPU
+
+The second compares against `generate` with `cache_implementation="static"`, which transformers compiles
+on CUDA (its first call compiles; the bench warms up before timing). `--layers 2` shrinks the random
+model for a quick run on the CPU.
 """
 
 from __future__ import annotations
@@ -16,19 +21,112 @@ import time
 import torch
 
 
+LLAMA_32_1B = dict(  # Llama-3.2-1B's published config: sizes, grouped queries, Llama 3 RoPE scaling
+    vocab_size=128256, hidden_size=2048, intermediate_size=8192, num_hidden_layers=16, num_attention_heads=32,
+    num_key_value_heads=8, head_dim=64, max_position_embeddings=131072, rms_norm_eps=1e-5, tie_word_embeddings=True,
+    rope_scaling={"rope_type": "llama3", "rope_theta": 500000.0, "factor": 32.0, "low_freq_factor": 1.0,
+                  "high_freq_factor": 4.0, "original_max_position_embeddings": 8192},
+)
+
+
+class TokenIdsOnly:
+    """The little of a tokenizer that decode() needs, for a model with random weights (no text to show)."""
+
+    pad_token_id = 0
+    eos_token_id = None
+
+    def decode(self, ids, skip_special_tokens=True) -> str:
+        """No text: a random model's tokens mean nothing."""
+        return ""
+
+
+def random_llama_bench(args) -> None:
+    """A Llama-3.2-1B-shaped model with random weights: our loop (1 row and a 4-poet blend) vs static-cache
+    generate, batch 1, bf16 on CUDA (fp32 elsewhere)."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    from poetstudio.engine.decode import decode, make_runner
+    from poetstudio.engine.sampling import normalise_weights
+    from poetstudio.engine.sampling_settings import Sampling
+
+    device = torch.device(args.device)
+    dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
+    config = LlamaConfig(**{**LLAMA_32_1B, "num_hidden_layers": args.layers or LLAMA_32_1B["num_hidden_layers"]})
+    torch.manual_seed(0)
+    with torch.device(device):
+        model = LlamaForCausalLM(config).to(dtype).eval()
+    tokenizer = TokenIdsOnly()
+    prompts = [list(range(100, 100 + length)) for length in (21, 23, 22, 24)]  # four poets' headers differ in length
+    runner = make_runner(model)
+
+    def sync() -> None:
+        if device.type == "cuda":
+            torch.cuda.synchronize()
+
+    def ours(rows: int) -> tuple[float, float]:
+        rates, ttfts = [], []
+        for run in range(args.runs + 2):  # two warm-ups: the first captures the CUDA graph
+            sync()
+            result = decode(model, tokenizer, prompts[:rows], normalise_weights([1.0] * rows),
+                            Sampling(max_new_tokens=args.tokens, seed=run), ignore_eos=True, runner=runner)
+            sync()
+            if run >= 2:
+                rates.append(len(result.token_ids) / result.total_s)
+                ttfts.append(result.first_token_s)
+        return statistics.median(rates), statistics.median(ttfts)
+
+    def hf_generate() -> float:
+        prompt = torch.tensor([prompts[0]], device=device)
+        rates = []
+        for run in range(args.runs + 2):  # two warm-ups: the first compiles
+            torch.manual_seed(run)
+            sync()
+            started = time.perf_counter()
+            with torch.inference_mode():
+                out = model.generate(prompt, do_sample=True, temperature=0.8, top_p=0.85, top_k=40,
+                                     max_new_tokens=args.tokens, min_new_tokens=args.tokens, pad_token_id=0,
+                                     cache_implementation="static")
+            sync()
+            if run >= 2:
+                rates.append((out.shape[1] - prompt.shape[1]) / (time.perf_counter() - started))
+        return statistics.median(rates)
+
+    generate_rate = hf_generate()
+    single_rate, ttft = ours(1)
+    blend_rate, blend_ttft = ours(4)
+    name = torch.cuda.get_device_name(device) if device.type == "cuda" else f"cpu ({torch.get_num_threads()} threads)"
+    print(f"Llama-3.2-1B-shaped model ({config.num_hidden_layers} layers, random weights, {str(dtype)[6:]}) on {name}, "
+          f"{args.tokens} tokens, batch 1, median of {args.runs}; runner {type(runner).__name__}")
+    print(f"transformers generate, static cache:   {generate_rate:7.1f} tok/s")
+    print(f"poetstudio decode, 1 poet:             {single_rate:7.1f} tok/s  (first token {ttft * 1000:.0f} ms)")
+    print(f"poetstudio decode, 4-poet blend:       {blend_rate:7.1f} tok/s  (first token {blend_ttft * 1000:.0f} ms)")
+    print(f"ratio ours/generate:  {single_rate / generate_rate:.2f}x (target 2x)")
+    print(f"ratio 4-poet/1-poet:  {blend_rate / single_rate:.2f}x (target 0.9x)")
+
+
 def main() -> None:
     """Time both decoders and print the figures and ratios."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tokens", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--random-llama-1b", action="store_true", help="a Llama-3.2-1B-shaped random model")
+    parser.add_argument("--layers", type=int, default=0, help="with --random-llama-1b: fewer layers, for a quick run")
+    args = parser.parse_args()
+    if args.random_llama_1b:
+        random_llama_bench(args)
+    else:
+        shipped_model_bench(args)
+
+
+def shipped_model_bench(args) -> None:
+    """The shipped model: our loop (exact fp32, default, 4-poet blend) vs `generate`."""
     from poetstudio.engine.decode import decode
     from poetstudio.engine.engine import Engine, row_prompts
     from poetstudio.engine.request import PoemRequest
     from poetstudio.engine.sampling import normalise_weights
     from poetstudio.engine.sampling_settings import Sampling
 
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--tokens", type=int, default=200)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--device", default="cpu")
-    args = parser.parse_args()
     engine = Engine(device=args.device)
     loaded = engine.load()
     model, tokenizer = loaded.model, loaded.tokenizer

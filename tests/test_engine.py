@@ -8,7 +8,7 @@ import threading
 import pytest
 import torch
 
-from poetstudio.engine.decode import TransformersRunner, decode, make_runner
+from poetstudio.engine.decode import GraphRunner, TransformersRunner, decode, make_runner
 from poetstudio.engine.engine import Engine, row_prompts
 from poetstudio.engine.fast_llama import BATCH_FORMATS, FastLlama
 from poetstudio.engine.request import PoemRequest
@@ -251,7 +251,7 @@ def test_background_load_failure_is_a_value_not_an_exception(tmp_path):
     assert isinstance(events[-1], LoadFailed) and "does not exist" in events[-1].message
 
 
-def test_fast_forward_matches_transformers_with_grouped_queries_and_llama3_rope():
+def _grouped_llama3_model():
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(0)
@@ -259,9 +259,29 @@ def test_fast_forward_matches_transformers_with_grouped_queries_and_llama3_rope(
                          num_attention_heads=8, num_key_value_heads=2, max_position_embeddings=512,
                          rope_scaling={"rope_type": "llama3", "factor": 32.0, "low_freq_factor": 1.0,
                                        "high_freq_factor": 4.0, "original_max_position_embeddings": 64})
-    model = LlamaForCausalLM(config).eval()
+    return LlamaForCausalLM(config).eval()
+
+
+@pytest.mark.parametrize("runner_kind", ["fast", "fixed-shape step"])
+def test_fast_runners_match_transformers_with_grouped_queries_and_llama3_rope(runner_kind):
+    model = _grouped_llama3_model()
     prompts = [[5, 6, 7, 8, 9, 10], [11, 12, 13], [14, 15, 16, 17]]
-    fast, reference = make_runner(model, "fp32"), TransformersRunner(model)
+    fast = make_runner(model, "fp32") if runner_kind == "fast" else GraphRunner(model, use_graphs=False)
+    reference = TransformersRunner(model)
     assert torch.allclose(fast.prefill(prompts, 0, 8), reference.prefill(prompts, 0, 8), atol=1e-4)
     for token in (20, 21, 22, 23):
         assert torch.allclose(fast.step(token), reference.step(token), atol=1e-4)
+
+
+def test_fixed_shape_step_reuses_its_buffers_without_leaking_the_last_prompt():
+    model = _grouped_llama3_model()
+    runner, fresh = GraphRunner(model, use_graphs=False), GraphRunner(model, use_graphs=False)
+    runner.prefill([[5, 6, 7, 8, 9], [10, 11]], 0, 20)
+    for token in range(30, 45):
+        runner.step(token)
+    keys = runner.fast.keys
+    second = [[12, 13, 14], [15, 16, 17, 18]]
+    assert torch.allclose(runner.prefill(second, 0, 20), fresh.prefill(second, 0, 20), atol=1e-5)
+    assert runner.fast.keys is keys  # same bucket: the same buffers, as a captured graph needs
+    for token in (50, 51, 52):
+        assert torch.allclose(runner.step(token), fresh.step(token), atol=1e-5)

@@ -17,6 +17,7 @@ from transformers import DynamicCache
 
 from poetstudio.engine.detokenize import StreamDecoder
 from poetstudio.engine.fast_llama import FastLlama, WeightFormat, fastest_batch_format, supports
+from poetstudio.engine.graph_llama import GraphLlama, bucket
 from poetstudio.engine.sampling import Sampling, blend_scores, penalise_repeats, sample_token
 
 
@@ -112,13 +113,36 @@ class FastRunner:
         return logits
 
 
+class GraphRunner:
+    """Llama models on CUDA: FastLlama's prompt pass, then every token as one replay of a captured CUDA
+    graph (GraphLlama). Elsewhere (tests on the CPU) the same fixed-shape step runs eagerly."""
+
+    def __init__(self, model, use_graphs: bool | None = None):
+        self.fast = GraphLlama(model, use_graphs)
+
+    def prefill(self, prompts: list[list[int]], pad_id: int, max_new_tokens: int) -> torch.Tensor:
+        """Run the prompts; return each row's next-token logits."""
+        ids, mask, positions = left_pad(prompts, pad_id, self.fast.embed.device)
+        self.fast.reset(len(prompts), bucket(ids.shape[1] + max_new_tokens))
+        logits = self.fast.forward(ids, positions, mask.bool())
+        self.fast.begin_steps(positions[:, -1:] + 1)
+        return logits
+
+    def step(self, token: int) -> torch.Tensor:
+        """Feed one shared token to every row; return the next logits."""
+        return self.fast.step(token)
+
+
 def make_runner(model, precision: str = "auto"):
     """The fastest runner for this model. On the CPU, 'auto' keeps weights in fp16 for one row (half the
     memory traffic, which is what bounds decoding there; activations stay fp32) and, for a blend of
     several rows, in whichever format this CPU multiplies several rows fastest (fastest_batch_format: bf16
-    pre-packed for oneDNN on this project's machines). 'fp32' reproduces transformers' logits to 1e-5."""
+    pre-packed for oneDNN on this project's machines). 'fp32' reproduces transformers' logits to 1e-5.
+    On CUDA each token is one CUDA graph replay (GraphRunner), in the model's dtype (bf16)."""
     if not supports(model):
         return TransformersRunner(model)
+    if next(model.parameters()).device.type == "cuda":
+        return GraphRunner(model)
     if precision != "auto":
         return FastRunner(model)
     return FastRunner(model, WeightFormat(torch.float16), fastest_batch_format(model.lm_head.weight))
@@ -142,7 +166,8 @@ def decode(
     `runner` (from make_runner) is reused across calls by the engine; one is made when not given.
     """
     runner = runner or make_runner(model)
-    generator = torch.Generator(device="cpu")
+    device = next(model.parameters()).device
+    generator = torch.Generator(device=device)  # sampling stays on the model's device: no copy of the logits
     generator.manual_seed(sampling.seed if sampling.seed is not None else torch.seed())
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     stop_ids = {tokenizer.eos_token_id} if tokenizer.eos_token_id is not None and not ignore_eos else set()
@@ -156,8 +181,9 @@ def decode(
         if cancel is not None and cancel.is_set():
             cancelled = True
             break
-        scores = blend_scores(logits.cpu(), weights)
-        scores = penalise_repeats(scores, torch.tensor(generated, dtype=torch.long), sampling.repetition_penalty)
+        scores = blend_scores(logits, weights)
+        scores = penalise_repeats(scores, torch.tensor(generated, dtype=torch.long, device=device),
+                                  sampling.repetition_penalty)
         token = sample_token(scores, sampling, generator)
         if not generated:
             first_token_s = time.perf_counter() - started

@@ -23,19 +23,20 @@ def supports(model) -> bool:
         and not getattr(config, "mlp_bias", False)
         and getattr(config, "hidden_act", "") == "silu"
         and not hasattr(model, "peft_config")
-        and all(p.device.type == "cpu" for p in model.parameters())
+        and all(p.device.type in ("cpu", "cuda") for p in model.parameters())
         and getattr(model, "quantization_method", None) is None
     )
 
 
-def _rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
+def rms_norm(x: torch.Tensor, weight: torch.Tensor, eps: float) -> torch.Tensor:
     """Llama's RMSNorm, computed in fp32 as transformers does (one fused op)."""
     if x.dtype != torch.float32:
         return weight * F.rms_norm(x.float(), x.shape[-1:], eps=eps).to(x.dtype)
     return F.rms_norm(x, x.shape[-1:], weight, eps)
 
 
-def _rotate_half(x: torch.Tensor) -> torch.Tensor:
+def rotate_half(x: torch.Tensor) -> torch.Tensor:
+    """Llama's rotary helper: the last dimension's halves swapped, the first negated."""
     half = x.shape[-1] // 2
     return torch.cat((-x[..., half:], x[..., :half]), dim=-1)
 
@@ -153,18 +154,22 @@ class FastLlama:
         return self._weights[form]
 
     def reset(self, rows: int, capacity: int) -> None:
-        """Allocate an empty cache for `rows` sequences of up to `capacity` tokens, and take the weights in
-        the format that is fastest for that many rows (one row: `single`; several: `batch`)."""
+        """Empty the cache for `rows` sequences of up to `capacity` tokens, and take the weights in the
+        format that is fastest for that many rows (one row: `single`; several: `batch`)."""
         self.layers, self.lm_head = self.weights(self.single if rows == 1 else self.batch)
-        shape = (len(self.layers), rows, self.kv_heads, capacity, self.head_dim)
-        self.keys = torch.zeros(shape, dtype=self.embed.dtype)
-        self.values = torch.zeros(shape, dtype=self.embed.dtype)
-        self.valid = torch.zeros((rows, capacity), dtype=torch.bool)
-        self.padding = torch.zeros((rows, self.kv_heads, 1, capacity))  # -inf where a row is padded
+        self._allocate(rows, capacity)
         self.padded = False
         self.length = 0
-        positions = torch.arange(capacity)[None]
-        cos, sin = self.rotary(self.embed[:1][None], positions)
+
+    def _allocate(self, rows: int, capacity: int) -> None:
+        """Fresh, zeroed cache and masks for `rows` x `capacity`, and the rotary tables for that length."""
+        device = self.embed.device
+        shape = (len(self.layers), rows, self.kv_heads, capacity, self.head_dim)
+        self.keys = torch.zeros(shape, dtype=self.embed.dtype, device=device)
+        self.values = torch.zeros(shape, dtype=self.embed.dtype, device=device)
+        self.valid = torch.zeros((rows, capacity), dtype=torch.bool, device=device)
+        self.padding = torch.zeros((rows, self.kv_heads, 1, capacity), dtype=self.embed.dtype, device=device)  # -inf: padded
+        cos, sin = self.rotary(self.embed[:1][None], torch.arange(capacity, device=device)[None])
         self.cos_table, self.sin_table = cos[0], sin[0]
 
     def _attend_one(self, index: int, q: torch.Tensor, end: int) -> torch.Tensor:
@@ -185,9 +190,10 @@ class FastLlama:
 
     def _mask(self, count: int, start: int, end: int) -> torch.Tensor | None:
         """Causal and padding mask for several new tokens a row (the prompt)."""
-        causal = torch.ones((count, end), dtype=torch.bool).tril(diagonal=start)
-        itself = torch.zeros((count, end), dtype=torch.bool)
-        itself[:, start:end] = torch.eye(count, dtype=torch.bool)
+        device = self.valid.device
+        causal = torch.ones((count, end), dtype=torch.bool, device=device).tril(diagonal=start)
+        itself = torch.zeros((count, end), dtype=torch.bool, device=device)
+        itself[:, start:end] = torch.eye(count, dtype=torch.bool, device=device)
         return ((causal[None] & self.valid[:, None, :end]) | itself[None])[:, None]  # padding sees itself: no NaN
 
     @torch.inference_mode()
@@ -205,10 +211,10 @@ class FastLlama:
         mask = self._mask(count, start, end) if count > 1 else None
         q_size, kv_size = self.heads * self.head_dim, self.kv_heads * self.head_dim
         for index, (norm1, qkv, out, norm2, gate_up, down) in enumerate(self.layers):
-            h = _rms_norm(x, norm1, self.eps)
+            h = rms_norm(x, norm1, self.eps)
             qk, v = linear(h, qkv).split((q_size + kv_size, kv_size), dim=-1)
             qk = qk.view(rows, count, self.heads + self.kv_heads, self.head_dim)
-            qk = qk * cos + _rotate_half(qk) * sin  # queries and keys rotated together: one set of ops
+            qk = qk * cos + rotate_half(qk) * sin  # queries and keys rotated together: one set of ops
             self.keys[index, :, :, start:end] = qk[:, :, self.heads:].transpose(1, 2)
             self.values[index, :, :, start:end] = v.view(rows, count, self.kv_heads, self.head_dim).transpose(1, 2)
             if count == 1:
@@ -219,8 +225,8 @@ class FastLlama:
                     self.values[index, :, :, :end], attn_mask=mask, enable_gqa=self.kv_heads != self.heads,
                 ).transpose(1, 2).reshape(rows, count, q_size)
             x = x + linear(attended, out)
-            h = _rms_norm(x, norm2, self.eps)
+            h = rms_norm(x, norm2, self.eps)
             gate, up = linear(h, gate_up).chunk(2, dim=-1)
             x = x + linear(F.silu(gate) * up, down)
-        last = _rms_norm(x[:, -1], self.final_norm, self.eps)
+        last = rms_norm(x[:, -1], self.final_norm, self.eps)
         return linear(last, self.lm_head)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import torch
 
 from poetstudio.engine.sampling_settings import Sampling
@@ -41,7 +43,7 @@ def penalise_repeats(logprobs: torch.Tensor, previous: torch.Tensor, penalty: fl
     if penalty == 1.0 or previous.numel() == 0:
         return logprobs
     out = logprobs.clone()
-    out[previous.unique()] -= torch.log(torch.tensor(penalty))
+    out[previous.unique()] -= math.log(penalty)
     return out
 
 

@@ -1,0 +1,134 @@
+"""FastLlama's decode step with every shape and address fixed, so that on CUDA it runs as one CUDA graph.
+
+A one-token step of a 1B model is hundreds of small kernels; launched one by one from Python, the GPU
+waits on the launches. Here the step reads its token, position and cache slot from tensors, attends over
+the whole cache under the validity mask (no slicing by a Python length), and advances its own cursor, so
+it can be captured once per (rows, capacity) and replayed for every token, as gpt-fast does with
+torch.compile's "reduce-overhead" mode but without a compiler. The captured graph is checked against the
+same step run eagerly before it is trusted; the eager step is the fallback and runs on any device.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from poetstudio.engine.fast_llama import FastLlama, linear, rms_norm, rotate_half
+
+CAPACITY_STEP = 128  # capacities are rounded up to this, so one captured graph serves many prompt lengths
+
+
+def bucket(capacity: int) -> int:
+    """`capacity` rounded up to a multiple of CAPACITY_STEP."""
+    return -(-capacity // CAPACITY_STEP) * CAPACITY_STEP
+
+
+class GraphLlama(FastLlama):
+    """FastLlama whose cache buffers persist per (rows, capacity), with a fixed-shape step to replay."""
+
+    def __init__(self, model, use_graphs: bool | None = None):
+        super().__init__(model)
+        self.use_graphs = self.embed.device.type == "cuda" if use_graphs is None else use_graphs
+        self._buffers: dict[tuple[int, int], dict[str, torch.Tensor]] = {}
+        self._graphs: dict[tuple[int, int], tuple[torch.cuda.CUDAGraph, torch.Tensor] | None] = {}
+        self.graph: tuple[torch.cuda.CUDAGraph, torch.Tensor] | None = None
+
+    def _allocate(self, rows: int, capacity: int) -> None:
+        """Reuse (zeroed in place) the buffers made for this shape before: a captured graph keeps their addresses."""
+        buffers = self._buffers.get((rows, capacity))
+        if buffers is None:
+            super()._allocate(rows, capacity)
+            device = self.embed.device
+            self._buffers[rows, capacity] = {
+                "keys": self.keys, "values": self.values, "valid": self.valid, "padding": self.padding,
+                "cos_table": self.cos_table, "sin_table": self.sin_table,
+                "cursor": torch.zeros((), dtype=torch.long, device=device),
+                "step_positions": torch.zeros((rows, 1), dtype=torch.long, device=device),
+                "step_ids": torch.zeros((rows, 1), dtype=torch.long, device=device),
+            }
+            buffers = self._buffers[rows, capacity]
+        else:
+            for name in ("keys", "values", "valid", "padding"):
+                buffers[name].zero_()
+        for name, tensor in buffers.items():
+            setattr(self, name, tensor)
+
+    def begin_steps(self, next_positions: torch.Tensor) -> None:
+        """After the prompt: point the step at the next cache slot and each row's next position, and get
+        this shape's graph ready (captured on first use)."""
+        self.cursor.fill_(self.length)
+        self.step_positions.copy_(next_positions)
+        key = (self.step_ids.shape[0], self.keys.shape[3])
+        if self.use_graphs and key not in self._graphs:
+            self._graphs[key] = self._capture()
+        self.graph = self._graphs.get(key)
+
+    def step(self, token: int) -> torch.Tensor:
+        """Feed one shared token to every row and return the next logits (a graph replay where captured)."""
+        self.step_ids.fill_(token)
+        if self.graph is None:
+            return self.static_step()
+        graph, logits = self.graph
+        graph.replay()
+        return logits
+
+    def static_step(self) -> torch.Tensor:
+        """One token for every row at `cursor`, with fixed shapes and no host synchronisation."""
+        rows = self.step_ids.shape[0]
+        slot = self.cursor.view(1)
+        self.valid.index_fill_(1, slot, True)
+        mask = self.valid[:, None, None, :]
+        x = F.embedding(self.step_ids, self.embed)
+        cos = self.cos_table[self.step_positions].unsqueeze(2)
+        sin = self.sin_table[self.step_positions].unsqueeze(2)
+        q_size, kv_size = self.heads * self.head_dim, self.kv_heads * self.head_dim
+        for index, (norm1, qkv, out, norm2, gate_up, down) in enumerate(self.layers):
+            h = rms_norm(x, norm1, self.eps)
+            qk, v = linear(h, qkv).split((q_size + kv_size, kv_size), dim=-1)
+            qk = qk.view(rows, 1, self.heads + self.kv_heads, self.head_dim)
+            qk = qk * cos + rotate_half(qk) * sin
+            self.keys[index].index_copy_(2, slot, qk[:, :, self.heads:].transpose(1, 2))
+            self.values[index].index_copy_(2, slot, v.view(rows, 1, self.kv_heads, self.head_dim).transpose(1, 2))
+            attended = F.scaled_dot_product_attention(
+                qk[:, :, : self.heads].transpose(1, 2), self.keys[index], self.values[index], attn_mask=mask,
+                enable_gqa=self.kv_heads != self.heads,
+            )
+            x = x + linear(attended.transpose(1, 2).reshape(rows, 1, q_size), out)
+            h = rms_norm(x, norm2, self.eps)
+            gate, up = linear(h, gate_up).chunk(2, dim=-1)
+            x = x + linear(F.silu(gate) * up, down)
+        logits = linear(rms_norm(x[:, -1], self.final_norm, self.eps), self.lm_head)
+        self.cursor.add_(1)
+        self.step_positions.add_(1)
+        return logits
+
+    def _capture(self) -> tuple[torch.cuda.CUDAGraph, torch.Tensor] | None:
+        """Capture `static_step` as a CUDA graph and check one replay against the eager step; None (run
+        eagerly) if capture fails or the replay disagrees. Leaves the cache as it found it, but for the
+        slot at `cursor`, which the first real step overwrites."""
+        cursor, positions = self.cursor.clone(), self.step_positions.clone()
+
+        def rewind() -> None:
+            self.cursor.copy_(cursor)
+            self.step_positions.copy_(positions)
+
+        try:
+            side = torch.cuda.Stream()
+            side.wait_stream(torch.cuda.current_stream())
+            with torch.cuda.stream(side):
+                for _ in range(2):  # warm-up, as capture requires: kernels chosen, workspaces allocated
+                    self.static_step()
+                    rewind()
+            torch.cuda.current_stream().wait_stream(side)
+            graph = torch.cuda.CUDAGraph()
+            with torch.cuda.graph(graph):
+                logits = self.static_step()
+            eager = self.static_step().clone()
+            rewind()
+            graph.replay()
+            rewind()
+            agrees = torch.allclose(logits.float(), eager.float(), atol=1e-2, rtol=1e-2)
+        except RuntimeError:
+            rewind()
+            return None
+        return (graph, logits) if agrees else None
