@@ -206,27 +206,35 @@ class FastLlama:
             self.padding[:, :, 0, start:end].masked_fill_(~valid[:, None], float("-inf"))
             self.padded = True
         self.length = end
+        mask = self._mask(count, start, end) if count > 1 else None
+
+        def attend(index: int, qk: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
+            self.keys[index, :, :, start:end] = qk[:, :, self.heads:].transpose(1, 2)
+            self.values[index, :, :, start:end] = v.transpose(1, 2)
+            if count == 1:
+                return self._attend_one(index, qk[:, 0, : self.heads], end)
+            return F.scaled_dot_product_attention(
+                qk[:, :, : self.heads].transpose(1, 2), self.keys[index, :, :, :end], self.values[index, :, :, :end],
+                attn_mask=mask, enable_gqa=self.kv_heads != self.heads,
+            ).transpose(1, 2).reshape(rows, count, self.heads * self.head_dim)
+
+        return self.run_layers(ids, positions, attend)
+
+    def run_layers(self, ids: torch.Tensor, positions: torch.Tensor, attend) -> torch.Tensor:
+        """Embed, run every decoder layer and the output head; logits of each row's last token.
+        `attend(layer index, rotated queries+keys (rows, count, heads + kv_heads, head_dim), values (rows,
+        count, kv_heads, head_dim))` stores the new keys and values and returns (rows, count, heads x head_dim)."""
+        rows, count = ids.shape
         x = F.embedding(ids, self.embed)
         cos, sin = self.cos_table[positions].unsqueeze(2), self.sin_table[positions].unsqueeze(2)
-        mask = self._mask(count, start, end) if count > 1 else None
         q_size, kv_size = self.heads * self.head_dim, self.kv_heads * self.head_dim
         for index, (norm1, qkv, out, norm2, gate_up, down) in enumerate(self.layers):
             h = rms_norm(x, norm1, self.eps)
             qk, v = linear(h, qkv).split((q_size + kv_size, kv_size), dim=-1)
             qk = qk.view(rows, count, self.heads + self.kv_heads, self.head_dim)
             qk = qk * cos + rotate_half(qk) * sin  # queries and keys rotated together: one set of ops
-            self.keys[index, :, :, start:end] = qk[:, :, self.heads:].transpose(1, 2)
-            self.values[index, :, :, start:end] = v.view(rows, count, self.kv_heads, self.head_dim).transpose(1, 2)
-            if count == 1:
-                attended = self._attend_one(index, qk[:, 0, : self.heads], end)
-            else:
-                attended = F.scaled_dot_product_attention(
-                    qk[:, :, : self.heads].transpose(1, 2), self.keys[index, :, :, :end],
-                    self.values[index, :, :, :end], attn_mask=mask, enable_gqa=self.kv_heads != self.heads,
-                ).transpose(1, 2).reshape(rows, count, q_size)
-            x = x + linear(attended, out)
+            x = x + linear(attend(index, qk, v.view(rows, count, self.kv_heads, self.head_dim)), out)
             h = rms_norm(x, norm2, self.eps)
             gate, up = linear(h, gate_up).chunk(2, dim=-1)
             x = x + linear(F.silu(gate) * up, down)
-        last = rms_norm(x[:, -1], self.final_norm, self.eps)
-        return linear(last, self.lm_head)
+        return linear(rms_norm(x[:, -1], self.final_norm, self.eps), self.lm_head)

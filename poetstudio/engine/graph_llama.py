@@ -13,7 +13,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from poetstudio.engine.fast_llama import FastLlama, linear, rms_norm, rotate_half
+from poetstudio.engine.fast_llama import FastLlama
 
 CAPACITY_STEP = 128  # capacities are rounded up to this, so one captured graph serves many prompt lengths
 
@@ -74,30 +74,19 @@ class GraphLlama(FastLlama):
 
     def static_step(self) -> torch.Tensor:
         """One token for every row at `cursor`, with fixed shapes and no host synchronisation."""
-        rows = self.step_ids.shape[0]
         slot = self.cursor.view(1)
         self.valid.index_fill_(1, slot, True)
         mask = self.valid[:, None, None, :]
-        x = F.embedding(self.step_ids, self.embed)
-        cos = self.cos_table[self.step_positions].unsqueeze(2)
-        sin = self.sin_table[self.step_positions].unsqueeze(2)
-        q_size, kv_size = self.heads * self.head_dim, self.kv_heads * self.head_dim
-        for index, (norm1, qkv, out, norm2, gate_up, down) in enumerate(self.layers):
-            h = rms_norm(x, norm1, self.eps)
-            qk, v = linear(h, qkv).split((q_size + kv_size, kv_size), dim=-1)
-            qk = qk.view(rows, 1, self.heads + self.kv_heads, self.head_dim)
-            qk = qk * cos + rotate_half(qk) * sin
+
+        def attend(index: int, qk: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
             self.keys[index].index_copy_(2, slot, qk[:, :, self.heads:].transpose(1, 2))
-            self.values[index].index_copy_(2, slot, v.view(rows, 1, self.kv_heads, self.head_dim).transpose(1, 2))
-            attended = F.scaled_dot_product_attention(
+            self.values[index].index_copy_(2, slot, v.transpose(1, 2))
+            return F.scaled_dot_product_attention(
                 qk[:, :, : self.heads].transpose(1, 2), self.keys[index], self.values[index], attn_mask=mask,
                 enable_gqa=self.kv_heads != self.heads,
-            )
-            x = x + linear(attended.transpose(1, 2).reshape(rows, 1, q_size), out)
-            h = rms_norm(x, norm2, self.eps)
-            gate, up = linear(h, gate_up).chunk(2, dim=-1)
-            x = x + linear(F.silu(gate) * up, down)
-        logits = linear(rms_norm(x[:, -1], self.final_norm, self.eps), self.lm_head)
+            ).transpose(1, 2).reshape(qk.shape[0], 1, self.heads * self.head_dim)
+
+        logits = self.run_layers(self.step_ids, self.step_positions, attend)
         self.cursor.add_(1)
         self.step_positions.add_(1)
         return logits
