@@ -285,3 +285,18 @@ def test_fixed_shape_step_reuses_its_buffers_without_leaking_the_last_prompt():
     assert runner.fast.keys is keys  # same bucket: the same buffers, as a captured graph needs
     for token in (50, 51, 52):
         assert torch.allclose(runner.step(token), fresh.step(token), atol=1e-5)
+
+
+def test_a_weight_format_the_cpu_cannot_run_is_skipped_not_fatal(monkeypatch):
+    from poetstudio.engine import fast_llama
+
+    prepare = fast_llama.WeightFormat.prepare
+
+    def packing_fails(form, weight):
+        if form.packed:
+            raise RuntimeError("could not create a primitive descriptor")
+        return prepare(form, weight)
+
+    monkeypatch.setattr(fast_llama.WeightFormat, "prepare", packing_fails)
+    chosen = fast_llama.fastest_batch_format(torch.randn(512, 64))
+    assert chosen in BATCH_FORMATS and not chosen.packed
