@@ -300,3 +300,14 @@ def test_a_weight_format_the_cpu_cannot_run_is_skipped_not_fatal(monkeypatch):
     monkeypatch.setattr(fast_llama.WeightFormat, "prepare", packing_fails)
     chosen = fast_llama.fastest_batch_format(torch.randn(512, 64))
     assert chosen in BATCH_FORMATS and not chosen.packed
+
+
+def test_repetition_penalty_reaches_the_decode_loop(engine):
+    first, second = poets(engine)
+    plain, penalised = (
+        engine.generate(PoemRequest(theme="the sea at night", blend={first: 0.5, second: 0.5},
+                                    sampling=Sampling(seed=5, max_new_tokens=120, repetition_penalty=penalty)))
+        for penalty in (1.0, 50.0)
+    )
+    plain_ids, penalised_ids = plain.result.token_ids, penalised.result.token_ids
+    assert len(set(penalised_ids)) / len(penalised_ids) > len(set(plain_ids)) / len(plain_ids)

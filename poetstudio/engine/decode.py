@@ -182,8 +182,9 @@ def decode(
             cancelled = True
             break
         scores = blend_scores(logits, weights)
-        scores = penalise_repeats(scores, torch.tensor(generated, dtype=torch.long, device=device),
-                                  sampling.repetition_penalty)
+        if sampling.repetition_penalty != 1.0 and generated:
+            scores = penalise_repeats(scores, torch.tensor(generated, dtype=torch.long, device=device),
+                                      sampling.repetition_penalty)
         token = sample_token(scores, sampling, generator)
         if not generated:
             first_token_s = time.perf_counter() - started

@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from poetstudio.engine.fast_llama import FastLlama
 
 CAPACITY_STEP = 128  # capacities are rounded up to this, so one captured graph serves many prompt lengths
+KEPT_SHAPES = 8  # (rows, capacity) buffer sets and graphs kept; the oldest goes first
 
 
 def bucket(capacity: int) -> int:
@@ -37,6 +38,10 @@ class GraphLlama(FastLlama):
         """Reuse (zeroed in place) the buffers made for this shape before: a captured graph keeps their addresses."""
         buffers = self._buffers.get((rows, capacity))
         if buffers is None:
+            if len(self._buffers) >= KEPT_SHAPES:
+                oldest = next(iter(self._buffers))
+                del self._buffers[oldest]
+                self._graphs.pop(oldest, None)
             super()._allocate(rows, capacity)
             device = self.embed.device
             self._buffers[rows, capacity] = {
