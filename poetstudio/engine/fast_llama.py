@@ -176,9 +176,10 @@ class FastLlama:
         self.cos_table, self.sin_table = cos[0], sin[0]
 
     def _attend_one(self, index: int, q: torch.Tensor, end: int) -> torch.Tensor:
-        """One new query per row (rows, heads, head_dim) over layer `index`'s cache, as (rows, 1, heads x
-        head_dim). Two batched products over the cache in place: on the CPU a third faster than SDPA's
-        kernel for a single query once the cache no longer sits in the CPU's caches."""
+        """One new query per row (rows, heads, head_dim) over layer `index`'s first `end` cache slots, as
+        (rows, 1, heads x head_dim). Two batched products over the cache in place, query heads grouped by
+        the key head they share (no repeated keys): on the CPU 3-4% faster a step than SDPA's kernel for
+        a single query, and on CUDA free of SDPA's backend rules for masked grouped queries."""
         rows, groups = q.shape[0], self.heads // self.kv_heads
         q = q.reshape(rows * self.kv_heads, groups, self.head_dim)  # query heads sharing a key head together
         keys = self.keys[index].view(rows * self.kv_heads, -1, self.head_dim)[:, :end]
@@ -189,7 +190,8 @@ class FastLlama:
             scores = torch.baddbmm(padding, q, keys.transpose(1, 2), alpha=scale)
         else:
             scores = torch.bmm(q, keys.transpose(1, 2)).mul_(scale)
-        return torch.bmm(torch.softmax(scores, dim=-1), values).view(rows, 1, self.heads * self.head_dim)
+        probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(values.dtype)  # fp32 softmax, as transformers
+        return torch.bmm(probs, values).view(rows, 1, self.heads * self.head_dim)
 
     def _mask(self, count: int, start: int, end: int) -> torch.Tensor | None:
         """Causal and padding mask for several new tokens a row (the prompt)."""

@@ -2,16 +2,15 @@
 
 A one-token step of a 1B model is hundreds of small kernels; launched one by one from Python, the GPU
 waits on the launches. Here the step reads its token, position and cache slot from tensors, attends over
-the whole cache under the validity mask (no slicing by a Python length), and advances its own cursor, so
-it can be captured once per (rows, capacity) and replayed for every token, as gpt-fast does with
-torch.compile's "reduce-overhead" mode but without a compiler. The captured graph is checked against the
+the whole cache with unwritten and padded slots masked (no slicing by a Python length), and advances its
+own cursor, so it can be captured once per (rows, capacity) and replayed for every token, as gpt-fast
+does with torch.compile's "reduce-overhead" mode but without a compiler. The captured graph is checked against the
 same step run eagerly before it is trusted; the eager step is the fallback and runs on any device.
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
 
 from poetstudio.engine.fast_llama import FastLlama
 
@@ -59,10 +58,12 @@ class GraphLlama(FastLlama):
             setattr(self, name, tensor)
 
     def begin_steps(self, next_positions: torch.Tensor) -> None:
-        """After the prompt: point the step at the next cache slot and each row's next position, and get
-        this shape's graph ready (captured on first use)."""
+        """After the prompt: point the step at the next cache slot and each row's next position, mask every
+        slot not yet written, and get this shape's graph ready (captured on first use)."""
         self.cursor.fill_(self.length)
         self.step_positions.copy_(next_positions)
+        self.padding[..., self.length:] = float("-inf")
+        self.padded = True
         key = (self.step_ids.shape[0], self.keys.shape[3])
         if self.use_graphs and key not in self._graphs:
             self._graphs[key] = self._capture()
@@ -78,18 +79,16 @@ class GraphLlama(FastLlama):
         return logits
 
     def static_step(self) -> torch.Tensor:
-        """One token for every row at `cursor`, with fixed shapes and no host synchronisation."""
+        """One token for every row at `cursor`, attending over the whole cache with the slots not yet
+        written masked out; fixed shapes and no host synchronisation."""
         slot = self.cursor.view(1)
-        self.valid.index_fill_(1, slot, True)
-        mask = self.valid[:, None, None, :]
+        self.padding.index_fill_(3, slot, 0.0)
+        capacity = self.keys.shape[3]
 
         def attend(index: int, qk: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
             self.keys[index].index_copy_(2, slot, qk[:, :, self.heads:].transpose(1, 2))
             self.values[index].index_copy_(2, slot, v.transpose(1, 2))
-            return F.scaled_dot_product_attention(
-                qk[:, :, : self.heads].transpose(1, 2), self.keys[index], self.values[index], attn_mask=mask,
-                enable_gqa=self.kv_heads != self.heads,
-            ).transpose(1, 2).reshape(qk.shape[0], 1, self.heads * self.head_dim)
+            return self._attend_one(index, qk[:, 0, : self.heads], capacity)
 
         logits = self.run_layers(self.step_ids, self.step_positions, attend)
         self.cursor.add_(1)
