@@ -168,6 +168,7 @@ def decode(
     runner = runner or make_runner(model)
     device = next(model.parameters()).device
     generator = torch.Generator(device=device)  # sampling stays on the model's device: no copy of the logits
+    weights = weights.to(device)
     generator.manual_seed(sampling.seed if sampling.seed is not None else torch.seed())
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
     stop_ids = {tokenizer.eos_token_id} if tokenizer.eos_token_id is not None and not ignore_eos else set()
