@@ -182,10 +182,7 @@ def decode(
         if cancel is not None and cancel.is_set():
             cancelled = True
             break
-        scores = blend_scores(logits, weights)
-        if sampling.repetition_penalty != 1.0 and generated:
-            scores = penalise_repeats(scores, torch.tensor(generated, dtype=torch.long, device=device),
-                                      sampling.repetition_penalty)
+        scores = penalise_repeats(blend_scores(logits, weights), generated, sampling.repetition_penalty)
         token = sample_token(scores, sampling, generator)
         if not generated:
             first_token_s = time.perf_counter() - started

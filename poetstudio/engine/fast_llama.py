@@ -8,6 +8,7 @@ cover (other architectures, biases, other activations) use the ordinary transfor
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import torch
@@ -94,8 +95,6 @@ def fastest_batch_format(weight: torch.Tensor, rows: int = 4, repeats: int = 8) 
     (AVX-512 BF16, AMX, recent Arm) packed bf16 does 4 rows for about the price of one, while fp16
     products of several rows can cost as much as doing each row alone. Timed once on the output head
     (the largest matrix; about 30 ms)."""
-    import time
-
     x = torch.randn(rows, 1, weight.shape[1])
     timings = {}
     for form in BATCH_FORMATS:
@@ -137,6 +136,8 @@ class FastLlama:
         self.keys: torch.Tensor | None = None
         self.values: torch.Tensor | None = None
         self.valid: torch.Tensor | None = None
+        self.padding: torch.Tensor | None = None
+        self.padded = False
         self.length = 0
 
     def weights(self, form: WeightFormat) -> tuple[list, torch.Tensor]:
@@ -171,7 +172,8 @@ class FastLlama:
         self.keys = torch.zeros(shape, dtype=self.embed.dtype, device=device)
         self.values = torch.zeros(shape, dtype=self.embed.dtype, device=device)
         self.valid = torch.zeros((rows, capacity), dtype=torch.bool, device=device)
-        self.padding = torch.zeros((rows, self.kv_heads, 1, capacity), dtype=self.embed.dtype, device=device)  # -inf: padded
+        # additive attention mask for one query: -inf at padded (and, in GraphLlama, unwritten) slots
+        self.padding = torch.zeros((rows, self.kv_heads, 1, capacity), dtype=self.embed.dtype, device=device)
         cos, sin = self.rotary(self.embed[:1][None], torch.arange(capacity, device=device)[None])
         self.cos_table, self.sin_table = cos[0], sin[0]
 

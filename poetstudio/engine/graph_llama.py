@@ -4,8 +4,9 @@ A one-token step of a 1B model is hundreds of small kernels; launched one by one
 waits on the launches. Here the step reads its token, position and cache slot from tensors, attends over
 the whole cache with unwritten and padded slots masked (no slicing by a Python length), and advances its
 own cursor, so it can be captured once per (rows, capacity) and replayed for every token, as gpt-fast
-does with torch.compile's "reduce-overhead" mode but without a compiler. The captured graph is checked against the
-same step run eagerly before it is trusted; the eager step is the fallback and runs on any device.
+does with torch.compile's "reduce-overhead" mode but without a compiler. The captured graph is checked
+against the same step run eagerly before it is trusted; the eager step is the fallback and runs on any
+device.
 """
 
 from __future__ import annotations
