@@ -203,3 +203,27 @@ def test_training_with_the_poet_contrast_runs_and_records_its_weight(fixtures, t
     assert result.steps == 2 and result.best_heldout_loss < 10
     meta = json.loads((tmp_path / "poetstudio.json").read_text())
     assert meta["hyperparameters"]["contrast_weight"] == 0.1
+
+
+def test_unconditioned_share_writes_that_share_of_passages_without_the_poet_line(fixtures, shipped_tokenizer):
+    from poetstudio.corpus import read_corpus
+    from poetstudio.prompt_format import IGNORE_INDEX
+    from trainer.data import NO_POET, leaves_poet_out, poem_examples
+
+    poems = read_corpus([str(fixtures / "mini.jsonl")]).poems
+    index = {poet: i for i, poet in enumerate(sorted({p.poet for p in poems}))}
+    always = poem_examples(shipped_tokenizer, poems, index, 64, True)
+    some = poem_examples(shipped_tokenizer, poems, index, 64, True, unconditioned_share=0.5, seed=3)
+    headers = [shipped_tokenizer.decode([t for t, lab in zip(e.ids, e.labels) if lab == IGNORE_INDEX]) for e in some]
+    left_out = [e for e, h in zip(some, headers) if "Poet:" not in h]
+    assert all("Poet:" in shipped_tokenizer.decode(e.ids) for e in always)
+    assert 0 < len(left_out) < len(some)
+    assert all(e.poet == NO_POET for e in left_out)
+    assert all(e.poet != NO_POET for e, h in zip(some, headers) if "Poet:" in h)
+    # the poem itself is learned the same way either way: only the header differs
+    assert sorted(sum(lab != IGNORE_INDEX for lab in e.labels) for e in some) == \
+        sorted(sum(lab != IGNORE_INDEX for lab in e.labels) for e in always)
+    draws = [leaves_poet_out(f"passage {i}", 0.2, seed=1) for i in range(2000)]
+    assert 0.17 < sum(draws) / len(draws) < 0.23
+    assert draws == [leaves_poet_out(f"passage {i}", 0.2, seed=1) for i in range(2000)]
+    assert not any(leaves_poet_out(f"passage {i}", 0.0, seed=1) for i in range(100))

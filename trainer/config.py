@@ -53,6 +53,7 @@ class TrainConfig:
     contrast_poems: int = 4
     contrast_negatives: int = 3
     contrast_tokens: int = 96
+    unconditioned_share: float = 0.0
 
     def to_dict(self) -> dict:
         """The configuration as plain data, for metadata and checkpoints."""
@@ -115,5 +116,7 @@ def validate(config: TrainConfig) -> None:
     for name in ("seq_len", "batch_size", "grad_accum", "max_steps", "eval_every", "checkpoint_every"):
         if getattr(config, name) <= 0:
             raise UserError(f"{name} must be a positive number, not {getattr(config, name)}")
+    if not 0 <= config.unconditioned_share < 1:
+        raise UserError(f"unconditioned_share must be at least 0 and below 1, not {config.unconditioned_share}")
     if not 0 <= config.heldout_fraction < 0.5:
         raise UserError("heldout_fraction must be between 0 and 0.5")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 
@@ -50,8 +51,23 @@ class Rows:
         return Rows(self.input_ids[index], self.labels[index], self.position_ids[index], self.poets[index])
 
 
-def poem_examples(tokenizer, poems: list[Poem], poet_index: dict[str, int], seq_len: int, condition: bool) -> list[Example]:
-    """Tokenize poems, cut into passages that fit seq_len; `condition` adds the Poet and Mood lines."""
+def leaves_poet_out(text: str, share: float, seed: int) -> bool:
+    """Whether a passage is written without its Poet line: a fixed draw from the passage's own text and the
+    run's seed, so the same passages are left unconditioned on every run and every resume."""
+    if share <= 0:
+        return False
+    digest = hashlib.sha256(f"{seed}\n{text}".encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64 < share
+
+
+def poem_examples(tokenizer, poems: list[Poem], poet_index: dict[str, int], seq_len: int, condition: bool,
+                  unconditioned_share: float = 0.0, seed: int = 0) -> list[Example]:
+    """Tokenize poems, cut into passages that fit seq_len; `condition` adds the Poet and Mood lines.
+
+    With `unconditioned_share` > 0 that share of conditioned passages is written with the Poet line left
+    out (the Mood line stays): the model then also learns the no-poet distribution that style strength
+    guides away from. Such passages carry no poet index, so per-poet figures count only conditioned ones.
+    """
     def count(text: str) -> int:
         return len(tokenizer.encode(text, add_special_tokens=False))
 
@@ -60,8 +76,12 @@ def poem_examples(tokenizer, poems: list[Poem], poet_index: dict[str, int], seq_
         spec = PromptSpec(poet=poem.poet if condition else None, title=poem.title, mood=poem.mood if condition else None)
         budget = seq_len - len(header_ids(tokenizer, spec)) - 2  # room for the final newline and end token
         for part in split_passages(poem.text, budget, count):
-            ids, labels = example_ids(tokenizer, spec, part)
-            examples.append(Example(ids[:seq_len], labels[:seq_len], poet_index.get(poem.poet, NO_POET)))
+            poet = poet_index.get(poem.poet, NO_POET)
+            part_spec = spec
+            if condition and leaves_poet_out(part, unconditioned_share, seed):
+                part_spec, poet = replace(spec, poet=None), NO_POET
+            ids, labels = example_ids(tokenizer, part_spec, part)
+            examples.append(Example(ids[:seq_len], labels[:seq_len], poet))
     return examples
 
 

@@ -54,7 +54,8 @@ def build_dataset(config: TrainConfig, tokenizer, report, split, blocks: list[st
     poets = sorted(p for p, n in counts.items() if n >= config.min_poems_per_poet)
     index = {poet: i for i, poet in enumerate(poets)}
     train_poems = [p for p in split.train if p.poet in index]
-    train_examples = poem_examples(tokenizer, train_poems, index, config.seq_len, condition)
+    train_examples = poem_examples(tokenizer, train_poems, index, config.seq_len, condition,
+                                   config.unconditioned_share, config.seed)
     train_examples += text_examples(tokenizer, blocks, config.seq_len)
     heldout_examples = poem_examples(tokenizer, [p for p in split.heldout if p.poet in index], index, config.seq_len, condition)
     pad = tokenizer.pad_token_id
