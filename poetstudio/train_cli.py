@@ -54,7 +54,7 @@ def add_train_parser(sub) -> None:
     train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --output")
     for name, (kind, help_text) in TRAIN_FLAGS.items():
         train.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=help_text,
-                           metavar=kind.__name__.upper())
+                           metavar=None if kind is str else kind.__name__.upper())
 
 
 def run_train(args: argparse.Namespace) -> int:

@@ -176,3 +176,21 @@ def test_list_says_when_it_is_cut(tmp_path, capsys):
     assert len(captured.out.splitlines()) == 201 and captured.err == ""
     main(["library", "--db", db, "search", "poem", "--limit", "2"])
     assert len(capsys.readouterr().out.splitlines()) == 2
+
+
+@pytest.mark.parametrize("column, stored, damage", [
+    ("blend", '{"Emily Dickinson": "0.5"}', "blend: weight of 'Emily Dickinson' must be a number"),
+    ("sampling", '"hot"', "sampling: must be an object"),
+    ("sampling", '{"temperature": "warm"}', "sampling: 'temperature' must be a number"),
+    ("analysis", '{"reading": {"scheme": 3}}', "analysis: 'reading.scheme' must be text"),
+    ("blend", "not json", "blend: not valid JSON"),
+])
+def test_list_survives_each_kind_of_bad_row(tmp_path, capsys, column, stored, damage):
+    db = str(tmp_path / "lib.sqlite3")
+    library = Library(db)
+    poem_id = library.save(SavedPoem(**GOOD)).id
+    library.conn.execute(f"UPDATE poems SET {column} = ? WHERE id = ?", (stored, poem_id))
+    assert main(["library", "--db", db, "list"]) == 0
+    assert f"damaged: {damage}" in capsys.readouterr().out
+    assert library.get(poem_id).damage.startswith(damage)
+    library.close()
