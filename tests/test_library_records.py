@@ -194,3 +194,20 @@ def test_list_survives_each_kind_of_bad_row(tmp_path, capsys, column, stored, da
     assert f"damaged: {damage}" in capsys.readouterr().out
     assert library.get(poem_id).damage.startswith(damage)
     library.close()
+
+
+def test_a_damaged_poem_can_be_exported_fixed_and_imported_again(tmp_path, capsys):
+    db = str(tmp_path / "lib.sqlite3")
+    bad_id = damaged_library(db)
+    main(["library", "--db", db, "export", str(bad_id), "--format", "json"])
+    record = json.loads(capsys.readouterr().out)
+    assert main(["library", "--db", db, "import", write(tmp_path / "as_is.json", record)]) == 2
+    capsys.readouterr()
+    record["blend"] = {"Emily Dickinson": 0.5}
+    fixed = write(tmp_path / "fixed.json", record)
+    assert main(["library", "--db", db, "delete", str(bad_id)]) == 0
+    assert main(["library", "--db", db, "import", fixed]) == 0
+    assert "imported 1 poem(s)" in capsys.readouterr().out
+    library = Library(db)
+    assert next(p for p in library.list() if p.title == "Strings").blend == {"Emily Dickinson": 0.5}
+    library.close()

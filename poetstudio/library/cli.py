@@ -79,8 +79,8 @@ def _print_list(library: Library, args: argparse.Namespace) -> None:
               file=sys.stderr)
     damaged = sum(p.damaged for p in shown)
     if damaged:
-        print(f"poetstudio: {damaged} damaged poem(s) marked '!': `library export ID --format json` keeps what is "
-              "stored; fix it, import it again, then `library delete ID`", file=sys.stderr)
+        print(f"poetstudio: {damaged} damaged poem(s) marked '!': `library export ID --format json > p.json`, "
+              "fix p.json, `library delete ID`, `library import p.json`", file=sys.stderr)
 
 
 def _export(library: Library, args: argparse.Namespace) -> None:
