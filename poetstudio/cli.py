@@ -6,34 +6,16 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
 
 from poetstudio.analysis.cli import add_analyze_parser
 from poetstudio.errors import UserError
 from poetstudio.generate_cli import add_generate_parser
 from poetstudio.library.cli import add_library_parser
+from poetstudio.train_cli import add_train_parser
 
-TRAIN_FLAGS: dict[str, type] = {
-    "mode": str, "base_model": str, "output": str, "seed": int, "heldout_fraction": float, "seq_len": int,
-    "batch_size": int, "grad_accum": int, "lr": float, "warmup_steps": int, "max_steps": int,
-    "max_minutes": float, "eval_every": int, "eval_batches": int, "patience": int, "checkpoint_every": int,
-    "lora_r": int, "lora_alpha": int, "lora_dropout": float, "quantize": str, "device": str, "dtype": str,
-    "vocab_size": int, "hidden_size": int, "num_layers": int, "num_heads": int, "intermediate_size": int,
-    "min_poems_per_poet": int, "contrast_weight": float, "contrast_poems": int, "contrast_negatives": int,
-    "contrast_tokens": int, "unconditioned_share": float,
-}
-
-
-def _add_train(sub) -> None:
-    train = sub.add_parser("train", help="fine-tune a LoRA adapter (or train a small base model from scratch)")
-    train.add_argument("--recipe", "--preset", dest="recipe", default=None,
-                       help="preset (default, original, base) or a TOML recipe file; flags override it")
-    train.add_argument("--corpus", action="append", help="corpus file or folder (repeatable)")
-    train.add_argument("--general-verse", action="append", help="Gutenberg .txt file or folder for scratch runs")
-    train.add_argument("--target-modules", help="comma-separated module names, or all-linear")
-    train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --output")
-    for name, kind in TRAIN_FLAGS.items():
-        train.add_argument("--" + name.replace("_", "-"), type=kind, default=None)
-
+GLOBAL_OPTIONS = ("model", "adapter", "device")
+"""Options given before the subcommand; a subcommand's own option of the same name wins over them."""
 
 def _add_corpus(sub) -> None:
     corpus = sub.add_parser("corpus", help="inspect a corpus")
@@ -46,12 +28,14 @@ def _add_corpus(sub) -> None:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
     parser = argparse.ArgumentParser(prog="poetstudio", description="A terminal poetry studio that blends poets.")
-    parser.add_argument("--model", help="base model folder or hub id for the studio (default: the shipped model)")
-    parser.add_argument("--adapter", help="adapter folder or hub id for the studio")
-    parser.add_argument("--device", help="auto, cpu, cuda or mps")
-    parser.add_argument("--config", help="config TOML file (default: the one in the user config folder)")
+    parser.add_argument("--model", dest="global_model",
+                        help="base model folder or hub id (default: the shipped model)")
+    parser.add_argument("--adapter", dest="global_adapter", help="adapter folder or hub id")
+    parser.add_argument("--device", dest="global_device", help="auto, cpu, cuda or mps")
+    parser.add_argument("--config", help="config TOML file (default: the one in the user config folder); "
+                                         "every command reports a broken one")
     sub = parser.add_subparsers(dest="command")
-    _add_train(sub)
+    add_train_parser(sub)
     _add_corpus(sub)
     add_generate_parser(sub)
     add_library_parser(sub)
@@ -63,34 +47,40 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def run_train(args: argparse.Namespace) -> int:
-    """`poetstudio train`: build the configuration, train, print where the result went."""
-    from trainer.config import build_config
-    from trainer.loop import train
+def merge_global_options(args: argparse.Namespace) -> argparse.Namespace:
+    """`poetstudio --adapter X poets` uses X: a global option fills the subcommand's when that was not given
+    (argparse would otherwise let the subcommand's default overwrite it)."""
+    for name in GLOBAL_OPTIONS:
+        given, own = getattr(args, "global_" + name), getattr(args, name, None)
+        if given is not None and (own is None or (name == "device" and own == "auto")):
+            setattr(args, name, given)
+        elif not hasattr(args, name):
+            setattr(args, name, None)
+    return args
 
-    overrides = {name: getattr(args, name) for name in TRAIN_FLAGS}
-    overrides["corpus"] = args.corpus
-    overrides["general_verse"] = args.general_verse
-    if args.target_modules:
-        overrides["target_modules"] = [m.strip() for m in args.target_modules.split(",") if m.strip()]
-    config = build_config(args.recipe, overrides)
-    result = train(config, resume=args.resume)
-    if int(os.environ.get("RANK", "0")) != 0:
-        return 0
-    if result.interrupted:
-        print(f"interrupted at step {result.steps}; checkpoint saved: run the same command with --resume to continue")
-        return 130
-    why = "stopped early: held-out loss stopped improving" if result.stopped_early else "done"
-    print(f"{why} at step {result.steps}; best held-out loss {result.best_heldout_loss:.4f}; "
-          f"{result.tokens_per_s:,.0f} tok/s; {result.wall_s / 60:.1f} min; saved to {result.output}")
-    return 0
+
+def check_config(args: argparse.Namespace) -> None:
+    """Read the file given with --config, so a broken or missing one is reported by every command
+    (`config --write` may name a file it is about to create)."""
+    if args.config is None:
+        return
+    from poetstudio.config import load_config
+
+    path = Path(args.config)
+    if not path.exists() and not (args.command == "config" and args.write):
+        raise UserError(f"{path}: no such config file; `poetstudio --config {path} config --write` creates one")
+    load_config(path)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Entry point of the console script; user errors are one line on stderr and exit status 2."""
-    args = build_parser().parse_args(argv)
+    """Entry point of the console script; user errors are one line on stderr and exit status 2,
+    Ctrl-C exits with status 130."""
+    args = merge_global_options(build_parser().parse_args(argv))
     try:
+        check_config(args)
         if args.command == "train":
+            from poetstudio.train_cli import run_train
+
             return run_train(args)
         if args.command == "generate":
             from poetstudio.generate_cli import run_generate
@@ -122,6 +112,9 @@ def main(argv: list[str] | None = None) -> int:
     except UserError as exc:
         print(f"poetstudio: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("\npoetstudio: interrupted", file=sys.stderr)
+        return 130
     except BrokenPipeError:  # `poetstudio analyze --json poem | head` closed the pipe: nothing more to say
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # as Python's docs advise for SIGPIPE
         return 0

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import threading
+from collections.abc import Callable
 from dataclasses import asdict
 
 from poetstudio.blend import parse_blend
@@ -81,23 +83,53 @@ def run_generate(args: argparse.Namespace) -> int:
     )
     stream = None if args.json else _streamer(args.n)
     poems = []
-    worker = threading.Thread(target=lambda: poems.extend(engine.generate_variations(request, stream)), daemon=True)
-    worker.start()
-    try:
-        while worker.is_alive():
-            worker.join(0.1)
-    except KeyboardInterrupt:
-        engine.cancel()
-        worker.join()
-        print("\npoetstudio: stopped; the partial poem is above", file=sys.stderr)
-        return 130
+    interrupted = run_cancellable(lambda: poems.extend(engine.generate_variations(request, stream)), engine.cancel)
     for poem in poems:
         if args.json:
             print(json.dumps(_record(poem, engine, loaded), ensure_ascii=False))
         else:
             print(f"\n[{len(poem.result.token_ids)} tokens, {poem.result.tokens_per_s:.0f} tok/s, seed {poem.seed}]",
                   file=sys.stderr)
+    if interrupted:
+        print("\npoetstudio: stopped; the partial poem is above", file=sys.stderr)
+        return 130
     return 0
+
+
+def run_cancellable(work: Callable[[], None], cancel: Callable[[], None]) -> bool:
+    """Run `work` on a thread and wait for it to end; Ctrl-C calls `cancel` (the work stops within a
+    token) and the wait goes on. Returns whether Ctrl-C was pressed; re-raises what `work` raised.
+
+    Ctrl-C is a handler, not a KeyboardInterrupt: one raised inside Thread.join can mark the thread
+    finished while it still decodes, and a thread in torch at interpreter exit aborts the process."""
+    interrupted = threading.Event()
+    failure: list[BaseException] = []
+
+    def target() -> None:
+        try:
+            work()
+        except BaseException as exc:  # handed to the main thread below
+            failure.append(exc)
+
+    def on_interrupt(signum, frame) -> None:
+        interrupted.set()
+        cancel()
+
+    worker = threading.Thread(target=target, name="poetstudio-generate", daemon=True)
+    in_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGINT, on_interrupt) if in_main else None
+    try:
+        worker.start()
+        while worker.is_alive():
+            worker.join(0.1)
+            if interrupted.is_set():
+                cancel()  # again: a variation that began after the first cancel stops too
+    finally:
+        if in_main:
+            signal.signal(signal.SIGINT, previous)
+    if failure:
+        raise failure[0]
+    return interrupted.is_set()
 
 
 def _streamer(variations: int):

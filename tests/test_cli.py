@@ -99,3 +99,70 @@ def test_analyze_bad_input_is_one_line_and_exit_2(tmp_path, setup, message):
     result = run("analyze", setup(tmp_path), "--no-model")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+BROKEN_TOML = "[sampling]\ntemperature = = 0.8\n"
+
+
+@pytest.mark.parametrize("command", [
+    lambda d, f: ["library", "--db", str(d / "lib.sqlite3"), "list"],
+    lambda d, f: ["poets"],
+    lambda d, f: ["corpus", "stats", str(f / "mini.jsonl")],
+    lambda d, f: ["config"],
+    lambda d, f: ["analyze", str(f / "mini.csv"), "--no-model"],
+    lambda d, f: ["generate", "the sea", "--blend", "Emily Dickinson=1"],
+])
+def test_every_command_reports_a_broken_config_file(tmp_path, fixtures, capsys, command):
+    config = tmp_path / "broken.toml"
+    config.write_text(BROKEN_TOML)
+    assert main(["--config", str(config), *command(tmp_path, fixtures)]) == 2
+    captured = capsys.readouterr()
+    assert captured.err.count("\n") == 1 and "broken.toml: broken TOML" in captured.err and captured.out == ""
+
+
+def test_a_missing_config_file_is_reported_except_when_writing_it(tmp_path, capsys):
+    missing = tmp_path / "missing.toml"
+    assert main(["--config", str(missing), "poets"]) == 2
+    assert "no such config file" in capsys.readouterr().err
+    assert main(["--config", str(missing), "config", "--write"]) == 0 and missing.exists()
+    assert main(["--config", str(missing), "poets"]) == 0
+
+
+def test_options_before_the_subcommand_reach_it(tmp_path, capsys):
+    (tmp_path / "poetstudio.json").write_text(json.dumps({"poets": {"John Donne": {"poems": 30, "examples": 30}}}))
+    assert main(["--adapter", str(tmp_path), "poets"]) == 0
+    assert capsys.readouterr().out.startswith(f"poets of {tmp_path}:")
+    from poetstudio.cli import build_parser, merge_global_options
+
+    args = merge_global_options(build_parser().parse_args(
+        ["--adapter", "mine", "--device", "cpu", "--model", "m", "generate", "t", "--blend", "Emily Dickinson=1"]))
+    assert (args.adapter, args.device, args.model) == ("mine", "cpu", "m")
+    args = merge_global_options(build_parser().parse_args(["--adapter", "mine", "poets", "--adapter", "own"]))
+    assert args.adapter == "own"
+
+
+def test_train_help_describes_every_option():
+    from poetstudio.cli import build_parser
+
+    parser = build_parser()
+    train = next(a for a in parser._subparsers._group_actions if a.dest == "command").choices["train"]
+    undescribed = [a.option_strings[0] for a in train._actions if a.option_strings and not a.help]
+    assert undescribed == []
+    assert "--lora-r" in train.format_help() and "LoRA rank" in train.format_help()
+
+
+def test_training_progress_shows_no_nan_before_the_first_evaluation():
+    import io
+
+    from rich.console import Console
+
+    from trainer.progress import TrainProgress
+
+    out = io.StringIO()
+    with TrainProgress(100, 0, console=Console(file=out, force_terminal=True, width=160, color_system=None)) as bar:
+        bar.update(1, 2.5, 1234.0)
+        assert "nan" not in out.getvalue()
+        bar.evaluated(1, 2.25, {"Emily Dickinson": 2.0})
+        bar.update(2, 2.4, 1200.0)
+    text = out.getvalue()
+    assert "nan" not in text and "held-out -" in text and "held-out 2.250" in text

@@ -149,9 +149,12 @@ def test_headless_library_commands(tmp_path, capsys):
     exported.write_text(capsys.readouterr().out)
     assert json.loads(exported.read_text())["blend"] == {"Emily Dickinson": 0.7, "Edgar Allan Poe": 0.3}
     assert main(["library", "--db", db, "import", str(exported)]) == 0
-    capsys.readouterr()
-    main(["library", "--db", db, "list"])
-    assert capsys.readouterr().out.count("Night Sea") == 2
+    assert "imported 0 poem(s); skipped 1 already in the library" in capsys.readouterr().out
+    other = str(tmp_path / "other.sqlite3")
+    assert main(["library", "--db", other, "import", str(exported)]) == 0
+    assert "imported 1 poem(s)" in capsys.readouterr().out
+    main(["library", "--db", other, "list"])
+    assert capsys.readouterr().out.count("Night Sea") == 1
     assert main(["library", "--db", db, "show", "999"]) == 2
     assert "no poem with id 999" in capsys.readouterr().err
 

@@ -2,8 +2,18 @@
 
 from __future__ import annotations
 
+import math
+
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+
+def stats_text(loss: float | None, heldout: float | None, rate: float | None) -> str:
+    """'loss 2.314  held-out 2.402  1,234 tok/s', with '-' for what is not measured yet (never 'nan')."""
+    def shown(value: float | None, spec: str) -> str:
+        return "-" if value is None or math.isnan(value) else format(value, spec)
+
+    return f"loss {shown(loss, '.3f')}  held-out {shown(heldout, '.3f')}  {shown(rate, ',.0f')} tok/s"
 
 
 class TrainProgress:
@@ -12,18 +22,18 @@ class TrainProgress:
     def __init__(self, total: int, start: int, enabled: bool = True, console: Console | None = None):
         self.enabled = enabled
         self.console = console or Console(stderr=True)
-        self.heldout = float("nan")
+        self.heldout: float | None = None
         self._progress = Progress(
             TextColumn("[bold]train"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.3f}  held-out {task.fields[heldout]:.3f}  {task.fields[rate]:,.0f} tok/s"),
+            TextColumn("{task.fields[stats]}", markup=False),
             TimeRemainingColumn(),
             console=self.console,
             disable=not enabled,
         )
-        self._task = self._progress.add_task("train", total=total, completed=start, loss=float("nan"),
-                                             heldout=float("nan"), rate=0.0)
+        self._task = self._progress.add_task("train", total=total, completed=start,
+                                             stats=stats_text(None, None, None))
 
     def __enter__(self) -> "TrainProgress":
         self._progress.__enter__()
@@ -34,7 +44,7 @@ class TrainProgress:
 
     def update(self, step: int, loss: float, rate: float) -> None:
         """Move the bar to `step` with the latest training loss and throughput."""
-        self._progress.update(self._task, completed=step, loss=loss, rate=rate, heldout=self.heldout)
+        self._progress.update(self._task, completed=step, stats=stats_text(loss, self.heldout, rate))
 
     def evaluated(self, step: int, heldout: float, per_poet: dict[str, float]) -> None:
         """Record an evaluation: update the bar and print one line with the per-poet losses."""

@@ -1,13 +1,29 @@
-"""`poetstudio library list | show ID | search QUERY | export ID --format md|txt|json | import FILE`."""
+"""`poetstudio library list | show | search | export | import | rename | delete | undelete`."""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
 from pathlib import Path
 
+from poetstudio.errors import UserError
 from poetstudio.library.export import FORMATS, blend_line, read_import, render
 from poetstudio.library.store import Library
 from poetstudio.paths import library_path
+
+LIST_LIMIT = 200  # poems `list` and `search` print unless --limit says otherwise
+
+
+def _limit(text: str) -> int:
+    """--limit: a whole number of 0 or more (0 = no limit)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not '{text}'") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
+    return value
 
 
 def add_library_parser(sub) -> None:
@@ -15,22 +31,76 @@ def add_library_parser(sub) -> None:
     library = sub.add_parser("library", help="the saved-poem library, for scripts and backups")
     library.add_argument("--db", help="library file (default: the one in the user data folder)")
     lsub = library.add_subparsers(dest="library_command", required=True)
-    lsub.add_parser("list", help="saved poems, newest first")
+    for name, help_text in (("list", "saved poems, newest first"),
+                            ("search", "full-text search over title, text and poets")):
+        command = lsub.add_parser(name, help=help_text)
+        if name == "search":
+            command.add_argument("query")
+        command.add_argument("--limit", type=_limit, default=LIST_LIMIT, metavar="N",
+                             help=f"print at most N poems (default {LIST_LIMIT}; 0 = all)")
     show = lsub.add_parser("show", help="one poem")
     show.add_argument("id", type=int)
-    search = lsub.add_parser("search", help="full-text search over title, text and poets")
-    search.add_argument("query")
     export = lsub.add_parser("export", help="write a poem (or all with --all) as md, txt or json")
     export.add_argument("id", type=int, nargs="?")
     export.add_argument("--all", action="store_true")
     export.add_argument("--format", choices=FORMATS, default="md")
-    imp = lsub.add_parser("import", help="add poems from a JSON export")
-    imp.add_argument("file")
+    imp = lsub.add_parser("import", help="add poems from JSON exports; poems already in the library are skipped")
+    imp.add_argument("paths", nargs="+", metavar="PATH",
+                     help="a file from `export --format json`, or a folder: every .json file in it")
+    rename = lsub.add_parser("rename", help="give a poem a new title")
+    rename.add_argument("id", type=int)
+    rename.add_argument("title")
+    delete = lsub.add_parser("delete", help="delete a poem (undelete brings it back)")
+    delete.add_argument("id", type=int)
+    undelete = lsub.add_parser("undelete", help="bring back a deleted poem")
+    undelete.add_argument("id", type=int)
 
 
 def _line(poem) -> str:
-    star = "*" if poem.favourite else " "
-    return f"{poem.id:5} {star} {poem.created[:16].replace('T', ' ')}  {poem.title[:40]:40}  {blend_line(poem)}"
+    star = "!" if poem.damaged else "*" if poem.favourite else " "
+    about = f"damaged: {poem.damage}" if poem.damaged else blend_line(poem)
+    return f"{poem.id:5} {star} {poem.created[:16].replace('T', ' ')}  {poem.title[:40]:40}  {about}"
+
+
+def _print_list(library: Library, args: argparse.Namespace) -> None:
+    fetch = args.limit + 1 if args.limit else -1  # one more than shown tells whether the list was cut
+    if args.library_command == "list":
+        poems = library.list(limit=fetch)
+    else:
+        poems = library.search(args.query, limit=fetch)
+    shown = poems[:args.limit] if args.limit else poems
+    for poem in shown:
+        print(_line(poem))
+    if not poems:
+        print("no poems" + (" match" if args.library_command == "search" else " saved yet"))
+    if len(poems) > len(shown):
+        of = f" of {library.count()}" if args.library_command == "list" else ""
+        print(f"poetstudio: showing the newest {len(shown)}{of} poems; --limit N shows more (0 = all)",
+              file=sys.stderr)
+    damaged = sum(p.damaged for p in shown)
+    if damaged:
+        print(f"poetstudio: {damaged} damaged poem(s) marked '!': `library export ID --format json > p.json`, "
+              "fix p.json, `library delete ID`, `library import p.json`", file=sys.stderr)
+
+
+def _export(library: Library, args: argparse.Namespace) -> None:
+    if args.all:
+        poems = list(reversed(library.list(limit=-1)))
+        if args.format == "json":
+            print(json.dumps([p.to_dict() for p in poems], indent=2, ensure_ascii=False))
+        else:
+            print("\n".join(render(p, args.format) for p in poems), end="")
+    elif args.id is None:
+        raise UserError("give a poem id, or --all")
+    else:
+        print(render(library.get(args.id), args.format), end="")
+
+
+def _import(library: Library, paths: list[str]) -> None:
+    poems = [poem for path in paths for poem in read_import(Path(path))]
+    added, skipped = library.import_poems(poems)
+    note = f"; skipped {skipped} already in the library" if skipped else ""
+    print(f"imported {added} poem(s){note}")
 
 
 def run_library(args: argparse.Namespace) -> int:
@@ -39,33 +109,23 @@ def run_library(args: argparse.Namespace) -> int:
     try:
         command = args.library_command
         if command in ("list", "search"):
-            poems = library.list() if command == "list" else library.search(args.query)
-            for poem in poems:
-                print(_line(poem))
-            if not poems:
-                print("no poems" + (" match" if command == "search" else " saved yet"))
+            _print_list(library, args)
         elif command == "show":
             print(render(library.get(args.id), "txt"), end="")
         elif command == "export":
-            if args.all:
-                poems = list(reversed(library.list(limit=1_000_000)))
-                if args.format == "json":
-                    import json
-
-                    print(json.dumps([p.to_dict() for p in poems], indent=2, ensure_ascii=False))
-                else:
-                    print("\n".join(render(p, args.format) for p in poems), end="")
-            elif args.id is None:
-                from poetstudio.errors import UserError
-
-                raise UserError("give a poem id, or --all")
-            else:
-                print(render(library.get(args.id), args.format), end="")
+            _export(library, args)
         elif command == "import":
-            poems = read_import(Path(args.file))
-            for poem in poems:
-                library.save(poem)
-            print(f"imported {len(poems)} poem(s)")
+            _import(library, args.paths)
+        elif command == "rename":
+            poem = library.rename(args.id, args.title)
+            print(f"renamed {poem.id} to “{poem.title}”")
+        elif command == "delete":
+            poem = library.get(args.id)
+            library.delete(args.id)
+            print(f"deleted {poem.id} “{poem.title}”; `poetstudio library undelete {poem.id}` brings it back")
+        elif command == "undelete":
+            poem = library.undelete(args.id)
+            print(f"restored {poem.id} “{poem.title}”")
         return 0
     finally:
         library.close()

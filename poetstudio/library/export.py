@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from poetstudio.errors import UserError
-from poetstudio.library.store import SavedPoem
+from poetstudio.library.record import SavedPoem, poem_from_import
 
 FORMATS = ("md", "txt", "json")
 
@@ -23,6 +23,8 @@ def render(poem: SavedPoem, fmt: str) -> str:
         return json.dumps(poem.to_dict(), indent=2, ensure_ascii=False) + "\n"
     about = [f"blend: {blend_line(poem)}"] + ([f"mood: {poem.mood}"] if poem.mood else [])
     about.append(f"seed: {poem.seed}")
+    if poem.damaged:
+        about.append(f"damaged: {poem.damage}")
     reading = poem.analysis.get("reading") or {}
     form = " · ".join(reading.get(k, "") for k in ("scheme", "meter", "form") if reading.get(k))
     if form:
@@ -36,18 +38,33 @@ def render(poem: SavedPoem, fmt: str) -> str:
 
 
 def read_import(path: Path) -> list[SavedPoem]:
-    """Poems from a JSON export (one object or a list); bad files are one-line errors naming the file."""
+    """Poems from a JSON export (one object or a list), or from every *.json file in a folder; anything
+    wrong is one UserError naming the file and record, and then nothing is imported."""
+    if path.is_dir():
+        files = sorted(p for p in path.iterdir() if p.suffix.lower() == ".json" and p.is_file())
+        if not files:
+            raise UserError(f"{path} is a folder with no .json files; give a file made by "
+                            "`poetstudio library export --format json`, or a folder of them")
+        return [poem for file in files for poem in _read_file(file)]
+    return _read_file(path)
+
+
+def _read_file(path: Path) -> list[SavedPoem]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read it ({exc.strerror or exc})") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise UserError(f"{path}: not a poetstudio JSON export ({exc}); export with --format json") from None
     records = data if isinstance(data, list) else [data]
     poems = []
     for index, record in enumerate(records, start=1):
-        if not isinstance(record, dict) or not isinstance(record.get("text"), str) or not record.get("title"):
-            raise UserError(f"{path}: record {index} needs at least 'title' and 'text'")
-        fields = {k: v for k, v in record.items() if k in SavedPoem.__dataclass_fields__ and k != "id"}
-        poems.append(SavedPoem(**fields))
+        try:
+            poems.append(poem_from_import(record))
+        except ValueError as exc:
+            title = record.get("title") if isinstance(record, dict) else None
+            name = f"record {index}" + (f" (“{title}”)" if isinstance(title, str) and title else "")
+            raise UserError(f"{path}: {name}: {exc}; nothing was imported: fix it and import again") from None
     return poems

@@ -6,10 +6,10 @@ import json
 import re
 import sqlite3
 import time
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from poetstudio.errors import UserError
+from poetstudio.library.record import SavedPoem, poem_from_stored, problems
 from poetstudio.library.schema import SCHEMA_VERSION, migrate
 
 BUSY_TIMEOUT_MS = 5000  # another studio's write holds the lock for milliseconds; wait rather than fail
@@ -17,32 +17,6 @@ BUSY_TIMEOUT_MS = 5000  # another studio's write holds the lock for milliseconds
 
 class LibraryError(UserError):
     """The library file cannot be used (damaged, newer schema, unreadable); it is left untouched."""
-
-
-@dataclass
-class SavedPoem:
-    """A poem in the library with everything needed to make it again, and its analysis
-    ({"reading": PoemReading.to_dict(), "attribution": Attribution.to_dict()}, either may be absent)."""
-
-    title: str
-    text: str
-    theme: str = ""
-    opening: str = ""
-    blend: dict[str, float] = field(default_factory=dict)
-    mood: str | None = None
-    sampling: dict = field(default_factory=dict)
-    seed: int | None = None
-    model: str = ""
-    adapter: str | None = None
-    favourite: bool = False
-    analysis: dict = field(default_factory=dict)
-    id: int | None = None
-    created: str = ""
-    updated: str = ""
-
-    def to_dict(self) -> dict:
-        """Plain data for JSON export."""
-        return dict(self.__dict__)
 
 
 _COLUMNS = ("id, title, text, theme, opening, blend, mood, sampling, seed, model, adapter, favourite, analysis, "
@@ -53,11 +27,12 @@ def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()) + f".{int(time.time() * 1e6) % 1_000_000:06d}Z"
 
 
+_NAMES = tuple(name.strip() for name in _COLUMNS.split(","))
+
+
 def _row_to_poem(row: tuple) -> SavedPoem:
-    (id_, title, text, theme, opening, blend, mood, sampling, seed, model, adapter, favourite, analysis,
-     created, updated) = row
-    return SavedPoem(title, text, theme, opening, json.loads(blend), mood, json.loads(sampling), seed, model,
-                     adapter, bool(favourite), json.loads(analysis), id_, created, updated)
+    """Never raises: a row with fields of the wrong type comes back marked damaged (see SavedPoem)."""
+    return poem_from_stored(dict(zip(_NAMES, row)))
 
 
 def fts_query(text: str) -> str:
@@ -105,17 +80,44 @@ class Library:
         self.conn.close()
 
     def save(self, poem: SavedPoem) -> SavedPoem:
-        """Insert a poem; returns it with id and times set."""
-        now = _now()
+        """Insert a poem; returns it with id and times set. A field of the wrong type is a UserError."""
         with self._write():
-            cursor = self.conn.execute(
-                "INSERT INTO poems (title, text, theme, opening, blend, mood, sampling, seed, model, adapter,"
-                " favourite, analysis, poets, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-                (poem.title, poem.text, poem.theme, poem.opening, json.dumps(poem.blend), poem.mood,
-                 json.dumps(poem.sampling), poem.seed, poem.model, poem.adapter, int(poem.favourite),
-                 json.dumps(poem.analysis), ", ".join(poem.blend), poem.created or now, now),
-            )
-        return self.get(cursor.lastrowid)
+            poem_id = self._insert(poem)
+        return self.get(poem_id)
+
+    def import_poems(self, poems: list[SavedPoem]) -> tuple[int, int]:
+        """Add poems in one transaction, skipping any already here (same title and text, and the same
+        `created` when the poem has one); returns (added, skipped)."""
+        added = skipped = 0
+        with self._write():
+            for poem in poems:
+                if self._has(poem):
+                    skipped += 1
+                else:
+                    self._insert(poem)
+                    added += 1
+        return added, skipped
+
+    def _has(self, poem: SavedPoem) -> bool:
+        query = "SELECT 1 FROM poems WHERE deleted = 0 AND title = ? AND text = ?"
+        params: tuple = (poem.title, poem.text)
+        if poem.created:
+            query, params = query + " AND created = ?", params + (poem.created,)
+        return self.conn.execute(query + " LIMIT 1", params).fetchone() is not None
+
+    def _insert(self, poem: SavedPoem) -> int:
+        found = problems(poem.__dict__)
+        if found:
+            raise UserError(f"cannot save “{poem.title}”: {found[0]}")
+        now = _now()
+        cursor = self.conn.execute(
+            "INSERT INTO poems (title, text, theme, opening, blend, mood, sampling, seed, model, adapter,"
+            " favourite, analysis, poets, created, updated) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            (poem.title, poem.text, poem.theme, poem.opening, json.dumps(poem.blend), poem.mood,
+             json.dumps(poem.sampling), poem.seed, poem.model, poem.adapter, int(poem.favourite),
+             json.dumps(poem.analysis), ", ".join(poem.blend), poem.created or now, now),
+        )
+        return cursor.lastrowid
 
     def get(self, poem_id: int) -> SavedPoem:
         """One poem by id; a missing id is a UserError."""
@@ -125,14 +127,15 @@ class Library:
         return _row_to_poem(row)
 
     def list(self, limit: int = 200) -> list[SavedPoem]:
-        """Poems, newest first."""
+        """Poems, newest first; `limit` -1 means all. A bad row comes back marked damaged, never raises."""
         rows = self.conn.execute(
             f"SELECT {_COLUMNS} FROM poems WHERE deleted = 0 ORDER BY created DESC, id DESC LIMIT ?", (limit,)
         )
         return [_row_to_poem(r) for r in rows]
 
     def search(self, text: str, limit: int = 200) -> list[SavedPoem]:
-        """Poems whose title, text or poets match every word typed (as prefixes), newest saved first."""
+        """Poems whose title, text or poets match every word typed (as prefixes), newest saved first;
+        `limit` -1 means all."""
         query = fts_query(text)
         if not query:
             return self.list(limit)

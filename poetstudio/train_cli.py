@@ -1,0 +1,81 @@
+"""`poetstudio train`: its flags (each described in --help) and running it."""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+TRAIN_FLAGS: dict[str, tuple[type, str]] = {
+    "mode": (str, "lora (fine-tune an adapter) or scratch (train a small base model)"),
+    "base_model": (str, "base model: hub id or local folder"),
+    "output": (str, "folder the adapter (or model) and its checkpoints are written to"),
+    "seed": (int, "random seed for the split, shuffling and initialisation"),
+    "heldout_fraction": (float, "share of poems held out for evaluation, e.g. 0.05"),
+    "seq_len": (int, "tokens per training example"),
+    "batch_size": (int, "examples per step (per process)"),
+    "grad_accum": (int, "steps whose gradients are summed before each update"),
+    "lr": (float, "peak learning rate (cosine decay after warm-up)"),
+    "warmup_steps": (int, "steps of linear warm-up"),
+    "max_steps": (int, "optimizer steps to run at most"),
+    "max_minutes": (float, "stop (with a checkpoint) after this many minutes; 0 = no limit"),
+    "eval_every": (int, "evaluate the held-out loss every N steps"),
+    "eval_batches": (int, "held-out batches per evaluation; 0 = all"),
+    "patience": (int, "stop after this many evaluations without improvement"),
+    "checkpoint_every": (int, "save a resumable checkpoint every N steps"),
+    "lora_r": (int, "LoRA rank"),
+    "lora_alpha": (int, "LoRA alpha (the update is scaled by alpha / r)"),
+    "lora_dropout": (float, "dropout on the LoRA layers"),
+    "quantize": (str, "none, or nf4 for 4-bit QLoRA (CUDA + bitsandbytes)"),
+    "device": (str, "auto, cpu, cuda or mps"),
+    "dtype": (str, "auto (bf16 on CUDA, else fp32), fp32, bf16 or fp16"),
+    "vocab_size": (int, "scratch: tokenizer vocabulary size"),
+    "hidden_size": (int, "scratch: model width"),
+    "num_layers": (int, "scratch: transformer layers"),
+    "num_heads": (int, "scratch: attention heads"),
+    "intermediate_size": (int, "scratch: feed-forward width"),
+    "min_poems_per_poet": (int, "poets with fewer training poems are left out (listed as unavailable)"),
+    "contrast_weight": (float, "weight of the poet contrast loss that teaches poets apart; 0 = off"),
+    "contrast_poems": (int, "poems per step in the poet contrast"),
+    "contrast_negatives": (int, "other poets each contrast poem is scored under"),
+    "contrast_tokens": (int, "a poem's first tokens that the contrast reads"),
+    "unconditioned_share": (float, "share of LoRA passages written without their Poet line (for style strength)"),
+}
+"""Every recipe field that is also a flag: its type and its --help line."""
+
+
+def add_train_parser(sub) -> None:
+    """Register the train subcommand; every flag left out keeps the recipe's value."""
+    train = sub.add_parser("train", help="fine-tune a LoRA adapter (or train a small base model from scratch)",
+                           description="Train with a recipe; every flag given overrides the recipe's value.")
+    train.add_argument("--recipe", "--preset", dest="recipe", default=None,
+                       help="preset (default, original, base) or a TOML recipe file; flags override it")
+    train.add_argument("--corpus", action="append", help="corpus file or folder (repeatable)")
+    train.add_argument("--general-verse", action="append", help="Gutenberg .txt file or folder for scratch runs")
+    train.add_argument("--target-modules", help="comma-separated module names, or all-linear")
+    train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --output")
+    for name, (kind, help_text) in TRAIN_FLAGS.items():
+        train.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=help_text,
+                           metavar=None if kind is str else kind.__name__.upper())
+
+
+def run_train(args: argparse.Namespace) -> int:
+    """`poetstudio train`: build the configuration, train, print where the result went."""
+    from trainer.config import build_config
+    from trainer.loop import train
+
+    overrides = {name: getattr(args, name) for name in TRAIN_FLAGS}
+    overrides["corpus"] = args.corpus
+    overrides["general_verse"] = args.general_verse
+    if args.target_modules:
+        overrides["target_modules"] = [m.strip() for m in args.target_modules.split(",") if m.strip()]
+    config = build_config(args.recipe, overrides)
+    result = train(config, resume=args.resume)
+    if int(os.environ.get("RANK", "0")) != 0:
+        return 0
+    if result.interrupted:
+        print(f"interrupted at step {result.steps}; checkpoint saved: run the same command with --resume to continue")
+        return 130
+    why = "stopped early: held-out loss stopped improving" if result.stopped_early else "done"
+    print(f"{why} at step {result.steps}; best held-out loss {result.best_heldout_loss:.4f}; "
+          f"{result.tokens_per_s:,.0f} tok/s; {result.wall_s / 60:.1f} min; saved to {result.output}")
+    return 0
