@@ -45,18 +45,20 @@ class Poem:
     strength: float = 1.0
 
 
+def request_spec(request: PoemRequest, poet: str | None) -> PromptSpec:
+    """What the request asks of one row: its theme, mood and opening lines, under `poet`."""
+    return PromptSpec(poet=poet, title=request.theme, mood=request.mood, opening=request.opening)
+
+
 def row_prompts(tokenizer, request: PoemRequest, poets: list[str]) -> list[list[int]]:
     """One prompt per blended poet, each through the shared prompt format (the trainer uses the same)."""
-    return [
-        prompt_ids(tokenizer, PromptSpec(poet=poet, title=request.theme, mood=request.mood, opening=request.opening))
-        for poet in poets
-    ]
+    return [prompt_ids(tokenizer, request_spec(request, poet)) for poet in poets]
 
 
 def unconditioned_prompt(tokenizer, request: PoemRequest) -> list[int]:
-    """The request's prompt with no poet named (the header without its Poet line), for style strength."""
-    spec = PromptSpec(poet=None, title=request.theme, mood=request.mood, opening=request.opening)
-    return prompt_ids(tokenizer, unconditioned(spec))
+    """The poet rows' prompt with no poet named (the header without its Poet line), for style strength."""
+    first = next(iter(request.blend), None)
+    return prompt_ids(tokenizer, unconditioned(request_spec(request, first)))
 
 
 class Engine:

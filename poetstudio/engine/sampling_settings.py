@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from poetstudio.errors import UserError
 
 UNGUIDED_STRENGTH = 1.0  # strength 1 is the plain blend; poems saved before strength existed were made so
-DEFAULT_STRENGTH = 1.0  # the default is set by the judge's sweep (bench/judge.py); config: [sampling] strength
-MAX_STRENGTH = 10.0  # far past any useful setting (the sweep stops at 3): beyond it the text falls apart
+DEFAULT_STRENGTH = 1.0  # chosen by the judge's sweep of 1, 1.5, 2, 3 (issue 10); config: [sampling] strength
+MAX_STRENGTH = 10.0  # far past the sweep's largest setting (3), and catches a slip such as 15 for 1.5
 STRENGTH_STEP = 0.25  # one key press in the studio: reaches 1, 1.5, 2 and 3, the sweep's settings
 
 
@@ -38,6 +38,6 @@ def parse_strength(value) -> float:
     except (TypeError, ValueError):
         number = math.nan
     if not math.isfinite(number) or not 0 <= number <= MAX_STRENGTH:
-        raise UserError(f"strength must be a number from 0 to {MAX_STRENGTH:g} (1 = the plain blend, 2 = voices "
-                        f"twice as strong), not {value!r}")
+        raise UserError(f"strength must be a number from 0 to {MAX_STRENGTH:g} (1 = the plain blend, higher = "
+                        f"stronger voices), not {value!r}")
     return number
