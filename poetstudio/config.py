@@ -10,7 +10,7 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from poetstudio.engine.sampling_settings import Sampling
+from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, MAX_STRENGTH, Sampling, parse_strength
 from poetstudio.errors import UserError
 
 PUBLISHED = Sampling()  # the published model's sampling settings, kept in one place
@@ -32,7 +32,10 @@ top_k = 40
 max_new_tokens = 256
 repetition_penalty = 1.0
 variations = 1         # poems per generation, with consecutive seeds
-
+""" + f"""\
+strength = {DEFAULT_STRENGTH:<11} # style strength, 0 to {MAX_STRENGTH:g}: 1 = the plain blend; above 1 the voices are
+                       # pushed further from verse with no poet named (Poets pane: [ and ])
+""" + """
 [studio]
 fine_step = 0.05       # weight change per key press
 coarse_step = 0.25     # weight change per shifted key press
@@ -58,7 +61,8 @@ class ModelSettings:
 
 @dataclass
 class SamplingSettings:
-    """Default sampling settings for new poems (the engine's defaults, plus a variation count)."""
+    """Default sampling settings for new poems (the engine's defaults, plus a variation count and the style
+    strength, which the studio keeps beside the blend rather than in the Prompt pane)."""
 
     temperature: float = PUBLISHED.temperature
     top_p: float = PUBLISHED.top_p
@@ -66,6 +70,7 @@ class SamplingSettings:
     max_new_tokens: int = PUBLISHED.max_new_tokens
     repetition_penalty: float = PUBLISHED.repetition_penalty
     variations: int = 1
+    strength: float = DEFAULT_STRENGTH
 
 
 @dataclass
@@ -119,9 +124,14 @@ def load_config(path: Path | None) -> Config:
     keys = data.get("keys", {})
     if not all(isinstance(v, str) for v in keys.values()):
         raise UserError(f"{path}: every [keys] entry must be a key string like \"ctrl+g\"")
+    sampling = _fill(SamplingSettings, data.get("sampling", {}), path, "sampling")
+    try:
+        parse_strength(sampling.strength)
+    except UserError as exc:
+        raise UserError(f"{path}: [sampling] {exc}") from None
     return Config(
         model=_fill(ModelSettings, data.get("model", {}), path, "model"),
-        sampling=_fill(SamplingSettings, data.get("sampling", {}), path, "sampling"),
+        sampling=sampling,
         studio=_fill(StudioSettings, data.get("studio", {}), path, "studio"),
         keys=dict(keys),
         path=path,

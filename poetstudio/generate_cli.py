@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import asdict
 
 from poetstudio.blend import parse_blend
-from poetstudio.engine.sampling_settings import Sampling
+from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, MAX_STRENGTH, Sampling, parse_strength
 from poetstudio.errors import UserError
 
 
@@ -29,6 +29,9 @@ def add_generate_parser(sub) -> None:
     gen.add_argument("--top-k", type=int, default=defaults.top_k)
     gen.add_argument("--max-new-tokens", type=int, default=defaults.max_new_tokens)
     gen.add_argument("--repetition-penalty", type=float, default=defaults.repetition_penalty)
+    gen.add_argument("--strength", default=DEFAULT_STRENGTH,
+                     help=f"style strength, 0 to {MAX_STRENGTH:g}: 1 is the plain blend, above 1 pushes the voices "
+                          "further from verse with no poet named (classifier-free guidance)")
     gen.add_argument("--n", type=int, default=1, help="number of variations (consecutive seeds)")
     gen.add_argument("--json", action="store_true", help="one JSON object per poem instead of streamed text")
     gen.add_argument("--model", help="base model folder or hub id (default: the shipped model)")
@@ -48,6 +51,10 @@ def check_sampling(args: argparse.Namespace) -> None:
         raise UserError("--top-k must be 0 or more; --max-new-tokens and --n at least 1")
     if args.repetition_penalty <= 0:
         raise UserError("--repetition-penalty must be above 0 (1 means none)")
+    try:
+        args.strength = parse_strength(args.strength)
+    except UserError as exc:
+        raise UserError(f"--{exc}") from None
 
 
 def check_mood(mood: str | None, known: dict[str, int]) -> str | None:
@@ -79,7 +86,7 @@ def run_generate(args: argparse.Namespace) -> int:
         theme=args.theme, blend=blend, opening=args.opening.replace("\\n", "\n"),
         mood=mood,
         sampling=Sampling(args.temperature, args.top_p, args.top_k, args.max_new_tokens, args.repetition_penalty, args.seed),
-        variations=args.n,
+        variations=args.n, strength=args.strength,
     )
     stream = None if args.json else _streamer(args.n)
     poems = []
@@ -88,8 +95,8 @@ def run_generate(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(_record(poem, engine, loaded), ensure_ascii=False))
         else:
-            print(f"\n[{len(poem.result.token_ids)} tokens, {poem.result.tokens_per_s:.0f} tok/s, seed {poem.seed}]",
-                  file=sys.stderr)
+            print(f"\n[{len(poem.result.token_ids)} tokens, {poem.result.tokens_per_s:.0f} tok/s, seed {poem.seed}, "
+                  f"strength {poem.strength:g}]", file=sys.stderr)
     if interrupted:
         print("\npoetstudio: stopped; the partial poem is above", file=sys.stderr)
         return 130
@@ -154,6 +161,7 @@ def _record(poem, engine, loaded) -> dict:
         "mood": poem.mood,
         "sampling": asdict(poem.sampling),
         "seed": poem.seed,
+        "strength": poem.strength,
         "blend_mode": engine.mode,
         "model": loaded.base,
         "adapter": loaded.adapter,

@@ -3,11 +3,16 @@
 The trainer and the generation engine both call these functions, so what a model learns to read is
 exactly what it is later given. Plain models (such as the shipped one) read a short header; chat models
 read an instruction through their tokenizer's chat template. Loss is taken on the poem only.
+
+The unconditioned prompt (`unconditioned`: the poem with no poet named, which style strength guides the
+blend away from) drops the Poet line and nothing else. The Mood line stays when a mood is set, as do the
+Title and the opening lines, so the guided difference is the poets' voice alone and the mood is neither
+strengthened nor cancelled. Training examples with no poet are written the same way.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 FORMAT_VERSION = 1
@@ -45,6 +50,11 @@ def header_text(spec: PromptSpec) -> str:
         lines.append(f"Mood: {spec.mood}")
     lines.append(f"Title: {spec.title.strip() or 'Untitled'}")
     return "\n".join(lines) + "\n\n"
+
+
+def unconditioned(spec: PromptSpec) -> PromptSpec:
+    """The same poem with no poet named: the Poet line goes; Mood, Title and opening lines stay."""
+    return replace(spec, poet=None)
 
 
 def describe_blend(blend: dict[str, float]) -> str:

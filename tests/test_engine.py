@@ -311,3 +311,91 @@ def test_repetition_penalty_reaches_the_decode_loop(engine):
     )
     plain_ids, penalised_ids = plain.result.token_ids, penalised.result.token_ids
     assert len(set(penalised_ids)) / len(penalised_ids) > len(set(plain_ids)) / len(plain_ids)
+
+
+class RowCounter:
+    """A runner that records the rows each prefill decodes, around the engine's own runner."""
+
+    def __init__(self, runner):
+        self.runner, self.prefills = runner, []
+
+    def prefill(self, prompts, pad_id, max_new_tokens):
+        self.prefills.append([list(p) for p in prompts])
+        return self.runner.prefill(prompts, pad_id, max_new_tokens)
+
+    def step(self, token):
+        return self.runner.step(token)
+
+
+def test_strength_adds_exactly_one_unconditioned_row_and_strength_one_none(engine):
+    from poetstudio.engine.engine import unconditioned_prompt
+
+    first, second = poets(engine)
+    counter = RowCounter(engine.runner)
+    engine.runner = counter
+    try:
+        plain = engine.generate(request({first: 0.5, second: 0.5}))
+        guided_request = request({first: 0.5, second: 0.5}, strength=2.0)
+        guided = engine.generate(guided_request)
+    finally:
+        engine.runner = counter.runner
+    assert [len(rows) for rows in counter.prefills] == [2, 3]
+    assert counter.prefills[1][:2] == counter.prefills[0]
+    assert counter.prefills[1][2] == unconditioned_prompt(engine.load().tokenizer, guided_request)
+    assert (plain.strength, guided.strength) == (1.0, 2.0)
+    assert guided.result.token_ids != plain.result.token_ids
+
+
+def test_strength_one_decodes_exactly_today_s_blend(engine):
+    first, second = poets(engine)
+    loaded = engine.load()
+    blend = request({first: 0.6, second: 0.4})
+    prompts = row_prompts(loaded.tokenizer, blend, [first, second])
+    weights = normalise_weights([0.6, 0.4])
+    today = decode(loaded.model, loaded.tokenizer, prompts, weights, blend.sampling, runner=engine.runner)
+    counter = RowCounter(engine.runner)
+    unguided = decode(loaded.model, loaded.tokenizer, prompts, weights, blend.sampling, runner=counter,
+                      strength=1.0, unconditioned=[1, 2, 3])
+    assert unguided.token_ids == today.token_ids and len(counter.prefills[0]) == 2
+    with pytest.raises(ValueError, match="unconditioned"):
+        decode(loaded.model, loaded.tokenizer, prompts, weights, blend.sampling, runner=engine.runner, strength=2.0)
+
+
+class TokenIdsOnly:
+    """The little of a tokenizer decode() needs, for a model with random weights."""
+
+    pad_token_id = 0
+    eos_token_id = None
+
+    def decode(self, ids, skip_special_tokens=True) -> str:
+        return ""
+
+
+def test_guidance_decodes_the_same_in_every_runner():
+    model = _grouped_llama3_model()
+    prompts, plain = [[5, 6, 7, 8, 9, 10], [11, 12, 13]], [14, 15, 16, 17]
+    greedy = Sampling(temperature=0, max_new_tokens=12, seed=0)
+    runners = (make_runner(model, "fp32"), GraphRunner(model, use_graphs=False), TransformersRunner(model))
+    outputs = [decode(model, TokenIdsOnly(), prompts, normalise_weights([0.7, 0.3]), greedy, runner=runner,
+                      strength=2.5, unconditioned=plain).token_ids for runner in runners]
+    assert outputs[0] == outputs[1] == outputs[2] and len(outputs[0]) == 12
+    unguided = decode(model, TokenIdsOnly(), prompts, normalise_weights([0.7, 0.3]), greedy, runner=runners[0])
+    assert unguided.token_ids != outputs[0]
+
+
+def test_generate_cli_strength_flag_footer_and_json(capsys):
+    import json
+
+    from poetstudio.cli import main
+
+    known = Engine(device="cpu").known_poets()
+    flags = ["generate", "the sea", "--blend", f"{known[0]}=0.5,{known[1]}=0.5", "--seed", "7",
+             "--max-new-tokens", "12", "--device", "cpu", "--strength", "2"]
+    assert main(flags) == 0
+    assert "strength 2]" in capsys.readouterr().err
+    assert main(flags + ["--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["strength"] == 2.0
+    for bad in ("strong", "-1", "11", "nan"):
+        assert main(["generate", "x", "--blend", "dickinson=1", "--strength", bad]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "--strength must be a number from 0 to 10" in err[0] and bad in err[0]

@@ -8,7 +8,15 @@ import pytest
 
 from poetstudio.corpus.poem import Poem
 from poetstudio.engine.request import PoemRequest
-from poetstudio.prompt_format import IGNORE_INDEX, PromptSpec, example_ids, header_text, instruction_text, prompt_ids
+from poetstudio.prompt_format import (
+    IGNORE_INDEX,
+    PromptSpec,
+    example_ids,
+    header_text,
+    instruction_text,
+    prompt_ids,
+    unconditioned,
+)
 from trainer.data import poem_examples
 
 POEM = "Because I could not stop for Death,\nHe kindly stopped for me;\nThe carriage held but just ourselves\nAnd Immortality."
@@ -74,3 +82,23 @@ def test_trainer_examples_and_engine_prompts_agree(shipped_tokenizer):
     [engine_prompt] = row_prompts(shipped_tokenizer, request, ["Emily Dickinson"])
     assert example.ids[: len(engine_prompt)] == engine_prompt
     assert example.labels[len(engine_prompt) - 1] == IGNORE_INDEX != example.labels[len(engine_prompt)]
+
+
+def test_the_unconditioned_header_is_the_header_without_its_poet_line():
+    spec = PromptSpec(poet="Emily Dickinson", title="The Carriage", mood="Fear", opening="Because I could not")
+    assert header_text(unconditioned(spec)) == header_text(spec).replace("Poet: Emily Dickinson\n", "")
+    assert unconditioned(spec).opening == spec.opening and unconditioned(spec).mood == "Fear"
+
+
+def test_the_engine_s_unconditioned_row_drops_only_the_poet_line(tokenizer):
+    from poetstudio.engine.engine import row_prompts, unconditioned_prompt
+
+    request = PoemRequest(theme="The Carriage", blend={"Emily Dickinson": 1.0}, mood="Fear", opening="Because I",
+                          strength=2.0)
+    [poet_row] = row_prompts(tokenizer, request, ["Emily Dickinson"])
+    plain_row = unconditioned_prompt(tokenizer, request)
+    assert plain_row == prompt_ids(tokenizer, PromptSpec(poet=None, title="The Carriage", mood="Fear", opening="Because I"))
+    if tokenizer.chat_template:
+        assert "any poet" in tokenizer.decode(plain_row) and "Emotion: Fear" in tokenizer.decode(plain_row)
+    else:
+        assert tokenizer.decode(plain_row) == tokenizer.decode(poet_row).replace("Poet: Emily Dickinson\n", "")

@@ -13,11 +13,13 @@ from poetstudio.engine.sampling import (
     blend_scores,
     candidates,
     filter_top_k_top_p,
+    guide,
     normalise_weights,
     penalise_repeats,
     sample_token,
 )
-from poetstudio.engine.sampling_settings import Sampling
+from poetstudio.engine.request import PoemRequest
+from poetstudio.engine.sampling_settings import MAX_STRENGTH, Sampling, parse_strength
 from poetstudio.errors import UserError
 
 
@@ -109,3 +111,60 @@ def test_parse_blend():
     for bad, message in [("poe=abc", "not a number"), ("poe=-1", "0 or more"), ("=1", "no poet"), (" , ", "empty")]:
         with pytest.raises(UserError, match=message):
             parse_blend(bad)
+
+
+def poet_and_plain_rows() -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Three poets' logits, their weights, and an unconditioned row, random but fixed."""
+    logits = torch.randn(4, 300, generator=torch.Generator().manual_seed(3)) * 3
+    return logits[:3], normalise_weights([0.5, 0.3, 0.2]), logits[3]
+
+
+def test_guidance_at_strength_one_is_exactly_the_blend():
+    poets, weights, plain = poet_and_plain_rows()
+    blended = blend_scores(poets, weights)
+    assert guide(blended, plain, 1.0) is blended
+    assert torch.equal(guide(blend_scores(poets, weights), plain, 1.0), blend_scores(poets, weights))
+    assert guide(blended, None, 2.0) is blended
+
+
+@pytest.mark.parametrize("strength", [0.0, 1.5, 2.0, 3.0])
+def test_guidance_is_u_plus_s_times_b_minus_u(strength):
+    poets, weights, plain = poet_and_plain_rows()
+    blended = blend_scores(poets, weights)
+    guided = guide(blended, plain, strength)
+    assert torch.allclose(guided - plain, strength * (blended - plain), atol=1e-4)
+    if strength == 0.0:
+        assert torch.allclose(guided, plain)
+
+
+def test_guidance_moves_away_from_the_unconditioned_row():
+    plain = torch.log(torch.tensor([0.4, 0.4, 0.2]))
+    blended = torch.log(torch.tensor([0.6, 0.3, 0.1]))
+    probs = [torch.softmax(guide(blended, plain, s), -1) for s in (1.0, 2.0, 3.0)]
+    assert probs[0][0] < probs[1][0] < probs[2][0]  # what the poets favour over generic verse grows
+    assert probs[0][2] > probs[1][2] > probs[2][2]  # what they disfavour shrinks
+
+
+def test_guidance_samples_the_same_on_raw_logits_as_on_logprobs():
+    poets, weights, plain = poet_and_plain_rows()
+    on_raw = guide(blend_scores(poets, weights), plain, 2.0)
+    on_logprobs = guide(blend_logprobs(poets, weights), torch.log_softmax(plain, -1), 2.0)
+    assert torch.allclose(torch.log_softmax(on_raw, -1), torch.log_softmax(on_logprobs, -1), atol=1e-4)
+    settings = Sampling(temperature=0.8, top_k=40, top_p=0.85)
+    (raw_ids, raw_probs), (lp_ids, lp_probs) = candidates(on_raw, settings), candidates(on_logprobs, settings)
+    assert raw_ids.tolist() == lp_ids.tolist() and torch.allclose(raw_probs, lp_probs, atol=1e-5)
+
+
+def test_strength_is_a_finite_number_from_zero_to_the_maximum():
+    assert parse_strength("1.5") == 1.5 and parse_strength(0) == 0.0 and parse_strength(MAX_STRENGTH) == MAX_STRENGTH
+    for bad in ("abc", "", "-1", "nan", "inf", MAX_STRENGTH + 1, None, True):
+        with pytest.raises(UserError, match="strength must be a number from 0 to") as caught:
+            parse_strength(bad)
+        assert "\n" not in str(caught.value)
+
+
+def test_a_request_checks_its_strength_once_made():
+    assert PoemRequest(theme="x", blend={"poe": 1.0}).strength == 1.0
+    assert PoemRequest(theme="x", blend={"poe": 1.0}, strength="2").strength == 2.0
+    with pytest.raises(UserError, match="strength"):
+        PoemRequest(theme="x", blend={"poe": 1.0}, strength=-0.5)

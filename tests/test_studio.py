@@ -284,3 +284,57 @@ async def test_a_finished_poem_is_read_annotated_attributed_and_saved_with_its_r
         poem, poets = again.query_one(PoemPane), again.query_one(PoetsPane)
         assert await wait_for(pilot, lambda: poem.state.startswith("opened") and poem.reading is not None)
         assert poem.reading == reading and poets.attribution == analysis["attribution"]["shares"]
+
+
+async def test_style_strength_keys_a_bad_value_saved_with_the_poem_and_restored_with_the_draft(user_dirs):
+    app = build_app(device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        poets = app.query_one(PoetsPane)
+        poets.focus()
+        await pilot.press("right_square_bracket", "right_square_bracket")
+        assert poets.strength == 1.5 and "strength: 1.5" in str(poets.render())
+        await pilot.press("left_square_bracket")
+        assert poets.strength == 1.25
+        await pilot.press("g", *"loud", "enter")
+        assert poets.strength == 1.25
+        assert any("strength must be a number from 0 to 10" in str(n.message) for n in app._notifications)
+        await pilot.press("g", "2", "enter")
+        assert poets.strength == 2.0
+        await pilot.press("f6", *"rain")
+        app.query_one(PromptPane).query_one("#set-max_new_tokens").value = "12"
+        await pilot.press("ctrl+g")
+        poem = app.query_one(PoemPane)
+        assert await wait_for(pilot, lambda: poem.state in ("done", "stopped") and poem.tokens > 0)
+        assert app.last_request.strength == 2.0
+        await pilot.press("ctrl+s", "enter")
+        library = app.query_one(LibraryPane)
+        assert await wait_for(pilot, lambda: library.highlighted is not None)
+        poets.focus()
+        await pilot.press("g", "3", "enter")
+        app.save_draft_now()
+    saved = Library(user_dirs / "data" / "library.sqlite3")
+    assert saved.list()[0].sampling["strength"] == 2.0
+    saved.close()
+    again = build_app(device="cpu")
+    async with again.run_test(size=SIZE) as pilot:
+        poets = again.query_one(PoetsPane)
+        assert poets.strength == 3.0  # the draft's
+        await pilot.press("f8", "enter", "enter")
+        assert await wait_for(pilot, lambda: again.query_one(PoemPane).state.startswith("opened"))
+        assert poets.strength == 2.0  # the saved poem's
+
+
+async def test_default_strength_comes_from_the_config_and_a_bad_one_is_one_line(tmp_path):
+    from poetstudio.config import load_config
+    from poetstudio.errors import UserError
+
+    config = tmp_path / "config.toml"
+    config.write_text("[sampling]\nstrength = 2.5\n")
+    app = build_app(device="cpu", config_file=str(config))
+    async with app.run_test(size=SIZE):
+        assert app.query_one(PoetsPane).strength == 2.5
+    config.write_text("[sampling]\nstrength = 40\n")
+    with pytest.raises(UserError, match=r"\[sampling\] strength must be a number from 0 to 10") as caught:
+        load_config(config)
+    assert str(config) in str(caught.value) and "\n" not in str(caught.value)

@@ -3,6 +3,10 @@
 Each row is the same poem conditioned on a different poet. At every step the rows' next-token
 log-probabilities are blended by weight, one token is sampled from the blend, and that token is appended
 to every row, so each row's KV cache keeps reading the shared poem under its own poet.
+
+With a style strength other than 1 one more row joins the batch: the same poem with no poet named. Each
+step then reads: blend -> guidance -> penalties -> temperature -> top-k/top-p -> draw (`guide` and the
+rest in poetstudio.engine.sampling). At strength 1 that row is never built, so it costs nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from transformers import DynamicCache
 from poetstudio.engine.detokenize import StreamDecoder
 from poetstudio.engine.fast_llama import FastLlama, WeightFormat, fastest_batch_format, supports
 from poetstudio.engine.graph_llama import GraphLlama, bucket
-from poetstudio.engine.sampling import Sampling, blend_scores, penalise_repeats, sample_token
+from poetstudio.engine.sampling import Sampling, blend_scores, guide, penalise_repeats, sample_token
 
 
 @dataclass
@@ -159,12 +163,20 @@ def decode(
     cancel: threading.Event | None = None,
     ignore_eos: bool = False,
     runner=None,
+    strength: float = 1.0,
+    unconditioned: list[int] | None = None,
 ) -> DecodeResult:
     """Generate one poem from the weighted blend of the rows' distributions, streaming text pieces.
 
+    `strength` other than 1 guides the blend away from `unconditioned` (the prompt with no poet named),
+    decoded as one extra row after the poets' rows; at 1 no extra row is added and `unconditioned` is unused.
     `ignore_eos` keeps going past the end-of-text token (benchmarks use it to time a fixed length).
     `runner` (from make_runner) is reused across calls by the engine; one is made when not given.
     """
+    guided = strength != 1.0
+    if guided and unconditioned is None:
+        raise ValueError("a strength other than 1 needs the unconditioned prompt")
+    poets = len(prompts)
     runner = runner or make_runner(model)
     device = next(model.parameters()).device
     generator = torch.Generator(device=device)  # sampling stays on the model's device: no copy of the logits
@@ -175,15 +187,18 @@ def decode(
     stream = StreamDecoder(tokenizer)
     started = time.perf_counter()
     first_token_s = 0.0
-    logits = runner.prefill(prompts, pad_id, sampling.max_new_tokens)
+    rows = [*prompts, unconditioned] if guided else prompts
+    logits = runner.prefill(rows, pad_id, sampling.max_new_tokens)
     generated: list[int] = []
     finished = cancelled = False
     while len(generated) < sampling.max_new_tokens:
         if cancel is not None and cancel.is_set():
             cancelled = True
             break
-        scores = penalise_repeats(blend_scores(logits, weights), generated, sampling.repetition_penalty)
-        token = sample_token(scores, sampling, generator)
+        blended = blend_scores(logits[:poets], weights)
+        scores = guide(blended, logits[poets] if guided else None, strength)
+        scores = penalise_repeats(scores, generated, sampling.repetition_penalty)
+        token = sample_token(scores, sampling, generator)  # temperature, top-k/top-p, then the draw
         if not generated:
             first_token_s = time.perf_counter() - started
         if token in stop_ids:

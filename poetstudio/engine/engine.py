@@ -25,14 +25,15 @@ from poetstudio.engine.sampling_settings import Sampling
 from poetstudio.errors import UserError
 from poetstudio.model_info import THIN_POEMS, default_adapter_dir, default_base_dir
 from poetstudio.poets import STUDIO_POETS, canonical_poet, resolve_poet, studio_poet
-from poetstudio.prompt_format import PromptSpec, prompt_ids, uses_chat_template
+from poetstudio.prompt_format import PromptSpec, prompt_ids, unconditioned, uses_chat_template
 
 BLEND_MODES = ("auto", "exact", "prompt")
 
 
 @dataclass
 class Poem:
-    """A finished (or stopped) generation with everything needed to reproduce it."""
+    """A finished (or stopped) generation with everything needed to reproduce it (`strength`: the style
+    strength it was written at)."""
 
     text: str
     blend: dict[str, float]
@@ -41,14 +42,23 @@ class Poem:
     sampling: Sampling
     result: DecodeResult
     warnings: list[str] = field(default_factory=list)
+    strength: float = 1.0
+
+
+def request_spec(request: PoemRequest, poet: str | None) -> PromptSpec:
+    """What the request asks of one row: its theme, mood and opening lines, under `poet`."""
+    return PromptSpec(poet=poet, title=request.theme, mood=request.mood, opening=request.opening)
 
 
 def row_prompts(tokenizer, request: PoemRequest, poets: list[str]) -> list[list[int]]:
     """One prompt per blended poet, each through the shared prompt format (the trainer uses the same)."""
-    return [
-        prompt_ids(tokenizer, PromptSpec(poet=poet, title=request.theme, mood=request.mood, opening=request.opening))
-        for poet in poets
-    ]
+    return [prompt_ids(tokenizer, request_spec(request, poet)) for poet in poets]
+
+
+def unconditioned_prompt(tokenizer, request: PoemRequest) -> list[int]:
+    """The poet rows' prompt with no poet named (the header without its Poet line), for style strength."""
+    first = next(iter(request.blend), None)
+    return prompt_ids(tokenizer, unconditioned(request_spec(request, first)))
 
 
 class Engine:
@@ -158,6 +168,10 @@ class Engine:
             spec = replace(spec, poet=describe_blend(blend))
         return [prompt_ids(tokenizer, spec, blend)], [1.0]
 
+    def unconditioned(self, request: PoemRequest) -> list[int] | None:
+        """The row style strength guides away from; None at strength 1, where no row is added."""
+        return None if request.strength == 1.0 else unconditioned_prompt(self.load().tokenizer, request)
+
     def cancel(self) -> None:
         """Stop the running generation within one token; what was written is kept."""
         self._cancel.set()
@@ -180,12 +194,13 @@ class Engine:
                 if opening and on_piece is not None:
                     on_piece(opening)
                 result = decode(loaded.model, loaded.tokenizer, prompts, normalise_weights(weights), sampling,
-                                on_piece, self._cancel, runner=self.runner)
+                                on_piece, self._cancel, runner=self.runner, strength=request.strength,
+                                unconditioned=self.unconditioned(request))
         finally:
             self._generating = False
         total = sum(blend.values())
         return Poem(opening + result.text, {p: w / total for p, w in blend.items()}, request.mood, seed, sampling,
-                    result, self.thin_warnings(list(blend)))
+                    result, self.thin_warnings(list(blend)), request.strength)
 
     def attribution_poets(self) -> list[str]:
         """The poets attribution weighs: those the adapter learned from at least THIN_POEMS poems. A thin

@@ -1,4 +1,5 @@
-"""Sampling maths on logits: blending poets' next-token distributions, temperature, top-k, top-p, penalties."""
+"""Sampling maths on logits: blending poets' next-token distributions, guidance, penalties, temperature,
+top-k, top-p. The decode loop applies them in that order."""
 
 from __future__ import annotations
 
@@ -35,6 +36,25 @@ def blend_scores(row_logits: torch.Tensor, weights: torch.Tensor) -> torch.Tenso
     the draw all ignore. It costs one (1 x rows) product instead of a softmax over every row.
     """
     return weights.to(row_logits.device, torch.float32) @ row_logits.float()
+
+
+def guide(blended: torch.Tensor, unconditioned: torch.Tensor | None, strength: float) -> torch.Tensor:
+    """Classifier-free guidance over the blend: `u + s * (b - u)`, with `b` the blend's scores, `u` the
+    scores of the same poem with no poet named, and `s` the style strength.
+
+    At s = 1 it returns `blended` itself (not u + (b - u), which rounding would change), so an unguided
+    poem is bitwise today's blend; at s = 0 it is the unconditioned row; above 1 it moves every score away
+    from `u` by s times the blend's difference from it, strengthening whatever the poets add to generic verse.
+
+    Constants do not matter. `b` is the weighted sum of the rows' raw logits, which is the product of experts'
+    log-probabilities plus a constant c_b (see `blend_scores`); `u` is its row's log-probabilities plus
+    c_u = logsumexp(u). So u + s(b - u) is the guidance of the log-probabilities plus c_u + s(c_b - c_u),
+    one number for every token of the step, which penalties, temperature, top-k, top-p and the draw ignore.
+    """
+    if strength == 1.0 or unconditioned is None:
+        return blended
+    unconditioned = unconditioned.float()
+    return unconditioned + strength * (blended - unconditioned)
 
 
 def penalise_repeats(logprobs: torch.Tensor, previous, penalty: float) -> torch.Tensor:

@@ -19,6 +19,7 @@ from poetstudio.config import Config
 from poetstudio.draft import Draft, load_draft, save_draft
 from poetstudio.engine.events import Loaded, LoadFailed, LoadProgress
 from poetstudio.engine.request import PoemRequest
+from poetstudio.engine.sampling_settings import UNGUIDED_STRENGTH, parse_strength
 from poetstudio.errors import UserError
 from poetstudio.library import Library, SavedPoem
 from poetstudio.poets import STUDIO_POETS
@@ -52,6 +53,8 @@ POETS_COMMANDS = (
     ("Poets: raise weight a lot", "nudge(5)"), ("Poets: lower weight a lot", "nudge(-5)"),
     ("Poets: type a weight", "type_weight"), ("Poets: zero", "zero"), ("Poets: solo", "solo"),
     ("Poets: equalise", "equalise"), ("Poets: reset", "reset"), ("Poets: next mood", "next_mood"),
+    ("Poets: stronger voices", "strength(1)"), ("Poets: weaker voices", "strength(-1)"),
+    ("Poets: type a style strength", "type_strength"),
 )
 POEM_COMMANDS = (("Poem: next variation", "flip(1)"), ("Poem: previous variation", "flip(-1)"),
                  ("Poem: rhyme/syllable gutter on/off", "toggle_annotations"))
@@ -60,6 +63,14 @@ LIBRARY_COMMANDS = (
     ("Library: undo delete", "undo"), ("Library: favourite", "favourite"),
     ("Library: export Markdown", "export('md')"), ("Library: export text", "export('txt')"),
 )
+
+
+def saved_strength(sampling: dict, missing: float) -> float:
+    """The style strength kept in a saved sampling dict; `missing` where it has none (or a damaged one)."""
+    try:
+        return parse_strength(sampling.get("strength", missing))
+    except UserError:
+        return missing
 
 
 def binding_id(action: str) -> str:
@@ -116,6 +127,7 @@ class StudioApp(App):
         if self.draft.poems:
             self.query_one(PoemPane).load(self.draft.poems, self.draft.seeds, state="draft restored")
         self.query_one(PoetsPane).mood = self.draft.mood
+        self.query_one(PoetsPane).strength = saved_strength(self.draft.sampling, self.config.sampling.strength)
         self.query_one(PoetsPane).focus()
         if self.library_error:
             self.notify(self.library_error, severity="error", timeout=15)
@@ -175,7 +187,8 @@ class StudioApp(App):
         if not blend:
             raise UserError("set at least one poet's weight (Poets pane: → raises, s solos)")
         return PoemRequest(theme=prompt.theme or "Untitled", blend=blend, opening=prompt.opening,
-                           mood=self.query_one(PoetsPane).mood, sampling=sampling, variations=variations)
+                           mood=self.query_one(PoetsPane).mood, sampling=sampling, variations=variations,
+                           strength=self.query_one(PoetsPane).strength)
 
     def action_generate(self, new_seed: bool = False) -> None:
         """Generate; if a poem is being written, stop it and start this one when it has stopped."""
@@ -324,7 +337,7 @@ class StudioApp(App):
         def save(title: str | None) -> None:
             if not title or not title.strip():
                 return
-            sampling = asdict(request.sampling) if request else {}
+            sampling = {**asdict(request.sampling), "strength": request.strength} if request else {}
             saved = self.library.save(SavedPoem(
                 title=title.strip(), text=text, theme=prompt.theme, opening=prompt.opening,
                 blend=request.blend if request else self.blend.active(), mood=request.mood if request else None,
@@ -345,6 +358,7 @@ class StudioApp(App):
         weights = {p: w for p, w in poem.blend.items() if p in self.blend.weights and p not in self.blend.disabled}
         pane.set_blend(BlendState(self.blend.poets, disabled=self.blend.disabled, weights=weights))
         pane.mood = poem.mood
+        pane.set_strength(saved_strength(poem.sampling, UNGUIDED_STRENGTH))  # saved before strength existed: 1
         self.blend = pane.blend
         self.opened = (poem.id, poem.text)
         stored = poem.analysis or {}
@@ -382,7 +396,8 @@ class StudioApp(App):
             sampling, variations = prompt.read_settings()
             sampling_dict = {**asdict(sampling), "variations": variations}
         except UserError:
-            sampling_dict = self.draft.sampling
+            sampling_dict = dict(self.draft.sampling)
+        sampling_dict["strength"] = self.query_one(PoetsPane).strength
         self.draft = Draft(theme=prompt.theme, opening=prompt.opening, blend=self.blend.active(),
                            mood=self.query_one(PoetsPane).mood, sampling=sampling_dict,
                            poems=list(pane.poems), seeds=list(pane.seeds))

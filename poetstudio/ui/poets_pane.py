@@ -1,5 +1,6 @@
 """The Poets pane: one row per poet with a weight bar; keys raise, lower, type, zero, solo, equalise, reset.
-Once the poem on screen has been read, a second bar beside each weight shows how much it reads like that poet."""
+Once the poem on screen has been read, a second bar beside each weight shows how much it reads like that poet.
+Below the poets: the mood, and the style strength ([ and ] lower and raise it, g types it)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, MAX_STRENGTH, STRENGTH_STEP, parse_strength
+from poetstudio.errors import UserError
 from poetstudio.ui.blend_state import BlendState
 from poetstudio.ui.messages import BlendChanged
 
@@ -33,6 +36,9 @@ class PoetsPane(Widget, can_focus=True):
         Binding("e", "equalise", "Equalise"),
         Binding("r", "reset", "Reset"),
         Binding("m", "next_mood", "Mood"),
+        Binding("right_square_bracket", "strength(1)", "Stronger voices", show=False),
+        Binding("left_square_bracket", "strength(-1)", "Weaker voices", show=False),
+        Binding("g", "type_strength", "Type a strength", show=False),
     ]
 
     cursor = reactive(0)
@@ -43,6 +49,7 @@ class PoetsPane(Widget, can_focus=True):
         self.fine_step = fine_step
         self.moods: list[str] = []
         self.mood: str | None = None
+        self.strength = DEFAULT_STRENGTH
         self.note = "loading model..."
         self.attribution: dict[str, float] | None = None
 
@@ -92,6 +99,7 @@ class PoetsPane(Widget, can_focus=True):
             text.append("\n")
         mood = self.mood or "none"
         text.append(f"\nmood: {mood}" + ("  (m: next)" if self.moods else "  (this model has no moods)"), style="italic")
+        text.append(f"\nstrength: {self.strength:g}  ([ ]: ∓{STRENGTH_STEP:g}, g: type; 1 = plain blend)", style="italic")
         if self.note:
             text.append(f"\n{self.note}", style="dim italic")
         return text
@@ -176,6 +184,30 @@ class PoetsPane(Widget, can_focus=True):
         options = [None, *self.moods]
         self.mood = options[(options.index(self.mood) + 1) % len(options)] if self.mood in options else None
         self._changed()
+
+    def set_strength(self, value: float) -> None:
+        """Show and use this style strength (typed, stepped, or restored with a draft or a saved poem)."""
+        self.strength = value
+        self._changed()
+
+    def action_strength(self, steps: int) -> None:
+        """Raise or lower the style strength by STRENGTH_STEP, kept within 0 and MAX_STRENGTH."""
+        self.set_strength(round(min(MAX_STRENGTH, max(0.0, self.strength + steps * STRENGTH_STEP)), 4))
+
+    def action_type_strength(self) -> None:
+        """Type an exact style strength; a bad value is a one-line message and changes nothing."""
+        from poetstudio.ui.modals import AskText
+
+        def apply(answer: str | None) -> None:
+            if answer is None:
+                return
+            try:
+                self.set_strength(parse_strength(answer))
+            except UserError as exc:
+                self.app.notify(str(exc), severity="error")
+
+        self.app.push_screen(AskText(f"Style strength (0 to {MAX_STRENGTH:g}; 1 = the plain blend):", f"{self.strength:g}"),
+                             apply)
 
     def on_focus(self) -> None:
         self.refresh()
