@@ -26,7 +26,7 @@ TRAIN_FLAGS: dict[str, type] = {
 def _add_train(sub) -> None:
     train = sub.add_parser("train", help="fine-tune a LoRA adapter (or train a small base model from scratch)")
     train.add_argument("--recipe", "--preset", dest="recipe", default=None,
-                       help="preset (default, original, base) or a TOML recipe file; flags override it")
+                       help="preset (default, original, base, judge) or a TOML recipe file; flags override it")
     train.add_argument("--corpus", action="append", help="corpus file or folder (repeatable)")
     train.add_argument("--general-verse", action="append", help="Gutenberg .txt file or folder for scratch runs")
     train.add_argument("--target-modules", help="comma-separated module names, or all-linear")
@@ -66,7 +66,6 @@ def build_parser() -> argparse.ArgumentParser:
 def run_train(args: argparse.Namespace) -> int:
     """`poetstudio train`: build the configuration, train, print where the result went."""
     from trainer.config import build_config
-    from trainer.loop import train
 
     overrides = {name: getattr(args, name) for name in TRAIN_FLAGS}
     overrides["corpus"] = args.corpus
@@ -74,6 +73,13 @@ def run_train(args: argparse.Namespace) -> int:
     if args.target_modules:
         overrides["target_modules"] = [m.strip() for m in args.target_modules.split(",") if m.strip()]
     config = build_config(args.recipe, overrides)
+    if config.mode == "judge":
+        from trainer.judge import train_judge
+
+        train_judge(config)
+        return 0
+    from trainer.loop import train
+
     result = train(config, resume=args.resume)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0
