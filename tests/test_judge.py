@@ -119,3 +119,10 @@ def test_train_recipe_judge_builds_and_saves_it(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("judge held-out accuracy:") and "saved to" in out
     assert load_judge(tmp_path / "judge").poets == POETS
+
+
+def test_poetstudio_analyze_says_the_judge_read_the_poem():
+    from poetstudio.analysis.cli import format_attribution
+
+    text = format_attribution(Attribution({"A B": 0.7, "C D": 0.3}, {}, 2, "judge"), ["Wallace Stevens"])
+    assert "the judge" in text.splitlines()[0] and "not judged" in text.splitlines()[-1]
