@@ -23,6 +23,11 @@ def default_adapter_dir() -> Path:
     return DEFAULT_MODEL_DIR / "adapter"
 
 
+def default_judge_dir() -> Path:
+    """The shipped judge's folder (the poet classifier behind *reads like*; `poetstudio train --recipe judge`)."""
+    return DEFAULT_MODEL_DIR / "judge"
+
+
 @dataclass
 class PoetInfo:
     """A poet as the adapter knows them: training counts, and whether the studio can write as them."""

@@ -48,7 +48,7 @@ def add_train_parser(sub) -> None:
     train = sub.add_parser("train", help="fine-tune a LoRA adapter (or train a small base model from scratch)",
                            description="Train with a recipe; every flag given overrides the recipe's value.")
     train.add_argument("--recipe", "--preset", dest="recipe", default=None,
-                       help="preset (default, original, base) or a TOML recipe file; flags override it")
+                       help="preset (default, original, base, judge) or a TOML recipe file; flags override it")
     train.add_argument("--corpus", action="append", help="corpus file or folder (repeatable)")
     train.add_argument("--general-verse", action="append", help="Gutenberg .txt file or folder for scratch runs")
     train.add_argument("--target-modules", help="comma-separated module names, or all-linear")
@@ -61,7 +61,6 @@ def add_train_parser(sub) -> None:
 def run_train(args: argparse.Namespace) -> int:
     """`poetstudio train`: build the configuration, train, print where the result went."""
     from trainer.config import build_config
-    from trainer.loop import train
 
     overrides = {name: getattr(args, name) for name in TRAIN_FLAGS}
     overrides["corpus"] = args.corpus
@@ -69,6 +68,13 @@ def run_train(args: argparse.Namespace) -> int:
     if args.target_modules:
         overrides["target_modules"] = [m.strip() for m in args.target_modules.split(",") if m.strip()]
     config = build_config(args.recipe, overrides)
+    if config.mode == "judge":
+        from trainer.judge import train_judge
+
+        train_judge(config)
+        return 0
+    from trainer.loop import train
+
     result = train(config, resume=args.resume)
     if int(os.environ.get("RANK", "0")) != 0:
         return 0

@@ -1,4 +1,5 @@
-"""Attribution: the fitted blend on known mixtures, and on the real shipped model's own poems."""
+"""Attribution by the model itself (Engine.model_attribute; the studio's *reads like* is the judge, see
+test_judge.py): the fitted blend on known mixtures, and on the real shipped model's own poems."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def engine() -> Engine:
 
 @pytest.mark.slow
 def test_shares_cover_every_poet_with_enough_poems_and_sum_to_one(engine):
-    attribution = engine.attribute("The sea at night is dark and wide,\nAnd all the stars go down the tide.\n", "the sea")
+    attribution = engine.model_attribute("The sea at night is dark and wide,\nAnd all the stars go down the tide.\n", "the sea")
     counts = engine.load().metadata["poets"]
     assert set(attribution.shares) == {p for p in engine.known_poets() if counts[p]["poems"] >= THIN_POEMS}
     assert "Emily Dickinson" in attribution.shares and "Wallace Stevens" not in attribution.shares  # 3 poems
@@ -58,7 +59,7 @@ def test_shares_cover_every_poet_with_enough_poems_and_sum_to_one(engine):
 
 @pytest.mark.slow
 def test_empty_text_reads_like_nobody_in_particular(engine):
-    shares = engine.attribute("  \n", "x").shares
+    shares = engine.model_attribute("  \n", "x").shares
     assert len(set(round(v, 9) for v in shares.values())) == 1
 
 
@@ -68,5 +69,5 @@ def test_a_poem_the_model_wrote_as_one_poet_is_attributed_to_that_poet(engine, p
     request = PoemRequest(theme="the sea at night", blend={poet: 1.0},
                           sampling=Sampling(seed=11, max_new_tokens=160))
     poem = engine.generate(request)
-    attribution = engine.attribute(poem.text, "the sea at night")
+    attribution = engine.model_attribute(poem.text, "the sea at night")
     assert attribution.best == poet, attribution.shares

@@ -19,6 +19,7 @@ LIGHT_MODULES = [
     "poetstudio.ui.app",
     "poetstudio.ui.launch",
     "poetstudio.library.cli",
+    "poetstudio.analysis.judge",
 ]
 
 

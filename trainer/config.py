@@ -64,11 +64,12 @@ PRESETS = {
     "original": "original.toml",
     "default": "default.toml",
     "base": "base.toml",
+    "judge": "judge.toml",
 }
 
 
 def recipe_path(name_or_path: str) -> Path:
-    """A preset name (original, default, base) or a path to a TOML recipe."""
+    """A preset name (original, default, base, judge) or a path to a TOML recipe."""
     if name_or_path in PRESETS:
         return RECIPES_DIR / PRESETS[name_or_path]
     return Path(name_or_path)
@@ -103,8 +104,8 @@ def build_config(recipe: str | None, overrides: dict) -> TrainConfig:
 
 def validate(config: TrainConfig) -> None:
     """Reject settings that cannot train, with a message that says what to change."""
-    if config.mode not in ("lora", "scratch"):
-        raise UserError(f"mode must be 'lora' or 'scratch', not '{config.mode}'")
+    if config.mode not in ("lora", "scratch", "judge"):
+        raise UserError(f"mode must be 'lora', 'scratch' or 'judge', not '{config.mode}'")
     if config.mode == "lora" and not config.base_model:
         raise UserError("no base model: give --base-model (a hub id or a local model folder)")
     if not config.corpus:

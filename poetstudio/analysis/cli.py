@@ -69,10 +69,12 @@ def format_attribution(attribution: Attribution, left_out: list[str] = ()) -> st
     """Bars, largest share first; then the poets too thin to judge."""
     ranked = sorted(attribution.shares.items(), key=lambda kv: -kv[1])
     name_width = max(len(p) for p, _ in ranked)
-    lines = [f"reads like (the blend that best explains its first {attribution.tokens} tokens):"]
+    how = (f"the judge, a poet classifier of its characters and words, over {attribution.tokens} passage(s)"
+           if attribution.method == "judge" else f"the blend that best explains its first {attribution.tokens} tokens")
+    lines = [f"reads like ({how}):"]
     lines += [f"  {poet:<{name_width}}  {bar(share)} {100 * share:3.0f}%" for poet, share in ranked]
     if left_out:
-        lines.append(f"  not judged (too few training poems): {', '.join(left_out)}")
+        lines.append(f"  not judged (too few poems to learn from): {', '.join(left_out)}")
     return "\n".join(lines)
 
 
