@@ -38,6 +38,7 @@ TRAIN_FLAGS: dict[str, tuple[type, str]] = {
     "contrast_poems": (int, "poems per step in the poet contrast"),
     "contrast_negatives": (int, "other poets each contrast poem is scored under"),
     "contrast_tokens": (int, "a poem's first tokens that the contrast reads"),
+    "init_from": (str, "scratch: go on pretraining this saved model (folder) with its tokenizer instead of a new one"),
     "unconditioned_share": (float, "share of LoRA passages written without their Poet line (for style strength)"),
 }
 """Every recipe field that is also a flag: its type and its --help line."""

@@ -17,6 +17,7 @@ class TrainConfig:
 
     mode: str = "lora"
     base_model: str = ""
+    init_from: str = ""
     corpus: list[str] = field(default_factory=list)
     general_verse: list[str] = field(default_factory=list)
     output: str = ""

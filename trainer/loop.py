@@ -29,7 +29,14 @@ from poetstudio.prompt_format import IGNORE_INDEX, poet_rows
 from trainer.data import NO_POET, ContrastItem, Rows, batch_at
 from trainer.dataset import Dataset, build_dataset, general_texts, read_split
 from trainer.metadata import write_metadata
-from trainer.modeling import add_lora, load_base_model, load_tokenizer, new_scratch_model, pick_dtype
+from trainer.modeling import (
+    add_lora,
+    continued_model,
+    load_base_model,
+    load_tokenizer,
+    new_scratch_model,
+    pick_dtype,
+)
 from trainer.progress import TrainProgress
 from trainer.tokenizer_build import train_tokenizer
 
@@ -204,7 +211,10 @@ def save_best(model, tokenizer, output: Path, config: TrainConfig) -> None:
 
 
 def prepare_model_and_tokenizer(config: TrainConfig, device, dtype, texts_for_tokenizer, resume: bool = False):
-    """Scratch: a new tokenizer (the run's own on resume) and model. LoRA: the base's tokenizer, plus an adapter."""
+    """Scratch: a new tokenizer (the run's own on resume) and model, or with `init_from` a saved model and its
+    tokenizer whose pretraining goes on. LoRA: the base's tokenizer, plus an adapter."""
+    if config.mode == "scratch" and config.init_from:
+        return continued_model(config, device, dtype), load_tokenizer(config.init_from)
     if config.mode == "scratch":
         saved = Path(config.output) / "tokenizer.json"
         if resume and saved.exists():

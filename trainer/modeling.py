@@ -80,6 +80,14 @@ def add_lora(model, config: TrainConfig):
         raise UserError(f"cannot add LoRA: {str(exc).splitlines()[0]}; check target_modules") from None
 
 
+def continued_model(config: TrainConfig, device: torch.device, dtype: torch.dtype):
+    """A saved model whose pretraining goes on (`init_from`), its context stretched to `seq_len`: RoPE has no
+    learned positions, so only the configured maximum changes and the run teaches the longer reach."""
+    model = load_base_model(TrainConfig(base_model=config.init_from), device, dtype)
+    model.config.max_position_embeddings = max(model.config.max_position_embeddings, config.seq_len)
+    return model
+
+
 def new_scratch_model(config: TrainConfig, tokenizer) -> LlamaForCausalLM:
     """A freshly initialised Llama-architecture model sized by the config, for training from scratch."""
     llama = LlamaConfig(
