@@ -19,7 +19,7 @@ TRAIN_FLAGS: dict[str, type] = {
     "lora_r": int, "lora_alpha": int, "lora_dropout": float, "quantize": str, "device": str, "dtype": str,
     "vocab_size": int, "hidden_size": int, "num_layers": int, "num_heads": int, "intermediate_size": int,
     "min_poems_per_poet": int, "contrast_weight": float, "contrast_poems": int, "contrast_negatives": int,
-    "contrast_tokens": int,
+    "contrast_tokens": int, "general_corpus": str, "unconditioned_share": float, "cache_dir": str,
 }
 
 

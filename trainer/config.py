@@ -19,6 +19,9 @@ class TrainConfig:
     base_model: str = ""
     corpus: list[str] = field(default_factory=list)
     general_verse: list[str] = field(default_factory=list)
+    general_corpus: str = ""  # a general/ folder with MANIFEST.tsv: scratch runs pretrain on it (trainer.pretrain_data)
+    unconditioned_share: float = 0.2  # share of pretraining documents written without the header's Poet line
+    cache_dir: str = "build/cache"  # where the cleaned corpus and the token files are cached between runs
     output: str = ""
     seed: int = 1234
     heldout_fraction: float = 0.05
@@ -115,5 +118,7 @@ def validate(config: TrainConfig) -> None:
     for name in ("seq_len", "batch_size", "grad_accum", "max_steps", "eval_every", "checkpoint_every"):
         if getattr(config, name) <= 0:
             raise UserError(f"{name} must be a positive number, not {getattr(config, name)}")
+    if not 0 <= config.unconditioned_share <= 1:
+        raise UserError("unconditioned_share must be between 0 and 1")
     if not 0 <= config.heldout_fraction < 0.5:
         raise UserError("heldout_fraction must be between 0 and 0.5")
