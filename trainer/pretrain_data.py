@@ -7,9 +7,9 @@ Stages, each a function:
    poetstudio.corpus.general.read_general_corpus);
 2. `documents`: pieces cut into documents that fit `seq_len` with their header; a share
    (`unconditioned_share`, and every anthology) leaves the header's Poet line out;
-3. `build_token_cache`: documents tokenized into `tokens.bin` (uint16, header + body + end token each),
+3. `build_token_cache`: documents tokenized into `tokens.npy` (uint16, header + body + end token each),
    `docs.npy` (offset, length, header length, author, characters, source, conditioned per document),
-   packed first-fit-decreasing into `rows.bin` / `flags.bin` (seq_len per row), and `index.json`
+   packed best-fit decreasing into `rows.npy` / `flags.npy` (seq_len per row), and `index.json`
    (authors, sources, statistics), all under `<cache_dir>/pretrain-<key>/`, keyed by the cleaned corpus,
    the tokenizer, seq_len, unconditioned_share and seed, so a restart reuses it;
 4. `TokenRows`: the packed rows read from the memory-mapped files, a batch at a time, as `Rows` (header
@@ -40,7 +40,7 @@ from trainer.data import NO_POET, Rows, pack, poem_examples
 from trainer.dataset import Dataset
 
 CACHE_VERSION = 1  # bump when the layout of the token cache changes
-LEARN, DOC_START = 1, 2  # bits of flags.bin: the token is in the loss / a document starts here
+LEARN, DOC_START = 1, 2  # bits of flags.npy: the token is in the loss / a document starts here
 DOC_COLUMNS = ("offset", "length", "header", "author", "chars", "source", "conditioned")
 CHARS_PER_TOKEN_FLOOR = 2.5  # documents are cut by characters first: an 8k byte-level BPE averages about
 # 3.5 characters per token on verse, so this floor leaves room; a document still too long is split again
@@ -193,7 +193,7 @@ def tokenize_documents(tokenizer, docs: list[Document], seq_len: int) -> tuple[l
 
 
 def pack_plan(lengths: np.ndarray, seq_len: int) -> list[list[int]]:
-    """First-fit-decreasing: documents (by index) into rows of seq_len, longest first, each into the
+    """Best-fit decreasing: documents (by index) into rows of seq_len, longest first, each into the
     fullest row that still has room (free space kept sorted, so each placement is a binary search)."""
     rows: list[list[int]] = []
     free: list[tuple[int, int]] = []  # (free space, row) sorted
@@ -211,7 +211,7 @@ def pack_plan(lengths: np.ndarray, seq_len: int) -> list[list[int]]:
 
 
 def write_rows(folder: Path, tokens: np.ndarray, docs: np.ndarray, plan: list[list[int]], seq_len: int, pad: int) -> None:
-    """rows.bin (token ids) and flags.bin (LEARN | DOC_START bits), seq_len per row; a row's padding is
+    """rows.npy (token ids) and flags.npy (LEARN | DOC_START bits), seq_len per row; a row's padding is
     one more 'document' with no loss, so positions restart there as trainer.data.pack does."""
     n = len(plan)
     rows = np.lib.format.open_memmap(folder / "rows.npy", mode="w+", dtype=tokens.dtype, shape=(n, seq_len))
@@ -278,8 +278,14 @@ def build_token_cache(config: TrainConfig, tokenizer, cleaned: CleanResult, fold
         "cleaning": cleaning_table(cleaned),
     }
     (partial / "index.json").write_text(json.dumps(index, indent=1, ensure_ascii=False) + "\n")
-    shutil.rmtree(folder, ignore_errors=True)
-    partial.replace(folder)
+    if (folder / "index.json").exists():  # another process (a data-parallel rank) finished it first
+        shutil.rmtree(partial, ignore_errors=True)
+        return
+    shutil.rmtree(folder, ignore_errors=True)  # a folder without index.json is an unfinished leftover
+    try:
+        partial.replace(folder)
+    except OSError:
+        shutil.rmtree(partial, ignore_errors=True)
 
 
 def cleaning_table(cleaned: CleanResult) -> dict:

@@ -5,9 +5,10 @@ Each rule is a small named function. A book goes through them in this order:
 1. `cut_gutenberg`: the Project Gutenberg header, licence and footer (by the `*** START OF` /
    `*** END OF` markers, or for older files by the small-print block and the "End of ... Project
    Gutenberg" line);
-2. `cut_back_matter`: everything after a NOTES / GLOSSARY / INDEX / APPENDIX heading in a book's last
-   third;
-3. per blank-line block: `is_gutenberg_note` (credits, transcriber's notes), play cleaning
+2. `cut_back_matter`: everything after a NOTES / GLOSSARY / INDEX / FOOTNOTES heading in a book's last
+   40%;
+3. per blank-line block: `is_gutenberg_note` (credits, transcriber's notes), `is_byline` (title-page
+   credits), `is_bracketed` (stage directions, editorial insertions), play cleaning
    (`strip_stage_directions`, `strip_speaker_names`, only in books that read as plays),
    `is_contents_or_index`, `is_prose` (the verse/prose rule), and headings, which become the title of
    the verse blocks after them instead of text.
@@ -30,7 +31,7 @@ from poetstudio.corpus.poem import Poem
 from poetstudio.errors import CorpusError
 from poetstudio.poets import canonical_poet
 
-CLEANING_VERSION = 1  # bump when a rule changes: it keys every cache built from the cleaned text
+CLEANING_VERSION = 2  # bump when a rule changes: it keys every cache built from the cleaned text
 MANIFEST = "MANIFEST.tsv"
 POEMS_SOURCE = "poems.jsonl"  # the source name the training poems' pieces carry
 UNATTRIBUTED = "Various"  # the author shown for anthologies, whose blocks are never put under a name
@@ -50,10 +51,17 @@ AUTHOR_OVERRIDES = {
 }
 
 
-def normalise_author(raw: str) -> tuple[str, bool]:
+ANTHOLOGY_TITLES = re.compile(  # anthologies whose MANIFEST row names the editor without "(editor)"
+    r"Home Book of Verse|Anthology of Magazine Verse|Parody Anthology|Popular Ballads of the Olden Times"
+)
+
+
+def normalise_author(raw: str, title: str = "") -> tuple[str, bool]:
     """MANIFEST's "Last, First (Full names)" as "First Last" (the ten poets by their canonical names), and
     whether the book is one author's: anthologies (editor, compiler, several authors) are not."""
     raw = raw.strip()
+    if ANTHOLOGY_TITLES.search(title):
+        return UNATTRIBUTED, False
     if raw in AUTHOR_OVERRIDES:
         name = AUTHOR_OVERRIDES[raw]
         return name, name != UNATTRIBUTED
@@ -94,7 +102,7 @@ def read_manifest(folder: str | Path) -> list[Book]:
     books = []
     with manifest.open(encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
-            author, attributed = normalise_author(row["author"])
+            author, attributed = normalise_author(row["author"], row["title"])
             books.append(Book(row["dir"], folder / row["dir"] / row["path"], author, attributed,
                               tidy_title(row["title"]), row.get("group", "general")))
     return books
@@ -228,6 +236,13 @@ def speaker_cue(line: str) -> str | None:
     if _ROMAN.match(name.replace(" ", "")) or len(name) < 2:
         return None
     return name
+
+
+def is_bracketed(block: str) -> bool:
+    """A block wholly in brackets ("[_As they go out._]", "[Illustration]"): a stage direction or an
+    editor's insertion, in any book."""
+    text = block.strip()
+    return text.startswith("[") and text.endswith("]") or text.startswith("(_") and text.endswith("_)")
 
 
 def is_play(blocks: list[str]) -> bool:
@@ -469,6 +484,9 @@ def clean_book(book: Book, text: str, counts: Counts) -> list[Piece]:
             continue
         if is_byline(block):
             counts.add("front_matter", len(block))
+            continue
+        if is_bracketed(block):
+            counts.add("stage_directions", len(block))
             continue
         if play:
             staged = strip_stage_directions(block)
