@@ -39,7 +39,9 @@ TRAIN_FLAGS: dict[str, tuple[type, str]] = {
     "contrast_negatives": (int, "other poets each contrast poem is scored under"),
     "contrast_tokens": (int, "a poem's first tokens that the contrast reads"),
     "init_from": (str, "scratch: go on pretraining this saved model (folder) with its tokenizer instead of a new one"),
-    "unconditioned_share": (float, "share of LoRA passages written without their Poet line (for style strength)"),
+    "unconditioned_share": (float, "share of passages (LoRA) or documents (pretraining) written without their Poet line"),
+    "general_corpus": (str, "scratch: a general/ folder of Gutenberg verse books with MANIFEST.tsv to pretrain on"),
+    "cache_dir": (str, "where the cleaned corpus and the flat token files are cached between runs"),
 }
 """Every recipe field that is also a flag: its type and its --help line."""
 

@@ -20,6 +20,9 @@ class TrainConfig:
     init_from: str = ""
     corpus: list[str] = field(default_factory=list)
     general_verse: list[str] = field(default_factory=list)
+    general_corpus: str = ""  # a general/ folder with MANIFEST.tsv: scratch runs pretrain on it (trainer.pretrain_data)
+    unconditioned_share: float = 0.0  # share of passages/documents written without the header's Poet line
+    cache_dir: str = "build/cache"  # where the cleaned corpus and the token files are cached between runs
     output: str = ""
     seed: int = 1234
     heldout_fraction: float = 0.05
@@ -54,7 +57,6 @@ class TrainConfig:
     contrast_poems: int = 4
     contrast_negatives: int = 3
     contrast_tokens: int = 96
-    unconditioned_share: float = 0.0
 
     def to_dict(self) -> dict:
         """The configuration as plain data, for metadata and checkpoints."""

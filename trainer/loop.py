@@ -20,12 +20,17 @@ import torch.nn.functional as F
 from rich.console import Console
 from transformers.utils import logging as hf_logging
 
+from poetstudio.engine.decode import right_pad
 from poetstudio.engine.loader import pick_device
 from poetstudio.errors import UserError
-from trainer.checkpoint import TrainState, find_checkpoint, load_checkpoint, save_checkpoint
-from trainer.config import TrainConfig
-from poetstudio.engine.decode import right_pad
 from poetstudio.prompt_format import IGNORE_INDEX, poet_rows
+from trainer.checkpoint import (
+    TrainState,
+    find_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+)
+from trainer.config import TrainConfig
 from trainer.data import NO_POET, ContrastItem, Rows, batch_at
 from trainer.dataset import Dataset, build_dataset, general_texts, read_split
 from trainer.metadata import write_metadata
@@ -37,6 +42,7 @@ from trainer.modeling import (
     new_scratch_model,
     pick_dtype,
 )
+from trainer.pretrain_data import pretrain_corpus, pretrain_dataset, tokenizer_texts
 from trainer.progress import TrainProgress
 from trainer.tokenizer_build import train_tokenizer
 
@@ -176,7 +182,7 @@ def train_step(model, optimizer, scheduler, data: Dataset, config: TrainConfig, 
     optimizer.step()
     scheduler.step()
     optimizer.zero_grad(set_to_none=True)
-    state.tokens_seen += int(rows.input_ids.shape[1]) * config.batch_size * config.grad_accum * dist.world
+    state.tokens_seen += config.seq_len * config.batch_size * config.grad_accum * dist.world
     return total_loss / max(1, total_tokens)
 
 
@@ -236,11 +242,16 @@ def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResul
     dist, device = setup_distributed(device)
     dtype = pick_dtype(config.dtype, device)
     report, split = read_split(config)
-    blocks = general_texts(config, split.heldout)
-    model, tokenizer = prepare_model_and_tokenizer(
-        config, device, dtype, lambda: [p.text for p in split.train] + blocks, resume
-    )
-    data = build_dataset(config, tokenizer, report, split, blocks)
+    if config.general_corpus:
+        cleaned = pretrain_corpus(config, split)
+        model, tokenizer = prepare_model_and_tokenizer(config, device, dtype, lambda: tokenizer_texts(cleaned), resume)
+        data = pretrain_dataset(config, tokenizer, report, split, cleaned)
+    else:
+        blocks = general_texts(config, split.heldout)
+        model, tokenizer = prepare_model_and_tokenizer(
+            config, device, dtype, lambda: [p.text for p in split.train] + blocks, resume
+        )
+        data = build_dataset(config, tokenizer, report, split, blocks)
     if len(data.train) == 0:
         raise UserError("the corpus gave no training examples; check --corpus")
     if dist.main:

@@ -1,11 +1,20 @@
-"""General verse for pretraining a base model: Gutenberg books cut to their text, minus held-out poems."""
+"""General verse for pretraining a base model: Gutenberg books cut to their text, minus held-out poems.
+
+`read_general_verse` is the old stanza reader of raw/ books; `read_general_corpus` reads the `general/`
+folder through poetstudio.corpus.cleaning, cached.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
 import re
 from pathlib import Path
 
+from poetstudio.corpus.cleaning import CLEANING_VERSION, MANIFEST, CleanResult, clean_general
 from poetstudio.corpus.poem import Poem
+from poetstudio.errors import CorpusError
 
 _START = re.compile(r"^\*\*\* ?START OF (THE|THIS) PROJECT GUTENBERG.*$", re.MULTILINE | re.IGNORECASE)
 _END = re.compile(r"^\*\*\* ?END OF (THE|THIS) PROJECT GUTENBERG.*$", re.MULTILINE | re.IGNORECASE)
@@ -50,3 +59,40 @@ def read_general_verse(paths: list[str | Path], exclude: set[str]) -> list[str]:
                 continue
             blocks.append(block)
     return blocks
+
+
+def corpus_fingerprint(folder: Path, extra: list[str]) -> str:
+    """A key for what cleaning reads: the manifest, each book's name, size and modification time, the
+    cleaning version, and `extra` (the poems kept out and put in)."""
+    digest = hashlib.sha256(f"cleaning-{CLEANING_VERSION}".encode())
+    digest.update((folder / MANIFEST).read_bytes())
+    for file in sorted(folder.rglob("*.txt")):
+        stat = file.stat()
+        digest.update(f"{file.relative_to(folder)}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    for item in extra:
+        digest.update(item.encode() + b"\n")
+    return digest.hexdigest()[:16]
+
+
+def read_general_corpus(folder: str | Path, heldout: list[Poem], train_poems: list[Poem] | None = None,
+                        cache_dir: str | Path | None = None) -> CleanResult:
+    """The cleaned `general/` corpus (see poetstudio.corpus.cleaning), from a cache when one matches."""
+    folder = Path(folder)
+    if not (folder / MANIFEST).exists():
+        raise CorpusError(f"{folder}: no {MANIFEST} there; point it at the shared corpus's general/ folder")
+    extra = ["heldout"] + sorted(p.key for p in heldout) + ["train"] + sorted(p.key for p in train_poems or [])
+    cache = Path(cache_dir) / f"general-{corpus_fingerprint(folder, extra)}.pkl" if cache_dir else None
+    if cache is not None and cache.exists():
+        try:
+            with cache.open("rb") as handle:
+                return pickle.load(handle)
+        except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+            pass  # a broken or stale cache is rebuilt below
+    result = clean_general(folder, heldout, train_poems)
+    if cache is not None:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        partial = cache.with_suffix(f".{os.getpid()}.tmp")
+        with partial.open("wb") as handle:
+            pickle.dump(result, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        partial.replace(cache)
+    return result
