@@ -5,6 +5,16 @@ from __future__ import annotations
 import argparse
 import os
 
+def parse_bool(text: str) -> bool:
+    """A yes/no flag value: true/false, yes/no, on/off or 1/0."""
+    value = text.strip().lower()
+    if value in ("true", "yes", "on", "1"):
+        return True
+    if value in ("false", "no", "off", "0"):
+        return False
+    raise argparse.ArgumentTypeError(f"'{text}' is not true or false")
+
+
 TRAIN_FLAGS: dict[str, tuple[type, str]] = {
     "mode": (str, "lora (fine-tune an adapter) or scratch (train a small base model)"),
     "base_model": (str, "base model: hub id or local folder"),
@@ -39,6 +49,8 @@ TRAIN_FLAGS: dict[str, tuple[type, str]] = {
     "contrast_negatives": (int, "other poets each contrast poem is scored under"),
     "contrast_tokens": (int, "a poem's first tokens that the contrast reads"),
     "init_from": (str, "scratch: go on pretraining this saved model (folder) with its tokenizer instead of a new one"),
+    "compile": (parse_bool, "torch.compile the model before training (true/false; worth it on a GPU)"),
+    "budget_minutes": (float, "size the learning-rate schedule to this much wall clock (0 = off): max_steps is fitted after the first steps"),
     "unconditioned_share": (float, "share of passages (LoRA) or documents (pretraining) written without their Poet line"),
     "general_corpus": (str, "scratch: a general/ folder of Gutenberg verse books with MANIFEST.tsv to pretrain on"),
     "cache_dir": (str, "where the cleaned corpus and the flat token files are cached between runs"),
@@ -58,7 +70,7 @@ def add_train_parser(sub) -> None:
     train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --output")
     for name, (kind, help_text) in TRAIN_FLAGS.items():
         train.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=help_text,
-                           metavar=None if kind is str else kind.__name__.upper())
+                           metavar=None if kind is str else "BOOL" if kind is parse_bool else kind.__name__.upper())
 
 
 def run_train(args: argparse.Namespace) -> int:
@@ -85,6 +97,8 @@ def run_train(args: argparse.Namespace) -> int:
         print(f"interrupted at step {result.steps}; checkpoint saved: run the same command with --resume to continue")
         return 130
     why = "stopped early: held-out loss stopped improving" if result.stopped_early else "done"
+    mfu = "" if result.model_flops_utilisation is None else f", MFU {100 * result.model_flops_utilisation:.1f}%"
     print(f"{why} at step {result.steps}; best held-out loss {result.best_heldout_loss:.4f}; "
-          f"{result.tokens_per_s:,.0f} tok/s; {result.wall_s / 60:.1f} min; saved to {result.output}")
+          f"{result.tokens_per_s:,.0f} tok/s ({result.model_flops_per_s / 1e12:.2f} model TFLOP/s{mfu}); "
+          f"{result.wall_s / 60:.1f} min; saved to {result.output}")
     return 0

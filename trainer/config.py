@@ -46,6 +46,8 @@ class TrainConfig:
     quantize: str = "none"
     device: str = "auto"
     dtype: str = "auto"
+    compile: bool = False
+    budget_minutes: float = 0.0
     vocab_size: int = 4096
     hidden_size: int = 256
     num_layers: int = 6
@@ -67,6 +69,7 @@ PRESETS = {
     "original": "original.toml",
     "default": "default.toml",
     "base": "base.toml",
+    "base-gpu": "base-gpu.toml",
     "judge": "judge.toml",
 }
 
@@ -122,5 +125,7 @@ def validate(config: TrainConfig) -> None:
             raise UserError(f"{name} must be a positive number, not {getattr(config, name)}")
     if not 0 <= config.unconditioned_share < 1:
         raise UserError(f"unconditioned_share must be at least 0 and below 1, not {config.unconditioned_share}")
+    if config.budget_minutes < 0:
+        raise UserError(f"budget_minutes must be 0 (off) or more, not {config.budget_minutes}")
     if not 0 <= config.heldout_fraction < 0.5:
         raise UserError("heldout_fraction must be between 0 and 0.5")

@@ -44,10 +44,12 @@ from trainer.modeling import (
 )
 from trainer.pretrain_data import pretrain_corpus, pretrain_dataset, tokenizer_texts
 from trainer.progress import TrainProgress
+from trainer.throughput import utilisation
 from trainer.tokenizer_build import train_tokenizer
 
 hf_logging.disable_progress_bar()
 
+BUDGET_PROBE_STEPS = 20  # steps timed before a budget-sized schedule is fixed: past warm-up noise and compilation
 GRAD_CLIP_NORM = 1.0  # the usual clip for transformer training; guards the first steps of a fresh model
 
 
@@ -77,6 +79,8 @@ class TrainResult:
     wall_s: float
     stopped_early: bool
     interrupted: bool
+    model_flops_per_s: float = 0.0
+    model_flops_utilisation: float | None = None
 
 
 def setup_distributed(device: torch.device) -> tuple[Distributed, torch.device]:
@@ -262,8 +266,11 @@ def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResul
         )
     if dist.world > 1:
         model = torch.nn.parallel.DistributedDataParallel(model)
+    if config.compile:
+        model.compile()  # in place: the state dict keeps its names, so saving and checkpoints are unchanged
     trainable = [p for p in model.parameters() if p.requires_grad]
-    optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, 0.95))
+    optimizer = torch.optim.AdamW(trainable, lr=config.lr, weight_decay=config.weight_decay, betas=(0.9, 0.95),
+                                  fused=device.type == "cuda")
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config))
     state = TrainState()
     if resume:
@@ -281,11 +288,19 @@ def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResul
             torch.distributed.destroy_process_group()
 
 
+def fit_schedule_to_budget(config: TrainConfig, state: TrainState, seconds_per_step: float) -> None:
+    """Size the run to `budget_minutes` of wall clock: once the first steps are timed, max_steps becomes the
+    step the budget runs out at (never more than the recipe's), and the cosine decay, which reads max_steps,
+    ends there, so a fixed budget still ends on a fully decayed learning rate."""
+    remaining = config.budget_minutes * 60 - state.elapsed_s
+    config.max_steps = max(state.step + 1, min(config.max_steps, state.step + int(remaining / seconds_per_step)))
+
+
 def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, state: TrainState, device, dist, console) -> TrainResult:
     """Step until max_steps, the time limit, early stop, or Ctrl-C; evaluate, keep the best, checkpoint."""
     output = Path(config.output)
     started = time.perf_counter() - state.elapsed_s
-    tokens_at_start, clock_at_start = state.tokens_seen, time.perf_counter()
+    tokens_at_start, clock_at_start, steps_at_start = state.tokens_seen, time.perf_counter(), state.step
     train_loss, stopped_early, interrupted = float("nan"), False, False
     last_eval: dict[str, float] = {}
     progress = TrainProgress(config.max_steps, state.step, enabled=dist.main, console=console)
@@ -297,6 +312,9 @@ def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, stat
                 state.elapsed_s = time.perf_counter() - started
                 rate = (state.tokens_seen - tokens_at_start) / max(1e-9, time.perf_counter() - clock_at_start)
                 progress.update(state.step, train_loss, rate)
+                if state.step - steps_at_start == BUDGET_PROBE_STEPS and config.budget_minutes > 0:
+                    fit_schedule_to_budget(config, state, (time.perf_counter() - clock_at_start) / BUDGET_PROBE_STEPS)
+                    progress.retotal(config.max_steps)
                 out_of_time = agree(config.max_minutes > 0 and state.elapsed_s > config.max_minutes * 60, dist, device)
                 if state.step % config.eval_every == 0 or state.step == config.max_steps or out_of_time:
                     heldout, last_eval = evaluate(model, data.heldout, data.poets, config, device, dist)
@@ -306,7 +324,7 @@ def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, stat
                         state.best_loss, state.bad_evals, state.best_per_poet = heldout, 0, last_eval
                         if dist.main:
                             save_best(model, tokenizer, output, config)
-                            _write_run_metadata(config, data, state, train_loss, last_eval, rate, device)
+                            _write_run_metadata(config, model, data, state, train_loss, last_eval, rate, device)
                     else:
                         state.bad_evals += 1
                         if state.bad_evals >= config.patience:
@@ -323,11 +341,14 @@ def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, stat
     rate = (state.tokens_seen - tokens_at_start) / max(1e-9, time.perf_counter() - clock_at_start)
     if dist.main and not interrupted and state.step >= config.max_steps and not stopped_early:
         shutil.rmtree(output / "checkpoint.old", ignore_errors=True)
+    flops, mfu = utilisation(model.module if hasattr(model, "module") else model, config.seq_len, rate, device)
     return TrainResult(output, state.step, state.best_loss, state.best_per_poet,
-                       train_loss, rate, wall, stopped_early, interrupted)
+                       train_loss, rate, wall, stopped_early, interrupted, flops, mfu)
 
 
-def _write_run_metadata(config: TrainConfig, data: Dataset, state: TrainState, train_loss, per_poet, rate, device) -> None:
+def _write_run_metadata(config: TrainConfig, model, data: Dataset, state: TrainState, train_loss, per_poet, rate,
+                        device) -> None:
+    flops, mfu = utilisation(model.module if hasattr(model, "module") else model, config.seq_len, rate, device)
     write_metadata(
         Path(config.output),
         kind="adapter" if config.mode == "lora" else "base_model",
@@ -348,6 +369,8 @@ def _write_run_metadata(config: TrainConfig, data: Dataset, state: TrainState, t
         heldout_loss_per_poet=per_poet,
         wall_time_s=round(state.elapsed_s, 1),
         tokens_per_s=round(rate, 1),
+        model_flops_per_s=round(flops),
+        model_flops_utilisation=None if mfu is None else round(mfu, 4),
         device=str(device),
         device_name=torch.cuda.get_device_name(device) if device.type == "cuda" else os.uname().machine,
     )

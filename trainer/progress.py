@@ -42,6 +42,10 @@ class TrainProgress:
     def __exit__(self, *exc) -> None:
         self._progress.__exit__(*exc)
 
+    def retotal(self, total: int) -> None:
+        """The run's length changed (a schedule fitted to a time budget): redraw the bar to the new total."""
+        self._progress.update(self._task, total=total)
+
     def update(self, step: int, loss: float, rate: float) -> None:
         """Move the bar to `step` with the latest training loss and throughput."""
         self._progress.update(self._task, completed=step, stats=stats_text(loss, self.heldout, rate))
