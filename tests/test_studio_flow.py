@@ -536,9 +536,14 @@ async def test_a_prompt_the_engine_refuses_is_one_message_and_escape_still_stops
     app = build_app(engine=engine)
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)
+        engine.hold = False
+        await generate(pilot, app)
+        kept = app.query_one(PoemPane).text
+        engine.hold = True
         app.query_one("#opening", TextArea).text = "word " * 20_000
         await generate(pilot, app)
         assert any("longer than the model's context" in m for m in errors(app)) and not app.generating
+        assert app.query_one(PoemPane).text == kept  # the poem on screen is not lost to a refused prompt
         app.query_one("#opening", TextArea).text = "short"
         await pilot.press("ctrl+g")
         await pilot.pause()

@@ -102,8 +102,9 @@ class StudioApp(App):
         self._autosave_timer = None
         self.readings: dict[str, tuple[PoemReading, Attribution | None]] = {}
         self.opened: tuple[int, str] | None = None
-        self.unsaved = bool(self.draft.poems)
+        self.unsaved = any(p.strip() for p in self.draft.poems)
         self.shown_pane = "poets"
+        self.before_generation: tuple = (None, self.unsaved, None)
         poets = [p.name for p in STUDIO_POETS]
         self.blend = BlendState(poets, weights={p: w for p, w in self.draft.blend.items() if p in poets})
 
@@ -131,7 +132,7 @@ class StudioApp(App):
         defaults = {k: v for k, v in asdict(self.config.sampling).items() if k != "variations"}
         sampling = {**defaults, **self.draft.sampling}
         prompt.fill(self.draft.theme, self.draft.opening, sampling, sampling.get("variations", self.config.sampling.variations))
-        if self.draft.poems:
+        if any(p.strip() for p in self.draft.poems):
             self.query_one(PoemPane).load(self.draft.poems, self.draft.seeds, state="draft restored")
         self.query_one(PoetsPane).mood = self.draft.mood
         self.query_one(PoetsPane).focus()
@@ -313,6 +314,7 @@ class StudioApp(App):
     def start_generation(self, request: PoemRequest) -> None:
         """Begin streaming a request on the worker thread."""
         self.generating = True
+        self.before_generation = (self.opened, self.unsaved, self.last_request)
         self.last_request = request
         self.opened = None
         self.unsaved = True
@@ -337,7 +339,8 @@ class StudioApp(App):
             return
         pane = self.query_one(PoemPane)
         if message.error:
-            pane.finish("failed")
+            if pane.finish("failed"):
+                self.opened, self.unsaved, self.last_request = self.before_generation
             self.notify(message.error, severity="error")
         else:
             stopped = any(getattr(p.result, "cancelled", False) for p in message.poems)
@@ -544,7 +547,8 @@ class StudioApp(App):
             sampling_dict = self.draft.sampling
         self.draft = Draft(theme=prompt.theme, opening=prompt.opening, blend=self.blend.active(),
                            mood=self.query_one(PoetsPane).mood, sampling=sampling_dict,
-                           poems=list(pane.poems) if self.unsaved else [], seeds=list(pane.seeds) if self.unsaved else [])
+                           poems=list(pane.poems) if pane.text.strip() else [],
+                           seeds=list(pane.seeds) if pane.text.strip() else [])
         save_draft(self.draft, self.draft_file)
 
     # navigation and help ---------------------------------------------------
@@ -564,7 +568,7 @@ class StudioApp(App):
                                            ("ctrl+p", "Command palette: every action, colour themes")],
             "Poets pane": help_rows(PoetsPane.BINDINGS, keymap),
             "Prompt pane": [("↑ / ↓ (theme box)", "Earlier / later themes you wrote"),
-                            ("typing (opening lines)", "The poem starts with these lines; F6 / F7 still jump panes"),
+                            ("opening lines", "The poem starts with these lines; F6 / F7 still jump panes"),
                             ("seed box", "Empty: a new poem each time; a number pins it (s in the Poem pane pins "
                                          "the poem on screen)"),
                             ("max tok", "Longest poem in tokens; the prompt must fit the model's context")],

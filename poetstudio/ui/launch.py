@@ -4,15 +4,11 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
-import time
 from pathlib import Path
 
 from poetstudio.config import apply_overrides, load_config
 from poetstudio.library import Library, LibraryError
 from poetstudio.paths import config_path, data_dir, draft_path, library_path
-
-QUIT_GRACE_SECONDS = 1.0  # how long a quit waits for a worker thread (a model load, a stopping poem) to end
 
 
 def build_app(model: str | None = None, adapter: str | None = None, device: str | None = None,
@@ -38,20 +34,16 @@ def build_app(model: str | None = None, adapter: str | None = None, device: str 
 
 
 def leave_now(code: int) -> None:
-    """Exit without waiting for worker threads that are still busy (Python would join them at exit: a model
-    load or a long prompt held ctrl+q for half a minute). The draft and library are saved by then."""
-    deadline = time.monotonic() + QUIT_GRACE_SECONDS
-    others = [t for t in threading.enumerate() if t is not threading.current_thread() and not t.daemon]
-    for thread in others:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    if any(t.is_alive() for t in others):
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+    """Exit at once. A normal exit joins the worker threads (a model load or a long prompt held ctrl+q for
+    half a minute) and tears down torch (seconds more). By now the draft is saved and the library closed."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def run_studio(model: str | None, adapter: str | None, device: str | None, config_file: str | None) -> int:
-    """Run the studio until the user quits; non-zero when it ended on an error."""
+    """Run the studio until the user quits, then leave at once; the exit status is non-zero when it ended on an
+    error."""
     app = build_app(model, adapter, device, config_file)
     app.run()
     code = app.return_code or 0

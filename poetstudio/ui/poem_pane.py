@@ -89,6 +89,7 @@ class PoemPane(Vertical, can_focus=True):
         self.reading: PoemReading | None = None
         self.annotate = True
         self.heading = ""
+        self.before: tuple | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="poem-status")
@@ -101,6 +102,7 @@ class PoemPane(Vertical, can_focus=True):
 
     def start(self, variations: int, seeds: list[int] | None = None) -> None:
         """A generation begins: clear and start the clock; `seeds` are the variations' seeds, shown at once."""
+        self.before = (self.poems, self.seeds, self.state, self.heading)
         self.poems = [""] * variations
         self.seeds = list(seeds or [])
         self.shown = 0
@@ -122,8 +124,17 @@ class PoemPane(Vertical, can_focus=True):
             self.shown = index
         self.dirty = self.dirty or index == self.shown
 
-    def finish(self, state: str, tokens: int | None = None, seeds: list[int] | None = None) -> None:
-        """The generation ended ('done' or 'stopped'); keep whatever was written."""
+    def finish(self, state: str, tokens: int | None = None, seeds: list[int] | None = None) -> bool:
+        """The generation ended ('done', 'stopped' or 'failed'); keep whatever was written. A generation that
+        failed before writing anything brings back the poem that was on screen (and returns True)."""
+        if state == "failed" and not any(p.strip() for p in self.poems) and self.before is not None:
+            self.poems, self.seeds, previous, self.heading = self.before
+            self.before = None
+            self.dirty = False
+            self.state = previous if previous not in ("idle", "writing", "stopping") else "failed"
+            self.finished_at = time.perf_counter()
+            self._show(top=True)
+            return True
         self.dirty = False
         self.finished_at = time.perf_counter()
         self.state = state
@@ -134,6 +145,7 @@ class PoemPane(Vertical, can_focus=True):
         self.reading = None
         self._show(top=True)
         self._announce()
+        return False
 
     def stopping(self) -> None:
         """Escape was pressed: say so at once (the engine stops within a token)."""

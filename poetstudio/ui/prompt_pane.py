@@ -60,7 +60,6 @@ class PromptPane(Vertical):
     def compose(self) -> ComposeResult:
         yield ThemeInput(self.history, placeholder="Theme or title (e.g. the sea at night); ↑ earlier themes",
                          id="theme", select_on_focus=False)
-        yield Label("Opening lines (optional; the poem starts with them):", classes="hint")
         yield TextArea(id="opening", soft_wrap=True, show_line_numbers=False,
                        placeholder="opening lines (optional; the poem starts with them)")
         with Horizontal(id="settings"):
