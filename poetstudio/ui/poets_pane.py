@@ -103,8 +103,9 @@ class PoetsPane(Widget, can_focus=True):
                 marker = "↓ " if marker == "  " else marker
             name = SHORT_NAMES.get(poet, poet)[:names] if self.compact else poet
             if poet in self.blend.disabled:
-                room = max(10, self.size.width - names - 17)
-                text.append(f"{marker}{name:{names}} unavailable: {self.blend.disabled[poet][:room]}\n", style="dim")
+                label = "n/a: " if self.compact else "unavailable: "
+                room = max(1, self.size.width - 2 - names - 1 - len(label))
+                text.append(f"{marker}{name:{names}} {label}{self.blend.disabled[poet][:room]}\n", style="dim")
                 continue
             weight = self.blend.weights[poet]
             filled = round(weight * width)
