@@ -562,3 +562,15 @@ async def test_quit_stops_a_running_poem_at_once():
         await pilot.pause()
         await pilot.press("ctrl+q")
         assert engine.cancelled.is_set()
+
+
+async def test_palette_commands_run_studio_actions_once_the_palette_closes():
+    engine = StubEngine()
+    app = build_app(engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("ctrl+p", *"Generate")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await settle(pilot, app)
+        assert len(engine.requests) == 1 and len(app.screen_stack) == 1
