@@ -426,6 +426,7 @@ async def test_theme_history_with_up_and_down_survives_a_restart():
         await settle(pilot, again)
         prompt = again.query_one(PromptPane)
         await pilot.press("f6", "ctrl+u", *"draft")
+        assert again._autosave_timer is not None  # the theme box still saves the draft as you type
         await pilot.press("up")
         assert prompt.theme == "the moon"
         await pilot.press("up", "up")

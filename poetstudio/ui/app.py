@@ -26,42 +26,38 @@ from poetstudio.errors import UserError
 from poetstudio.library import Library, SavedPoem
 from poetstudio.model_info import DEFAULT_MODEL_DIR
 from poetstudio.poets import STUDIO_POETS
-from poetstudio.ui.actions import (ACTIONS, LIBRARY_COMMANDS, NOT_PRIORITY, POEM_COMMANDS, POETS_COMMANDS,
-                                   binding_id, help_rows)
+from poetstudio.ui.actions import (
+    ACTIONS,
+    LIBRARY_COMMANDS,
+    NOT_PRIORITY,
+    POEM_COMMANDS,
+    POETS_COMMANDS,
+    binding_id,
+)
 from poetstudio.ui.blend_state import BlendState
 from poetstudio.ui.engine_port import EnginePort
 from poetstudio.ui.exporting import export_poem
-from poetstudio.ui.key_names import display_key
-from poetstudio.ui.library_pane import LibraryPane, PoemList
-from poetstudio.ui.messages import AnalysisReady, BlendChanged, EngineStatus, GenerationDone, PoemPiece
+from poetstudio.ui.help_keys import key_sections
+from poetstudio.ui.library_pane import LibraryPane
+from poetstudio.ui.messages import (
+    AnalysisReady,
+    BlendChanged,
+    EngineStatus,
+    GenerationDone,
+    PoemPiece,
+)
 from poetstudio.ui.modals import AskText, Confirm, HelpScreen
 from poetstudio.ui.poem_fields import check_fields
 from poetstudio.ui.poem_pane import PoemPane
 from poetstudio.ui.poets_pane import PoetsPane
 from poetstudio.ui.prompt_pane import PromptPane, ThemeInput
+from poetstudio.ui.studio_screen import PANES, StudioScreen, lay_out
 from poetstudio.ui.studio_state import StudioState, load_state, save_state
 
 __all__ = ["ACTIONS", "LIBRARY_COMMANDS", "POEM_COMMANDS", "POETS_COMMANDS", "StudioApp", "binding_id"]
 
 MIN_EXTRA_POEMS = 5  # poets outside the studio's ten get a row only when the adapter learned them from this many
-COMPACT_WIDTH = 120  # below this the panes drop full poet names, the opening-lines hint and footer padding
-SINGLE_WIDTH, SINGLE_HEIGHT = 70, 22  # below either only the focused pane is shown, full screen
-PANES = ("poets", "prompt", "poem", "library")
 ALWAYS_ALLOWED = ("quit", "help")  # studio actions that still work with a dialog or the palette on top
-
-
-class StudioScreen(Screen):
-    """The studio's main screen; its footer lists the studio's keys before the focused pane's, so a narrow
-    terminal still shows ctrl+g and Escape."""
-
-    @property
-    def active_bindings(self):
-        """Active bindings with the app's own first."""
-        bindings = super().active_bindings
-        order = list(ACTIONS)
-        studio = sorted((k for k, b in bindings.items() if b.node is self.app),
-                        key=lambda k: order.index(bindings[k].binding.action) if bindings[k].binding.action in order else len(order))
-        return {**{k: bindings[k] for k in studio}, **bindings}
 
 
 def model_label(path: str | None) -> str:
@@ -167,12 +163,8 @@ class StudioApp(App):
         self.lay_out(event.size.width, event.size.height)
 
     def lay_out(self, width: int, height: int) -> None:
-        """Compact below COMPACT_WIDTH; below SINGLE_WIDTH x SINGLE_HEIGHT only the focused pane, full screen."""
-        screen = self.screen_stack[0] if self.screen_stack else self.screen
-        screen.set_class(width < COMPACT_WIDTH, "-compact")
-        screen.set_class(width < SINGLE_WIDTH or height < SINGLE_HEIGHT, "-single")
-        for footer in screen.query(Footer):
-            footer.compact = width < COMPACT_WIDTH
+        """Pick the layout for this terminal size (see studio_screen.py)."""
+        lay_out(self.screen_stack[0] if self.screen_stack else self.screen, width, height)
         self.show_pane(self.shown_pane)
 
     def show_pane(self, pane: str) -> None:
@@ -561,23 +553,7 @@ class StudioApp(App):
 
     def key_sections(self) -> dict[str, list[tuple[str, str]]]:
         """Every key, by pane, readable and as rebound by the config, for the help screen."""
-        keymap = self.config.keys
-        studio = [(display_key(keymap.get(binding_id(a), key)), text) for a, (key, _, text) in ACTIONS.items()]
-        return {
-            "Studio (anywhere)": studio + [("tab / shift+tab", "Next / previous field"),
-                                           ("ctrl+p", "Command palette: every action, colour themes")],
-            "Poets pane": help_rows(PoetsPane.BINDINGS, keymap),
-            "Prompt pane": [("↑ / ↓ (theme box)", "Earlier / later themes you wrote"),
-                            ("opening lines", "The poem starts with these lines; F6 / F7 still jump panes"),
-                            ("seed box", "Empty: a new poem each time; a number pins it (s in the Poem pane pins "
-                                         "the poem on screen)"),
-                            ("max tok", "Longest poem in tokens; the prompt must fit the model's context")],
-            "Poem pane": help_rows(PoemPane.BINDINGS, keymap),
-            "Library search box": [("typing", "Search title, text and poets"),
-                                   ("↓ / enter", "Go to the list")],
-            "Library list": [("typing / backspace", "Edits the search (letters never act on a poem)"),
-                             ("↑ / ↓", "Choose a poem")] + help_rows(PoemList.BINDINGS, keymap),
-        }
+        return key_sections(self.config.keys)
 
     def action_help(self) -> None:
         """Show every key; F1 again (or Escape) closes it."""
