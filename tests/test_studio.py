@@ -155,6 +155,20 @@ async def test_model_load_failure_is_shown_and_the_app_stays_up(tmp_path):
         assert app.query_one(PromptPane).theme == "still typing"
 
 
+async def test_a_corrupt_adapter_metadata_file_is_a_message_not_a_hang(tmp_path):
+    import shutil
+
+    from poetstudio.model_info import default_adapter_dir
+
+    adapter = tmp_path / "adapter"
+    shutil.copytree(default_adapter_dir(), adapter)
+    (adapter / "poetstudio.json").write_text("{not json")
+    app = build_app(adapter=str(adapter), device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_for(pilot, lambda: app.sub_title == "no model")
+        assert any("broken JSON" in n.message for n in app._notifications)
+
+
 async def test_help_lists_keys_and_palette_lists_actions():
     app = build_app(device="cpu")
     async with app.run_test(size=SIZE) as pilot:
