@@ -575,3 +575,21 @@ async def test_palette_commands_run_studio_actions_once_the_palette_closes():
         await pilot.press("enter")
         await settle(pilot, app)
         assert len(engine.requests) == 1 and len(app.screen_stack) == 1
+
+
+async def test_a_pinned_seed_survives_a_restart_and_an_old_drafts_last_seed_does_not(user_dirs):
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.query_one(PromptPane).set_seed(42)
+        app.save_draft_now()
+    again = build_app(engine=StubEngine())
+    async with again.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert again.query_one("#set-seed", Input).value == "42"
+    draft = user_dirs / "data" / "draft.json"
+    draft.write_text('{"theme": "old", "sampling": {"seed": 99, "variations": 1}}')
+    old = build_app(engine=StubEngine())
+    async with old.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert old.query_one("#set-seed", Input).value == "" and old.query_one(PromptPane).theme == "old"

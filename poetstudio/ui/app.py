@@ -127,6 +127,8 @@ class StudioApp(App):
         prompt = self.query_one(PromptPane)
         defaults = {k: v for k, v in asdict(self.config.sampling).items() if k != "variations"}
         sampling = {**defaults, **self.draft.sampling}
+        if not sampling.get("pinned"):
+            sampling["seed"] = None  # drafts before pinning held the last seed used, not a chosen one
         prompt.fill(self.draft.theme, self.draft.opening, sampling, sampling.get("variations", self.config.sampling.variations))
         if any(p.strip() for p in self.draft.poems):
             self.query_one(PoemPane).load(self.draft.poems, self.draft.seeds, state="draft restored")
@@ -534,7 +536,7 @@ class StudioApp(App):
         pane = self.query_one(PoemPane)
         try:
             sampling, variations = prompt.read_settings()
-            sampling_dict = {**asdict(sampling), "variations": variations}
+            sampling_dict = {**asdict(sampling), "variations": variations, "pinned": sampling.seed is not None}
         except UserError:
             sampling_dict = self.draft.sampling
         self.draft = Draft(theme=prompt.theme, opening=prompt.opening, blend=self.blend.active(),
