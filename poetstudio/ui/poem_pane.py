@@ -134,6 +134,7 @@ class PoemPane(Vertical, can_focus=True):
             self.state = previous if previous not in ("idle", "writing", "stopping") else "failed"
             self.finished_at = time.perf_counter()
             self._show(top=True)
+            self._announce()
             return True
         self.dirty = False
         self.finished_at = time.perf_counter()
