@@ -551,7 +551,7 @@ class StudioApp(App):
         """Move focus to a pane (showing it first in the single-pane layout)."""
         target = {"poets": "#poets", "prompt": "#theme", "poem": "#poem", "library": "#search"}[pane]
         self.show_pane(pane)
-        self.query_one(target).focus()
+        self.screen.set_focus(self.query_one(target))  # now, not after a refresh: keys typed next must land there
 
     def key_sections(self) -> dict[str, list[tuple[str, str]]]:
         """Every key, by pane, readable and as rebound by the config, for the help screen."""
