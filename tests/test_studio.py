@@ -246,7 +246,7 @@ async def test_keys_can_be_rebound_in_the_config(tmp_path):
         help_keys = dict((text, key) for key, text in app.key_sections()["Studio (anywhere)"])
         from poetstudio.ui.actions import ACTIONS
 
-        assert help_keys[ACTIONS["generate"][2]] == "ctrl+t"
+        assert help_keys[ACTIONS["generate"][2] + "  [generate]"] == "ctrl+t"
 
 
 async def test_a_new_generation_stops_the_running_one_and_variations_flip():

@@ -374,7 +374,8 @@ async def test_pane_keys_rebind_and_a_rebound_generate_stays_in_the_footer(tmp_p
         await settle(pilot, app)
         assert len(engine.requests) == 1
         sections = app.key_sections()
-        assert ("o", "Solo") in sections["Poets pane"] and ("ctrl+d", "Delete") in sections["Library list"]
+        assert ("o", "Solo  [poets_solo]") in sections["Poets pane"]
+        assert ("ctrl+d", "Delete  [library_delete]") in sections["Library list"]
 
 
 async def test_the_colour_theme_chosen_is_remembered():

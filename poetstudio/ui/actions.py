@@ -70,4 +70,9 @@ def check_keymap(keys: dict[str, str], path: Path | None) -> None:
 
 def help_rows(bindings, keymap: dict[str, str]) -> list[tuple[str, str]]:
     """(readable keys, what they do) for a pane's bindings, as rebound by the config."""
-    return [(display_key(keymap.get(b.id, b.key) if b.id else b.key), b.description) for b in bindings]
+    return [(display_key(keymap.get(b.id, b.key) if b.id else b.key), named(b.description, b.id)) for b in bindings]
+
+
+def named(text: str, binding: str | None) -> str:
+    """A help line with the name [keys] rebinds it by: 'Solo  [poets_solo]'."""
+    return f"{text}  [{binding}]" if binding else text

@@ -84,7 +84,7 @@ class HelpScreen(ModalScreen[None]):
         text = Text()
         text.append("poetstudio keys", style="bold")
         text.append("  (↑/↓, PgUp/PgDn, Home/End scroll; F1 or Escape closes; keys can be changed in [keys] "
-                    "of the config file, see `poetstudio config`)\n\n")
+                    "of the config file by the [names] below, see `poetstudio config`)\n\n")
         for section, keys in self.sections.items():
             text.append(f"{section}\n", style="bold")
             for key, what in keys:
