@@ -58,16 +58,31 @@ class AdapterInfo:
         return [p.name for p in self.poets if p.available]
 
 
+def read_metadata(meta_file: Path) -> dict:
+    """An adapter's poetstudio.json as a dict; broken JSON, bad encoding or a non-object is a UserError."""
+    try:
+        metadata = json.loads(meta_file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise UserError(f"{meta_file}: broken JSON at line {exc.lineno}; retrain or restore the file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{meta_file}: cannot read it ({exc}); retrain or restore the file") from None
+    bad = not isinstance(metadata, dict) or any(
+        key in metadata and not isinstance(metadata[key], dict) for key in ("poets", "moods"))
+    if not bad:
+        bad = not all(isinstance(c, dict) for c in metadata.get("poets", {}).values())
+    if bad:
+        raise UserError(f"{meta_file}: not poetstudio adapter metadata (poets and moods must be objects); "
+                        "retrain or restore the file")
+    return metadata
+
+
 def read_adapter_info(path: str | Path | None = None) -> AdapterInfo:
     """Read poetstudio.json of an adapter folder; studio poets it lacks are listed as unavailable."""
     folder = Path(path) if path else default_adapter_dir()
     meta_file = folder / "poetstudio.json"
     if not meta_file.exists():
         raise UserError(f"{folder} has no poetstudio.json; give an adapter folder made by `poetstudio train`")
-    try:
-        metadata = json.loads(meta_file.read_text())
-    except json.JSONDecodeError as exc:
-        raise UserError(f"{meta_file}: broken JSON at line {exc.lineno}; retrain or restore the file") from None
+    metadata = read_metadata(meta_file)
     trained = metadata.get("poets", {})
     poets = [PoetInfo(name, counts.get("poems", 0), counts.get("examples", 0)) for name, counts in trained.items()]
     for poet in STUDIO_POETS:

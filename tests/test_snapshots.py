@@ -86,7 +86,8 @@ def test_ready_with_a_blend(snap_compare):
 def test_poem_opened_from_the_library(snap_compare):
     library = Library(library_path())
     library.save(SavedPoem(title="Harbour Lights", text=POEM, theme="the sea at night",
-                           blend={"Emily Dickinson": 0.6, "Edgar Allan Poe": 0.4}, seed=7))
+                           blend={"Emily Dickinson": 0.6, "Edgar Allan Poe": 0.4}, seed=7,
+                           created="2026-03-21T09:30:00"))
     library.close()
 
     async def run_before(pilot):
@@ -102,3 +103,20 @@ def test_help_screen(snap_compare):
         await pilot.press("f1")
 
     assert snap_compare(build_app(engine=StubEngine()), terminal_size=SIZE, run_before=run_before)
+
+
+def test_compact_layout_at_80x24(snap_compare):
+    library = Library(library_path())
+    library.save(SavedPoem(title="Harbour Lights", text=POEM, theme="the sea at night",
+                           blend={"Emily Dickinson": 0.6, "Edgar Allan Poe": 0.4}, seed=7,
+                           created="2026-03-21T09:30:00"))
+    library.close()
+
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("f8", "enter", "enter")
+        await pilot.app.workers.wait_for_complete()
+        await pilot.press("f5", *["down"] * 9)
+        await pilot.pause()
+
+    assert snap_compare(build_app(engine=StubEngine()), terminal_size=(80, 24), run_before=run_before)

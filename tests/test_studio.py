@@ -114,11 +114,14 @@ async def test_generate_stream_stop_save_search_open_rename_delete_undo(user_dir
         assert await wait_for(pilot, lambda: poem.state.startswith("opened"))
         assert poem.text == kept
         await pilot.press("f8", "backspace", "enter")
-        await pilot.press("f2", *"Lights", "enter")
+        await pilot.press("f2", "ctrl+u", *"Lights", "enter")
+        await pilot.pause()
         assert library.highlighted.title == "Lights"
-        await pilot.press("d", "y")
+        await pilot.press("delete", "y")
+        await pilot.pause()
         assert library.highlighted is None
-        await pilot.press("u")
+        await pilot.press("ctrl+z")
+        await pilot.pause()
         assert library.highlighted.title == "Lights"
     saved = Library(user_dirs / "data" / "library.sqlite3")
     assert [p.title for p in saved.list()] == ["Lights"]
@@ -152,6 +155,20 @@ async def test_model_load_failure_is_shown_and_the_app_stays_up(tmp_path):
         assert app.query_one(PromptPane).theme == "still typing"
 
 
+async def test_a_corrupt_adapter_metadata_file_is_a_message_not_a_hang(tmp_path):
+    import shutil
+
+    from poetstudio.model_info import default_adapter_dir
+
+    adapter = tmp_path / "adapter"
+    shutil.copytree(default_adapter_dir(), adapter)
+    (adapter / "poetstudio.json").write_text("{not json")
+    app = build_app(adapter=str(adapter), device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_for(pilot, lambda: app.sub_title == "no model")
+        assert any("broken JSON" in n.message for n in app._notifications)
+
+
 async def test_help_lists_keys_and_palette_lists_actions():
     app = build_app(device="cpu")
     async with app.run_test(size=SIZE) as pilot:
@@ -162,11 +179,30 @@ async def test_help_lists_keys_and_palette_lists_actions():
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Generate", "Stop", "Save", "Library: undo delete", "Poets: solo"} <= set(titles)
         from poetstudio.ui.app import LIBRARY_COMMANDS, POEM_COMMANDS, POETS_COMMANDS
+        from poetstudio.ui.library_pane import PoemList
 
-        for cls, commands in ((PoetsPane, POETS_COMMANDS), (PoemPane, POEM_COMMANDS), (LibraryPane, LIBRARY_COMMANDS)):
-            keyed = {b.action for b in cls.BINDINGS if not b.action.startswith("move")}
+        for cls, commands in ((PoetsPane, POETS_COMMANDS), (PoemPane, POEM_COMMANDS), (PoemList, LIBRARY_COMMANDS)):
+            keyed = {b.action[6:-2].replace('"', "'") if b.action.startswith("pane('") else b.action
+                     for b in cls.BINDINGS if not b.action.startswith(("move", "scroll", "select_cursor"))}
             assert keyed <= {action for _, action in commands}, cls.__name__
             assert {label for label, _ in commands} <= set(titles)
+
+
+async def test_a_huge_pasted_prompt_is_refused_at_once_with_a_clear_message():
+    app = build_app(device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        await ready(pilot, app)
+        await pilot.press("f6", *"the sea")
+        app.query_one("#opening").text = "the sea, the sea, the endless sea\n" * 3000  # about 100 KB
+        await pilot.press("ctrl+g")
+        assert await wait_for(pilot, lambda: not app.generating, seconds=10)
+        refusals = [n.message for n in app._notifications if n.severity == "error"]
+        assert any("this model reads at most 256" in m and "shorten the opening lines" in m for m in refusals)
+        app.query_one("#opening").text = ""
+        app.query_one(PromptPane).query_one("#set-max_new_tokens").value = "8"
+        await pilot.press("ctrl+g")
+        poem = app.query_one(PoemPane)
+        assert await wait_for(pilot, lambda: poem.state == "done" and poem.text.strip())
 
 
 def test_broken_config_is_one_line_naming_file_and_line(tmp_path):
@@ -208,7 +244,9 @@ async def test_keys_can_be_rebound_in_the_config(tmp_path):
         poem = app.query_one(PoemPane)
         assert await wait_for(pilot, lambda: poem.state in ("done", "stopped") and poem.tokens > 0)
         help_keys = dict((text, key) for key, text in app.key_sections()["Studio (anywhere)"])
-        assert help_keys["Write a poem from the blend and prompt"] == "ctrl+t"
+        from poetstudio.ui.actions import ACTIONS
+
+        assert help_keys[ACTIONS["generate"][2] + "  [generate]"] == "ctrl+t"
 
 
 async def test_a_new_generation_stops_the_running_one_and_variations_flip():
@@ -281,6 +319,9 @@ async def test_a_finished_poem_is_read_annotated_attributed_and_saved_with_its_r
     again = build_app(device="cpu")
     async with again.run_test(size=SIZE) as pilot:  # a new session opens the saved poem with its stored reading
         await pilot.press("f8", "enter", "enter")
+        await pilot.pause()
+        if again.screen is not again.screen_stack[0]:
+            await pilot.press("y")  # the unsaved poem of the last session is replaced on purpose
         poem, poets = again.query_one(PoemPane), again.query_one(PoetsPane)
         assert await wait_for(pilot, lambda: poem.state.startswith("opened") and poem.reading is not None)
         assert poem.reading == reading and poets.attribution == analysis["attribution"]["shares"]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import json
 import warnings as py_warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -12,6 +11,7 @@ from pathlib import Path
 import torch
 
 from poetstudio.errors import UserError
+from poetstudio.model_info import read_metadata
 from poetstudio.model_source import looks_like_hub_id, source_kwargs
 
 
@@ -99,7 +99,7 @@ def load_model(base: str, adapter: str | None = None, device: str = "auto", quan
             model = model.merge_and_unload()
         meta_file = adapter_dir / "poetstudio.json"
         if meta_file.exists():
-            metadata = json.loads(meta_file.read_text())
+            metadata = read_metadata(meta_file)
     if quant is None:
         model.to(target)
     model.eval()

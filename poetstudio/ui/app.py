@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import random
 from dataclasses import asdict, replace
+from pathlib import Path
 
-from textual import work
-from textual.worker import get_current_worker
+from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Grid
-from textual.widgets import Footer, Header
+from textual.events import DescendantFocus, Resize
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, TextArea
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from poetstudio.analysis.attribution import Attribution
 from poetstudio.analysis.report import READING_VERSION, PoemReading, analyze_poem
@@ -22,47 +25,50 @@ from poetstudio.engine.request import PoemRequest
 from poetstudio.engine.sampling_settings import UNGUIDED_STRENGTH, parse_strength
 from poetstudio.errors import UserError
 from poetstudio.library import Library, SavedPoem
+from poetstudio.model_info import DEFAULT_MODEL_DIR
 from poetstudio.poets import STUDIO_POETS
+from poetstudio.ui.actions import (
+    ACTIONS,
+    LIBRARY_COMMANDS,
+    NOT_PRIORITY,
+    POEM_COMMANDS,
+    POETS_COMMANDS,
+    binding_id,
+)
 from poetstudio.ui.blend_state import BlendState
 from poetstudio.ui.engine_port import EnginePort
+from poetstudio.ui.exporting import export_poem
+from poetstudio.ui.help_keys import key_sections
 from poetstudio.ui.library_pane import LibraryPane
-from poetstudio.ui.messages import AnalysisReady, BlendChanged, EngineStatus, GenerationDone, PoemPiece
-from poetstudio.ui.modals import AskText, HelpScreen
+from poetstudio.ui.messages import (
+    AnalysisReady,
+    BlendChanged,
+    EngineStatus,
+    GenerationDone,
+    PoemPiece,
+)
+from poetstudio.ui.modals import AskText, Confirm, HelpScreen
+from poetstudio.ui.poem_fields import check_fields
 from poetstudio.ui.poem_pane import PoemPane
 from poetstudio.ui.poets_pane import PoetsPane
-from poetstudio.ui.prompt_pane import PromptPane
+from poetstudio.ui.prompt_pane import PromptPane, ThemeInput
+from poetstudio.ui.studio_screen import PANES, StudioScreen, lay_out
+from poetstudio.ui.studio_state import StudioState, load_state, save_state
+
+__all__ = ["ACTIONS", "LIBRARY_COMMANDS", "POEM_COMMANDS", "POETS_COMMANDS", "StudioApp", "binding_id"]
 
 MIN_EXTRA_POEMS = 5  # poets outside the studio's ten get a row only when the adapter learned them from this many
-
-ACTIONS = {
-    "generate": ("ctrl+g", "Generate", "Write a poem from the blend and prompt"),
-    "regenerate": ("ctrl+r", "New seed", "Write again with a new seed"),
-    "stop": ("escape", "Stop", "Stop writing; the partial poem stays"),
-    "save": ("ctrl+s", "Save", "Save the poem on screen to the library"),
-    "help": ("f1", "Help", "Every key"),
-    "focus_pane('poets')": ("f5", "Poets", "Go to the poets pane"),
-    "focus_pane('prompt')": ("f6", "Prompt", "Go to the prompt pane"),
-    "focus_pane('poem')": ("f7", "Poem", "Go to the poem pane"),
-    "focus_pane('library')": ("f8", "Library", "Go to the library pane"),
-    "quit": ("ctrl+q", "Quit", "Leave (the draft is kept)"),
-}
+ALWAYS_ALLOWED = ("quit", "help")  # studio actions that still work with a dialog or the palette on top
 
 
-POETS_COMMANDS = (
-    ("Poets: raise weight", "nudge(1)"), ("Poets: lower weight", "nudge(-1)"),
-    ("Poets: raise weight a lot", "nudge(5)"), ("Poets: lower weight a lot", "nudge(-5)"),
-    ("Poets: type a weight", "type_weight"), ("Poets: zero", "zero"), ("Poets: solo", "solo"),
-    ("Poets: equalise", "equalise"), ("Poets: reset", "reset"), ("Poets: next mood", "next_mood"),
-    ("Poets: stronger voices", "strength(1)"), ("Poets: weaker voices", "strength(-1)"),
-    ("Poets: type a style strength", "type_strength"),
-)
-POEM_COMMANDS = (("Poem: next variation", "flip(1)"), ("Poem: previous variation", "flip(-1)"),
-                 ("Poem: rhyme/syllable gutter on/off", "toggle_annotations"))
-LIBRARY_COMMANDS = (
-    ("Library: open", "open"), ("Library: rename", "rename"), ("Library: delete", "delete"),
-    ("Library: undo delete", "undo"), ("Library: favourite", "favourite"),
-    ("Library: export Markdown", "export('md')"), ("Library: export text", "export('txt')"),
-)
+def model_label(path: str | None) -> str:
+    """A short name for a model or adapter: 'shipped' for the bundled ones, else the folder or hub id."""
+    if not path:
+        return "none"
+    if Path(path).resolve().parent == DEFAULT_MODEL_DIR.resolve():
+        return "shipped"
+    return Path(path).name or path
+
 
 
 def saved_strength(sampling: dict, missing: float) -> float:
@@ -72,24 +78,18 @@ def saved_strength(sampling: dict, missing: float) -> float:
     except UserError:
         return missing
 
-
-def binding_id(action: str) -> str:
-    """The id a config [keys] entry uses for an action: generate, focus_poets, ..."""
-    return action.replace("focus_pane('", "focus_").replace("')", "")
-
-
 class StudioApp(App):
     """poetstudio's studio."""
 
     TITLE = "poetstudio"
     CSS_PATH = "studio.tcss"
     BINDINGS = [
-        Binding(key, action, label, id=binding_id(action), priority=action in ("generate", "stop", "save", "help"))
+        Binding(key, action, label, id=binding_id(action), priority=action not in NOT_PRIORITY)
         for action, (key, label, _) in ACTIONS.items()
     ]
 
     def __init__(self, engine: EnginePort, config: Config, library: Library | None, draft_file,
-                 library_error: str | None = None) -> None:
+                 library_error: str | None = None, state_file: Path | None = None) -> None:
         super().__init__()
         self.engine = engine
         self.config = config
@@ -97,21 +97,31 @@ class StudioApp(App):
         self.library_error = library_error
         self.draft_file = draft_file
         self.draft = load_draft(draft_file) if draft_file else Draft()
+        self.state_file = state_file
+        self.state: StudioState = load_state(state_file)
         self.ready = False
+        self.load_failed = False
         self.generating = False
         self.pending: PoemRequest | None = None
         self.last_request: PoemRequest | None = None
         self._autosave_timer = None
         self.readings: dict[str, tuple[PoemReading, Attribution | None]] = {}
         self.opened: tuple[int, str] | None = None
+        self.unsaved = any(p.strip() for p in self.draft.poems)
+        self.shown_pane = "poets"
+        self.before_generation: tuple = (None, self.unsaved, None)
         poets = [p.name for p in STUDIO_POETS]
         self.blend = BlendState(poets, weights={p: w for p, w in self.draft.blend.items() if p in poets})
+
+    def get_default_screen(self) -> Screen:
+        """The studio screen (its footer puts the studio's keys first)."""
+        return StudioScreen(id="_default")
 
     def compose(self) -> ComposeResult:
         yield Header()
         with Grid(id="panes"):
-            yield PoetsPane(self.blend, self.config.studio.fine_step, id="poets")
-            yield PromptPane(id="prompt")
+            yield PoetsPane(self.blend, self.config.studio.fine_step, self.config.studio.coarse_step, id="poets")
+            yield PromptPane(self.config.sampling, self.state.history, id="prompt")
             yield PoemPane(id="poem")
             yield LibraryPane(self.library, id="library")
         yield Footer()
@@ -121,68 +131,150 @@ class StudioApp(App):
             self.query_one(f"#{pane}").border_title = title
         if self.config.keys:
             self.set_keymap(self.config.keys)
+        if self.state.theme in self.available_themes:
+            self.theme = self.state.theme
         prompt = self.query_one(PromptPane)
-        sampling = self.draft.sampling or {k: v for k, v in asdict(self.config.sampling).items() if k != "variations"}
-        prompt.fill(self.draft.theme, self.draft.opening, sampling, self.draft.sampling.get("variations", self.config.sampling.variations))
-        if self.draft.poems:
+        defaults = {k: v for k, v in asdict(self.config.sampling).items() if k != "variations"}
+        sampling = {**defaults, **self.draft.sampling}
+        if not sampling.get("pinned"):
+            sampling["seed"] = None  # drafts before pinning held the last seed used, not a chosen one
+        prompt.fill(self.draft.theme, self.draft.opening, sampling, sampling.get("variations", self.config.sampling.variations))
+        if any(p.strip() for p in self.draft.poems):
             self.query_one(PoemPane).load(self.draft.poems, self.draft.seeds, state="draft restored")
         self.query_one(PoetsPane).mood = self.draft.mood
         self.query_one(PoetsPane).strength = saved_strength(self.draft.sampling, self.config.sampling.strength)
         self.query_one(PoetsPane).focus()
+        self.lay_out(self.size.width, self.size.height)
         if self.library_error:
             self.notify(self.library_error, severity="error", timeout=15)
         self.sub_title = "loading model…"
         self.call_after_refresh(self.load_engine)  # draw the first frame before torch's import holds the GIL
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Studio keys do nothing while a dialog, the help or the palette is on top (Escape closes it first)."""
+        if isinstance(self.screen, StudioScreen) or action not in {a.split("(")[0] for a in ACTIONS}:
+            return True
+        return action in ALWAYS_ALLOWED
+
+    def watch_theme(self, theme: str) -> None:
+        """Remember the colour theme chosen in the palette."""
+        if self.state.theme != theme:
+            self.state.theme = theme
+            self.save_state()
+
+    def save_state(self) -> None:
+        """Write the remembered theme and prompt history; a failure is a warning, never a crash."""
+        try:
+            save_state(self.state, self.state_file)
+        except OSError as exc:
+            self.notify(f"could not remember the studio settings: {exc}", severity="warning")
+
+    # layout ---------------------------------------------------------------
+
+    def on_resize(self, event: Resize) -> None:
+        self.lay_out(event.size.width, event.size.height)
+
+    def lay_out(self, width: int, height: int) -> None:
+        """Pick the layout for this terminal size (see studio_screen.py)."""
+        lay_out(self.screen_stack[0] if self.screen_stack else self.screen, width, height)
+        self.show_pane(self.shown_pane)
+
+    def show_pane(self, pane: str) -> None:
+        """Mark the pane that has focus (the one shown in the single-pane layout)."""
+        self.shown_pane = pane
+        for name in PANES:
+            self.query_one(f"#{name}").set_class(name == pane, "-shown")
+
+    def on_descendant_focus(self, event: DescendantFocus) -> None:
+        for name in PANES:
+            pane = self.query_one(f"#{name}")
+            if event.widget is pane or pane in event.widget.ancestors:
+                if name != self.shown_pane:
+                    self.show_pane(name)
+                return
+
     # engine ---------------------------------------------------------------
 
     @work(thread=True, group="load", exit_on_error=False)
     def load_engine(self) -> None:
-        """Load the model on a thread; events come back as messages."""
+        """Load the model on a thread; events come back as messages (an unexpected error: see on_worker_state_changed)."""
         self.engine.load(lambda event: self.post_message(EngineStatus(event)))
 
     def on_engine_status(self, message: EngineStatus) -> None:
         event = message.event
-        poets_pane = self.query_one(PoetsPane)
         if isinstance(event, LoadProgress):
             self.sub_title = event.text
         elif isinstance(event, LoadFailed):
-            self.sub_title = "no model"
-            poets_pane.note = "model failed to load: see the notification"
-            poets_pane.refresh()
-            self.notify(event.message, title="model failed to load", severity="error", timeout=20)
+            self.load_did_fail(event.message)
         elif isinstance(event, Loaded):
-            self.ready = True
-            self.sub_title = f"{event.device}: ready"
-            for warning in event.warnings:
-                self.notify(warning, severity="warning")
-            known = self.engine.poets()
-            studio_names = {p.name for p in STUDIO_POETS}
-            extra = [p for p, counts in known.items() if p not in studio_names and counts.get("poems", 0) >= MIN_EXTRA_POEMS]
-            names = [p.name for p in STUDIO_POETS] + extra
-            disabled = {}
-            for poet in STUDIO_POETS:
-                if known and poet.name not in known:
-                    disabled[poet.name] = ("no public-domain poems (in copyright)" if not poet.public_domain
-                                           else "not in this model's training data")
-            weights = {p: w for p, w in self.blend.weights.items() if p not in disabled}
-            poets_pane.moods = self.engine.moods()
-            poets_pane.note = ""
-            poets_pane.set_blend(BlendState(names, disabled=disabled, weights=weights))
-            self.blend = poets_pane.blend
-            pane = self.query_one(PoemPane)
-            if pane.text.strip() and pane.state != "writing":
-                self.read_poem(pane.text)
+            self.engine_ready(event)
+
+    def load_did_fail(self, message: str) -> None:
+        """Say that the model failed to load; the studio stays up for writing prompts and the library."""
+        self.load_failed = True
+        self.sub_title = "no model"
+        poets_pane = self.query_one(PoetsPane)
+        poets_pane.note = "model failed to load: see the notification"
+        poets_pane.refresh()
+        if self.pending is not None:
+            self.pending = None
+            message += " (the poem asked for was not written)"
+        self.notify(message, title="model failed to load", severity="error", timeout=20)
+
+    def engine_ready(self, event: Loaded) -> None:
+        """The model is loaded: name it, set the poets it knows, and start a poem asked for while it loaded."""
+        self.ready = True
+        self.sub_title = f"model {model_label(event.base)} + adapter {model_label(event.adapter)} on {event.device}"
+        for warning in event.warnings:
+            self.notify(warning, severity="warning")
+        poets_pane = self.query_one(PoetsPane)
+        known = self.engine.poets()
+        studio_names = {p.name for p in STUDIO_POETS}
+        extra = [p for p, counts in known.items() if p not in studio_names and counts.get("poems", 0) >= MIN_EXTRA_POEMS]
+        names = [p.name for p in STUDIO_POETS] + extra
+        disabled = {}
+        for poet in STUDIO_POETS:
+            if known and poet.name not in known:
+                disabled[poet.name] = ("no public-domain poems (in copyright)" if not poet.public_domain
+                                       else "not in this model's training data")
+        weights = {p: w for p, w in self.blend.weights.items() if p not in disabled}
+        poets_pane.moods = self.engine.moods()
+        poets_pane.note = ""
+        poets_pane.set_blend(BlendState(names, disabled=disabled, weights=weights))
+        self.blend = poets_pane.blend
+        if self.pending is not None:
+            request, self.pending = self.pending, None
+            self.start_generation(replace(request, blend={p: w for p, w in request.blend.items() if p not in disabled}))
+            return
+        pane = self.query_one(PoemPane)
+        if pane.text.strip() and not pane.streaming:
+            self.read_poem(pane.text)
+
+    # workers: every failure ends here, whatever the worker ----------------
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """Turn a worker that ended in error into a visible message (a UserError is already one line)."""
+        if event.state != WorkerState.ERROR:
+            return
+        error = event.worker.error
+        text = str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        group = event.worker.group
+        if group == "load":
+            self.load_did_fail(f"the model could not be loaded: {text}")
+        elif group == "generate":
+            self.on_generation_done(GenerationDone([], text if isinstance(error, UserError) else f"generation failed: {text}"))
+        else:
+            self.notify(f"could not read the poem: {text}", severity="warning")
 
     # generation -----------------------------------------------------------
 
     def build_request(self, new_seed: bool = False) -> PoemRequest:
-        """The request from what is on screen; bad settings raise UserError."""
+        """The request from what is on screen: the pinned seed, else (or with new_seed) a fresh random one.
+        Bad settings raise UserError."""
         prompt = self.query_one(PromptPane)
         sampling, variations = prompt.read_settings()
         if new_seed or sampling.seed is None:
             sampling = replace(sampling, seed=random.randrange(2**31))
-            prompt.set_seed(sampling.seed)
         blend = self.blend.active()
         if not blend:
             raise UserError("set at least one poet's weight (Poets pane: → raises, s solos)")
@@ -191,14 +283,21 @@ class StudioApp(App):
                            strength=self.query_one(PoetsPane).strength)
 
     def action_generate(self, new_seed: bool = False) -> None:
-        """Generate; if a poem is being written, stop it and start this one when it has stopped."""
-        if not self.ready:
-            self.notify("the model is still loading (or failed to load)", severity="warning")
+        """Generate; if a poem is being written, stop it and start this one when it has stopped; while the model
+        loads, start it once loaded."""
+        if self.load_failed:
+            self.notify("no model is loaded (see the earlier message); fix the model setting and restart",
+                        severity="error")
             return
         try:
             request = self.build_request(new_seed)
         except UserError as exc:
             self.notify(str(exc), severity="error")
+            return
+        self.remember_theme(request.theme if self.query_one(PromptPane).theme else "")
+        if not self.ready:
+            self.pending = request
+            self.notify("the model is still loading; the poem will start as soon as it is ready")
             return
         if self.generating:
             self.pending = request
@@ -206,30 +305,33 @@ class StudioApp(App):
             return
         self.start_generation(request)
 
+    def remember_theme(self, theme: str) -> None:
+        """Add a theme to the Up/Down history and keep it for the next session."""
+        if theme and (not self.state.history or self.state.history[-1] != theme):
+            self.state.remember(theme)
+            self.query_one(ThemeInput).history = self.state.history
+            self.save_state()
+
     def action_regenerate(self) -> None:
-        """Generate again with a new seed."""
+        """Generate again with a new random seed (a pinned seed stays pinned for ctrl+g)."""
         self.action_generate(new_seed=True)
 
     def start_generation(self, request: PoemRequest) -> None:
         """Begin streaming a request on the worker thread."""
         self.generating = True
+        self.before_generation = (self.opened, self.unsaved, self.last_request)
         self.last_request = request
         self.opened = None
+        self.unsaved = True
         self.query_one(PoetsPane).show_attribution(None)
-        self.query_one(PoemPane).start(request.variations)
+        first = request.sampling.seed
+        self.query_one(PoemPane).start(request.variations, [first + i for i in range(request.variations)])
         self.generate_worker(request)
 
     @work(thread=True, group="generate", exit_on_error=False)
     def generate_worker(self, request: PoemRequest) -> None:
-        """Run the engine; pieces and the end come back as messages."""
-        try:
-            poems = self.engine.generate(request, lambda index, text: self.post_message(PoemPiece(index, text)))
-        except UserError as exc:
-            self.post_message(GenerationDone([], str(exc)))
-            return
-        except Exception as exc:  # the app must stay up whatever the model does
-            self.post_message(GenerationDone([], f"generation failed: {exc}"))
-            return
+        """Run the engine; pieces and the end come back as messages (errors: see on_worker_state_changed)."""
+        poems = self.engine.generate(request, lambda index, text: self.post_message(PoemPiece(index, text)))
         self.post_message(GenerationDone(poems))
 
     def on_poem_piece(self, message: PoemPiece) -> None:
@@ -242,7 +344,8 @@ class StudioApp(App):
             return
         pane = self.query_one(PoemPane)
         if message.error:
-            pane.finish("failed")
+            if pane.finish("failed"):
+                self.opened, self.unsaved, self.last_request = self.before_generation
             self.notify(message.error, severity="error")
         else:
             stopped = any(getattr(p.result, "cancelled", False) for p in message.poems)
@@ -254,10 +357,14 @@ class StudioApp(App):
             self.start_generation(request)
 
     def action_stop(self) -> None:
-        """Stop writing within a token; the partial poem stays."""
+        """Stop writing within a token (the partial poem stays); a poem waiting for the model is dropped."""
         if self.generating:
             self.pending = None
             self.engine.cancel()
+            self.query_one(PoemPane).stopping()
+        elif self.pending is not None:
+            self.pending = None
+            self.notify("the poem waiting for the model will not be written")
 
     # reading the poem ------------------------------------------------------
 
@@ -280,16 +387,12 @@ class StudioApp(App):
     def analyze_worker(self, text: str, title: str, mood: str | None, reading=None) -> None:
         """Read the poem (no model), report; then attribute it with the model, report again."""
         worker = get_current_worker()
-        try:
-            if reading is None:
-                reading = analyze_poem(text)
-                self.post_message(AnalysisReady(text, reading))
-            if not self.ready or worker.is_cancelled:
-                return
-            attribution = self.engine.attribute(text, title, mood)
-        except Exception as exc:  # a reading that fails must not take the studio down
-            self.post_message(AnalysisReady(text, reading, error=f"could not read the poem: {exc}"))
+        if reading is None:
+            reading = analyze_poem(text)
+            self.post_message(AnalysisReady(text, reading))
+        if not self.ready or worker.is_cancelled:
             return
+        attribution = self.engine.attribute(text, title, mood)
         if not worker.is_cancelled:
             self.post_message(AnalysisReady(text, reading, attribution))
 
@@ -318,7 +421,20 @@ class StudioApp(App):
             record["attribution"] = attribution.to_dict()
         return record
 
-    # library --------------------------------------------------------------
+    # the poem on screen ----------------------------------------------------
+
+    def poem_on_screen(self, title: str) -> SavedPoem:
+        """The poem on screen with what made it, as a library record (not yet saved)."""
+        pane = self.query_one(PoemPane)
+        prompt = self.query_one(PromptPane)
+        request = self.last_request
+        return SavedPoem(
+            title=title, text=pane.text, theme=prompt.theme, opening=prompt.opening,
+            blend=request.blend if request else self.blend.active(), mood=request.mood if request else None,
+            sampling={**asdict(request.sampling), "strength": request.strength} if request else {}, seed=pane.seed,
+            model=self.config.model.base or "shipped default", adapter=self.config.model.adapter or None,
+            analysis=self.analysis_record(pane.text),
+        )
 
     def action_save(self) -> None:
         """Ask for a title (the theme by default) and save the poem on screen."""
@@ -329,55 +445,93 @@ class StudioApp(App):
         if self.library is None:
             self.notify("the library is unavailable; see the earlier message", severity="error")
             return
-        prompt = self.query_one(PromptPane)
-        request = self.last_request
-        text = pane.text
-        seed = pane.seeds[pane.shown] if pane.shown < len(pane.seeds) else None
+        poem = self.poem_on_screen("")
 
-        def save(title: str | None) -> None:
+        async def save(title: str | None) -> None:
             if not title or not title.strip():
                 return
-            sampling = {**asdict(request.sampling), "strength": request.strength} if request else {}
-            saved = self.library.save(SavedPoem(
-                title=title.strip(), text=text, theme=prompt.theme, opening=prompt.opening,
-                blend=request.blend if request else self.blend.active(), mood=request.mood if request else None,
-                sampling=sampling, seed=seed, model=self.config.model.base or "shipped default",
-                adapter=self.config.model.adapter or None, analysis=self.analysis_record(text),
-            ))
-            self.query_one(LibraryPane).refresh_list()
+            saved = self.library.save(replace(poem, title=title.strip()))
+            if self.query_one(PoemPane).text == poem.text:
+                self.unsaved = False
+                self.opened = (saved.id, saved.text)
+            await self.query_one(LibraryPane).refresh_list(saved.id)
             self.notify(f"saved “{saved.title}” (#{saved.id})")
 
-        self.push_screen(AskText("Title for this poem:", prompt.theme or "Untitled"), save)
+        self.push_screen(AskText("Title for this poem:", self.query_one(PromptPane).theme or "Untitled"), save)
+
+    @on(PoemPane.PinSeed)
+    def pin_seed(self, message: PoemPane.PinSeed) -> None:
+        """Pin the seed of the poem on screen: ctrl+g writes it again until the seed box is emptied."""
+        self.query_one(PromptPane).set_seed(message.seed)
+        self.notify(f"seed {message.seed} pinned: ctrl+g writes this poem again; empty the seed box for new poems")
+
+    @on(PoemPane.Export)
+    def export_on_screen(self, message: PoemPane.Export) -> None:
+        """Export the poem on screen without saving it to the library."""
+        title = self.query_one(PromptPane).theme or "Untitled"
+        try:
+            path = export_poem(self.poem_on_screen(title), message.fmt)
+        except OSError as exc:
+            self.notify(f"could not export: {exc}", severity="error")
+            return
+        self.notify(f"exported to {path}")
+
+    # library --------------------------------------------------------------
 
     def on_library_pane_open(self, message: LibraryPane.Open) -> None:
         poem = message.poem
+        pane = self.query_one(PoemPane)
+        if self.unsaved and pane.text.strip() and pane.text != poem.text:
+            def answer(yes: bool | None) -> None:
+                if yes:
+                    self.open_poem(poem)
+
+            self.push_screen(Confirm(f"The poem on screen is not saved. Open “{poem.title}” in its place? "
+                                     "(n, then ctrl+s, saves it first)"), answer)
+            return
+        self.open_poem(poem)
+
+    def open_poem(self, poem: SavedPoem) -> None:
+        """Show a saved poem with its prompt, blend and settings; damaged fields open as defaults, with a warning."""
+        fields = check_fields(poem)
         defaults = {k: v for k, v in asdict(self.config.sampling).items() if k != "variations"}
-        self.query_one(PromptPane).fill(poem.theme, poem.opening, {**defaults, **poem.sampling}, 1)
-        self.query_one(PromptPane).set_seed(poem.seed)
+        prompt = self.query_one(PromptPane)
+        prompt.fill(str(poem.theme or ""), str(poem.opening or ""), {**defaults, **fields.sampling, "seed": None}, 1)
         pane = self.query_one(PoetsPane)
-        weights = {p: w for p, w in poem.blend.items() if p in self.blend.weights and p not in self.blend.disabled}
+        weights = {p: w for p, w in fields.blend.items() if p in self.blend.weights and p not in self.blend.disabled}
         pane.set_blend(BlendState(self.blend.poets, disabled=self.blend.disabled, weights=weights))
-        pane.mood = poem.mood
-        pane.set_strength(saved_strength(poem.sampling, UNGUIDED_STRENGTH))  # saved before strength existed: 1
+        pane.mood = poem.mood if isinstance(poem.mood, str) else None
+        pane.set_strength(saved_strength(fields.sampling, UNGUIDED_STRENGTH))  # saved before strength existed: 1
         self.blend = pane.blend
         self.opened = (poem.id, poem.text)
-        stored = poem.analysis or {}
-        self.query_one(PoetsPane).show_attribution(None)
-        if stored.get("reading", {}).get("version") == READING_VERSION:
-            attribution = Attribution.from_dict(stored["attribution"]) if stored.get("attribution") else None
-            self.readings[poem.text] = (PoemReading.from_dict(stored["reading"]), attribution)
-        self.query_one(PoemPane).load([poem.text], [poem.seed] if poem.seed is not None else [], state=f"opened #{poem.id}")
-        self.notify(f"opened “{poem.title}”")
+        self.unsaved = False
+        stored = fields.analysis
+        pane.show_attribution(None)
+        try:
+            if isinstance(stored.get("reading"), dict) and stored["reading"].get("version") == READING_VERSION:
+                attribution = Attribution.from_dict(stored["attribution"]) if stored.get("attribution") else None
+                self.readings[poem.text] = (PoemReading.from_dict(stored["reading"]), attribution)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            fields.damaged.append("analysis")
+        when = str(poem.created or "")[:16].replace("T", " ")
+        heading = f"“{poem.title}”" + (f" · {when}" if when else "")
+        self.query_one(PoemPane).load([poem.text], [fields.seed] if fields.seed is not None else [],
+                                      state=f"opened #{poem.id}", heading=heading)
+        if fields.damaged:
+            self.notify(f"“{poem.title}” has damaged fields ({', '.join(fields.damaged)}); "
+                        "they were replaced by the defaults", severity="warning", timeout=10)
+        else:
+            self.notify(f"opened “{poem.title}”; its seed is {fields.seed} (s in the Poem pane pins it)"
+                        if fields.seed is not None else f"opened “{poem.title}”")
 
     # draft ----------------------------------------------------------------
 
     def on_blend_changed(self, _message: BlendChanged) -> None:
         self.schedule_autosave()
 
-    def on_input_changed(self, _event) -> None:
-        self.schedule_autosave()
-
-    def on_text_area_changed(self, _event) -> None:
+    @on(Input.Changed, "#prompt Input")
+    @on(TextArea.Changed, "#opening")
+    def prompt_changed(self, _event) -> None:
         self.schedule_autosave()
 
     def schedule_autosave(self) -> None:
@@ -388,41 +542,40 @@ class StudioApp(App):
 
     def save_draft_now(self) -> None:
         """Write the draft file now."""
-        if not self.draft_file:
+        if not self.draft_file or not self.screen_stack or not self.screen_stack[0].query(PromptPane):
             return
         prompt = self.query_one(PromptPane)
         pane = self.query_one(PoemPane)
         try:
             sampling, variations = prompt.read_settings()
-            sampling_dict = {**asdict(sampling), "variations": variations}
+            sampling_dict = {**asdict(sampling), "variations": variations, "pinned": sampling.seed is not None}
         except UserError:
             sampling_dict = dict(self.draft.sampling)
         sampling_dict["strength"] = self.query_one(PoetsPane).strength
         self.draft = Draft(theme=prompt.theme, opening=prompt.opening, blend=self.blend.active(),
                            mood=self.query_one(PoetsPane).mood, sampling=sampling_dict,
-                           poems=list(pane.poems), seeds=list(pane.seeds))
+                           poems=list(pane.poems) if pane.text.strip() else [],
+                           seeds=list(pane.seeds) if pane.text.strip() else [])
         save_draft(self.draft, self.draft_file)
 
     # navigation and help ---------------------------------------------------
 
     def action_focus_pane(self, pane: str) -> None:
-        """Move focus to a pane."""
+        """Move focus to a pane (showing it first in the single-pane layout)."""
         target = {"poets": "#poets", "prompt": "#theme", "poem": "#poem", "library": "#search"}[pane]
-        self.query_one(target).focus()
+        self.show_pane(pane)
+        self.screen.set_focus(self.query_one(target))  # now, not after a refresh: keys typed next must land there
 
     def key_sections(self) -> dict[str, list[tuple[str, str]]]:
-        """Every key, by pane, for the help screen."""
-        keymap = self.config.keys
-        studio = [(keymap.get(binding_id(a), key), text) for a, (key, _, text) in ACTIONS.items()]
-        sections = {"Studio (anywhere)": studio + [("tab / shift+tab", "Next / previous field"),
-                                                   ("ctrl+p", "Command palette: every action")]}
-        for title, cls in (("Poets pane", PoetsPane), ("Poem pane", PoemPane), ("Library pane (list)", LibraryPane)):
-            sections[title] = [(b.key, b.description) for b in cls.BINDINGS]
-        return sections
+        """Every key, by pane, readable and as rebound by the config, for the help screen."""
+        return key_sections(self.config.keys)
 
     def action_help(self) -> None:
-        """Show every key."""
-        self.push_screen(HelpScreen(self.key_sections()))
+        """Show every key; F1 again (or Escape) closes it."""
+        if isinstance(self.screen, HelpScreen):
+            self.screen.dismiss(None)
+        elif isinstance(self.screen, StudioScreen):
+            self.push_screen(HelpScreen(self.key_sections()))
 
     def get_system_commands(self, screen):
         """The command palette lists every studio action."""
@@ -437,11 +590,16 @@ class StudioApp(App):
                                     lambda a=action, p=pane: p.run_action(a))
 
     async def action_quit(self) -> None:
-        """Save the draft, then leave."""
+        """Stop any poem, save the draft, then leave at once."""
+        self.pending = None
+        self.engine.cancel()
         self.save_draft_now()
         self.exit()
 
     def on_unmount(self) -> None:
+        if self._autosave_timer is not None:
+            self._autosave_timer.stop()
         self.engine.cancel()
         if self.library is not None:
             self.library.close()
+

@@ -35,6 +35,12 @@ class EnginePort(Protocol):
         """Stop the running generation within a token."""
 
 
+def context_length(model) -> int | None:
+    """The most tokens the model was trained to read at once (None when its config does not say)."""
+    limit = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    return limit if isinstance(limit, int) and limit > 0 else None
+
+
 class LazyEngine:
     """The real engine, created on first load so the studio opens without importing torch."""
 
@@ -69,8 +75,24 @@ class LazyEngine:
         return sorted(self.engine.load().metadata.get("moods", {})) if self.engine else []
 
     def generate(self, request: PoemRequest, on_piece: Callable[[int, str], None]) -> list:
-        """Generate variations with the real engine."""
+        """Generate variations with the real engine; a prompt longer than the model's context is refused."""
+        self.check_fits(request)
         return self.engine.generate_variations(request, on_piece)
+
+    def check_fits(self, request: PoemRequest) -> None:
+        """Raise UserError when the prompt alone fills the model's context: such a prompt would take minutes
+        and gigabytes to read, and the model never saw a text that long."""
+        from poetstudio.errors import UserError
+
+        limit = context_length(self.engine.load().model)
+        if limit is None:
+            return
+        prompts, _ = self.engine.prompts(request, self.engine.resolve_blend(request.blend))
+        longest = max(len(p) for p in prompts)
+        if longest >= limit:
+            raise UserError(f"the theme and opening lines are {longest:,} tokens; this model reads at most "
+                            f"{limit:,} ({len(request.opening):,} characters of opening lines now): "
+                            "shorten the opening lines and try again")
 
     def attribute(self, text: str, title: str, mood: str | None) -> Attribution | None:
         """Attribution by the real engine, or None before it has loaded."""

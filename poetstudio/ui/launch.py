@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 
 from poetstudio.config import apply_overrides, load_config
 from poetstudio.library import Library, LibraryError
-from poetstudio.paths import config_path, draft_path, library_path
+from poetstudio.paths import config_path, data_dir, draft_path, library_path
 
 
 def build_app(model: str | None = None, adapter: str | None = None, device: str | None = None,
               config_file: str | None = None, engine=None):
-    """The studio app as configured; config errors raise UserError before any screen is drawn."""
+    """The studio app as configured; config errors (keys included) raise UserError before any screen is drawn."""
+    from poetstudio.ui.actions import check_keymap
     from poetstudio.ui.app import StudioApp
     from poetstudio.ui.engine_port import LazyEngine
 
-    config = apply_overrides(load_config(Path(config_file) if config_file else config_path()), model, adapter, device)
+    path = Path(config_file) if config_file else config_path()
+    config = apply_overrides(load_config(path), model, adapter, device)
+    check_keymap(config.keys, path)
     library, library_error = None, None
     try:
         library = Library(library_path())
@@ -25,10 +30,22 @@ def build_app(model: str | None = None, adapter: str | None = None, device: str 
         settings = config.model
         engine = LazyEngine(settings.base or None, settings.adapter or None,
                             settings.device, settings.blend_mode, settings.quantize)
-    return StudioApp(engine, config, library, draft_path(), library_error)
+    return StudioApp(engine, config, library, draft_path(), library_error, data_dir() / "studio.json")
+
+
+def leave_now(code: int) -> None:
+    """Exit at once. A normal exit joins the worker threads (a model load or a long prompt held ctrl+q for
+    half a minute) and tears down torch (seconds more). By now the draft is saved and the library closed."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def run_studio(model: str | None, adapter: str | None, device: str | None, config_file: str | None) -> int:
-    """Run the studio until the user quits."""
-    build_app(model, adapter, device, config_file).run()
-    return 0
+    """Run the studio until the user quits, then leave at once; the exit status is non-zero when it ended on an
+    error."""
+    app = build_app(model, adapter, device, config_file)
+    app.run()
+    code = app.return_code or 0
+    leave_now(code)
+    return code

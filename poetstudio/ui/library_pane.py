@@ -1,41 +1,102 @@
-"""The Library pane: saved poems newest first, search as you type, open, rename, delete and undo, export."""
+"""The Library pane: saved poems newest first, search as you type, open, rename, delete and undo, export.
+
+Letters typed while the list has focus go to the search box (the README promises "type to search"), so
+the list's own keys are keys no one types into a search: Enter, F2, Delete, ctrl+z, ctrl+f, ctrl+e, ctrl+t.
+"""
 
 from __future__ import annotations
 
-import re
-
+from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
+from textual.events import Key
 from textual.message import Message
 from textual.widgets import Input, Label, ListItem, ListView
+from textual.widgets.input import Selection
 
 from poetstudio.library import Library, SavedPoem
-from poetstudio.library.export import blend_line, render
-from poetstudio.paths import data_dir
+from poetstudio.ui.exporting import export_poem
+from poetstudio.ui.poem_fields import blend_summary, check_fields
 
 
 class PoemItem(ListItem):
-    """One saved poem in the list."""
+    """One saved poem in the list; a row with damaged fields says so instead of failing."""
 
     def __init__(self, poem: SavedPoem) -> None:
-        star = "★ " if poem.favourite else ""
-        super().__init__(Label(f"{star}{poem.title}  [dim]{blend_line(poem)}[/dim]"))
+        fields = check_fields(poem)
+        label = Text("★ " if poem.favourite else "")
+        label.append(str(poem.title))
+        if fields.damaged:
+            label.append(f"  ⚠ damaged: {', '.join(fields.damaged)}", style="bold red")
+        else:
+            label.append(f"  {blend_summary(fields.blend)}", style="dim")
+        super().__init__(Label(label))
         self.poem = poem
+
+
+class SearchBox(Input):
+    """The library's search box; Down moves to the list. Focus selects the old query (typing replaces it),
+    except when the focus came from typing in the list."""
+
+    BINDINGS = [Binding("down", "to_list", "To the list", show=False)]
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.typed_from_list = False
+
+    def type_from_list(self, character: str | None) -> None:
+        """Take focus with a key typed in the list: insert it (None: delete left) and keep the cursor at the end."""
+        self.typed_from_list = True
+        self.focus()
+        if character is None:
+            self.action_delete_left()
+        else:
+            self.insert_text_at_cursor(character)
+
+    def _on_focus(self, _event) -> None:
+        if self.typed_from_list:  # after Input's own focus handler has selected the query
+            self.typed_from_list = False
+            self.call_next(lambda: setattr(self, "selection", Selection.cursor(len(self.value))))
+
+    def action_to_list(self) -> None:
+        """Move focus to the list of poems."""
+        self.screen.query_one("#poems", ListView).focus()
+
+
+class PoemList(ListView):
+    """The list of poems; typing goes to the search box, the keys below act on the highlighted poem."""
+
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Open", show=False, id="library_open"),
+        Binding("f2", "pane('rename')", "Rename", id="library_rename"),
+        Binding("delete", "pane('delete')", "Delete", id="library_delete"),
+        Binding("ctrl+z", "pane('undo')", "Undo delete", id="library_undo"),
+        Binding("ctrl+f", "pane('favourite')", "Favourite", id="library_favourite"),
+        Binding("ctrl+e", "pane('export(\"md\")')", "Export .md", id="library_export_md"),
+        Binding("ctrl+t", "pane('export(\"txt\")')", "Export .txt", id="library_export_txt"),
+    ]
+
+    async def action_pane(self, action: str) -> None:
+        """Run a Library pane action on the highlighted poem."""
+        await self.parent.run_action(action)
+
+    def on_key(self, event: Key) -> None:
+        """A printable key or Backspace edits the search instead."""
+        search = self.screen.query_one("#search", SearchBox)
+        if event.is_printable and event.character:
+            search.type_from_list(event.character)
+        elif event.key == "backspace":
+            search.type_from_list(None)
+        else:
+            return
+        event.stop()
+        event.prevent_default()
 
 
 class LibraryPane(Vertical):
     """Search box over a list of poems; the list's keys act on the highlighted poem."""
-
-    BINDINGS = [
-        Binding("enter", "open", "Open", show=False),
-        Binding("f2", "rename", "Rename"),
-        Binding("delete,d", "delete", "Delete"),
-        Binding("u,ctrl+z", "undo", "Undo delete"),
-        Binding("x", "export('md')", "Export .md"),
-        Binding("t", "export('txt')", "Export .txt"),
-        Binding("f", "favourite", "Favourite"),
-    ]
 
     class Open(Message):
         """Open this poem in the studio."""
@@ -50,33 +111,42 @@ class LibraryPane(Vertical):
         self.deleted: list[int] = []
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="search title, text, poets…", id="search")
-        yield ListView(id="poems")
+        yield SearchBox(placeholder="search title, text, poets…", id="search")
+        yield PoemList(id="poems")
 
-    def on_mount(self) -> None:
-        self.refresh_list()
+    async def on_mount(self) -> None:
+        await self.refresh_list()
 
-    def refresh_list(self) -> None:
-        """Re-run the search (or list all) and show the results."""
+    async def refresh_list(self, keep: int | None = None) -> None:
+        """Re-run the search (or list all); the highlight stays on poem `keep` (or the highlighted poem), else
+        on the same row."""
         if self.library is None:
             return
-        query = self.query_one("#search", Input).value
-        poems = self.library.search(query) if query.strip() else self.library.list()
         view = self.query_one("#poems", ListView)
-        view.clear()
-        view.extend(PoemItem(p) for p in poems)
-        if poems:
-            view.index = 0
+        if keep is None and self.highlighted is not None:
+            keep = self.highlighted.id
+        row = view.index or 0
+        query = self.query_one("#search", Input).value
+        try:
+            poems = self.library.search(query) if query.strip() else self.library.list()
+        except Exception as exc:  # a damaged library must not take the studio down; the message says what failed
+            self.app.notify(f"the library could not be read: {exc}", severity="error")
+            return
+        await view.clear()
+        await view.extend(PoemItem(p) for p in poems)
+        ids = [p.id for p in poems]
+        view.index = ids.index(keep) if keep in ids else (min(row, len(poems) - 1) if poems else None)
 
-    def on_input_changed(self, event: Input.Changed) -> None:
-        if event.input.id == "search":
-            self.refresh_list()
+    @on(Input.Changed, "#search")
+    async def search_changed(self, _event: Input.Changed) -> None:
+        await self.refresh_list()
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        if event.input.id == "search":
-            self.query_one("#poems", ListView).focus()
+    @on(Input.Submitted, "#search")
+    def search_submitted(self, _event: Input.Submitted) -> None:
+        self.query_one("#poems", ListView).focus()
 
-    def on_list_view_selected(self, event: ListView.Selected) -> None:
+    @on(ListView.Selected, "#poems")
+    def poem_selected(self, event: ListView.Selected) -> None:
         if isinstance(event.item, PoemItem):
             self.post_message(self.Open(event.item.poem))
 
@@ -99,10 +169,10 @@ class LibraryPane(Vertical):
         if poem is None:
             return
 
-        def apply(title: str | None) -> None:
+        async def apply(title: str | None) -> None:
             if title and title.strip():
                 self.library.rename(poem.id, title)
-                self.refresh_list()
+                await self.refresh_list(poem.id)
                 self.app.notify(f"renamed to “{title.strip()}”")
 
         self.app.push_screen(AskText("New title:", poem.title), apply)
@@ -115,39 +185,39 @@ class LibraryPane(Vertical):
         if poem is None:
             return
 
-        def apply(yes: bool | None) -> None:
+        async def apply(yes: bool | None) -> None:
             if yes:
                 self.library.delete(poem.id)
                 self.deleted.append(poem.id)
-                self.refresh_list()
-                self.app.notify(f"deleted “{poem.title}”; u undoes")
+                await self.refresh_list()
+                self.app.notify(f"deleted “{poem.title}”; ctrl+z in the list undoes")
 
         self.app.push_screen(Confirm(f"Delete “{poem.title}”?"), apply)
 
-    def action_undo(self) -> None:
-        """Bring back the last deleted poem."""
+    async def action_undo(self) -> None:
+        """Bring back the last deleted poem (and highlight it)."""
         if not self.deleted:
             self.app.notify("nothing to undo")
             return
         poem = self.library.undelete(self.deleted.pop())
-        self.refresh_list()
+        await self.refresh_list(poem.id)
         self.app.notify(f"restored “{poem.title}”")
 
-    def action_favourite(self) -> None:
+    async def action_favourite(self) -> None:
         """Toggle the favourite mark."""
         poem = self.highlighted
         if poem:
             self.library.set_favourite(poem.id, not poem.favourite)
-            self.refresh_list()
+            await self.refresh_list(poem.id)
 
     def action_export(self, fmt: str) -> None:
         """Write the highlighted poem to the exports folder."""
         poem = self.highlighted
         if poem is None:
             return
-        folder = data_dir() / "exports"
-        folder.mkdir(parents=True, exist_ok=True)
-        slug = re.sub(r"[^a-z0-9]+", "-", poem.title.lower()).strip("-")[:40] or "poem"
-        path = folder / f"{poem.id}-{slug}.{fmt}"
-        path.write_text(render(poem, fmt), encoding="utf-8")
+        try:
+            path = export_poem(poem, fmt)
+        except (TypeError, ValueError, AttributeError, OSError) as exc:
+            self.app.notify(f"could not export “{poem.title}”: {exc}", severity="error")
+            return
         self.app.notify(f"exported to {path}")

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
@@ -66,12 +67,13 @@ class Confirm(ModalScreen[bool]):
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key of the studio, by pane."""
+    """Every key of the studio, by pane; scrolls by keyboard, and F1, Escape or q closes it."""
 
     BINDINGS = [Binding("escape,f1,q", "close", "Close")]
     DEFAULT_CSS = """
     HelpScreen { align: center middle; }
-    HelpScreen > Vertical { width: 80; height: 90%; border: thick $accent; padding: 1 2; background: $surface; overflow-y: auto; }
+    HelpScreen > VerticalScroll { width: 84; max-width: 100%; height: 90%; border: thick $accent; padding: 0 1;
+                                  background: $surface; }
     """
 
     def __init__(self, sections: dict[str, list[tuple[str, str]]]) -> None:
@@ -79,13 +81,20 @@ class HelpScreen(ModalScreen[None]):
         self.sections = sections
 
     def compose(self) -> ComposeResult:
-        lines = ["[b]poetstudio keys[/b]  (Escape closes; keys can be changed in [keys] of the config file)", ""]
+        text = Text()
+        text.append("poetstudio keys", style="bold")
+        text.append("  (↑/↓, PgUp/PgDn, Home/End scroll; F1 or Escape closes; keys can be changed in [keys] "
+                    "of the config file by the [names] below, see `poetstudio config`)\n\n")
         for section, keys in self.sections.items():
-            lines.append(f"[b]{section}[/b]")
-            lines.extend(f"  {key:18} {text}" for key, text in keys)
-            lines.append("")
-        with Vertical():
-            yield Static("\n".join(lines), id="help-text")
+            text.append(f"{section}\n", style="bold")
+            for key, what in keys:
+                text.append(f"  {key:20} {what}\n")
+            text.append("\n")
+        with VerticalScroll(id="help-scroll"):
+            yield Static(text, id="help-text", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#help-scroll").focus()
 
     def action_close(self) -> None:
         """Close the help."""

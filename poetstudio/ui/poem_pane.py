@@ -40,9 +40,19 @@ class PoemPane(Vertical, can_focus=True):
     """Shows variation `shown` of the current poems and the live status line."""
 
     BINDINGS = [
-        Binding("right,n", "flip(1)", "Next variation"),
-        Binding("left,p", "flip(-1)", "Prev variation"),
-        Binding("a", "toggle_annotations", "Rhyme/syllable gutter on/off"),
+        Binding("right,n", "flip(1)", "Next variation", id="poem_next"),
+        Binding("left,p", "flip(-1)", "Prev variation", id="poem_previous"),
+        Binding("a", "toggle_annotations", "Rhyme/syllable gutter on/off", id="poem_gutter"),
+        Binding("c", "copy", "Copy poem", id="poem_copy"),
+        Binding("s", "pin_seed", "Pin seed", id="poem_pin_seed"),
+        Binding("x", "export('md')", "Export .md (unsaved too)", show=False, id="poem_export_md"),
+        Binding("t", "export('txt')", "Export .txt (unsaved too)", show=False, id="poem_export_txt"),
+        Binding("up", "scroll('up')", "Scroll up", show=False),
+        Binding("down", "scroll('down')", "Scroll down", show=False),
+        Binding("pageup", "scroll('page_up')", "Page up", show=False),
+        Binding("pagedown,space", "scroll('page_down')", "Page down", show=False),
+        Binding("home", "scroll('home')", "Top of the poem", show=False),
+        Binding("end", "scroll('end')", "End of the poem", show=False),
     ]
 
     class Shown(Message):
@@ -51,6 +61,20 @@ class PoemPane(Vertical, can_focus=True):
         def __init__(self, text: str) -> None:
             super().__init__()
             self.text = text
+
+    class PinSeed(Message):
+        """Pin this seed in the Prompt pane, so ctrl+g writes this poem again."""
+
+        def __init__(self, seed: int) -> None:
+            super().__init__()
+            self.seed = seed
+
+    class Export(Message):
+        """Export the poem on screen (saved or not) in this format."""
+
+        def __init__(self, fmt: str) -> None:
+            super().__init__()
+            self.fmt = fmt
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -64,6 +88,8 @@ class PoemPane(Vertical, can_focus=True):
         self.dirty = False
         self.reading: PoemReading | None = None
         self.annotate = True
+        self.heading = ""
+        self.before: tuple | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="poem-status")
@@ -74,15 +100,17 @@ class PoemPane(Vertical, can_focus=True):
     def on_mount(self) -> None:
         self.set_interval(REFRESH_SECONDS, self._tick)
 
-    def start(self, variations: int) -> None:
-        """A generation begins: clear and start the clock."""
+    def start(self, variations: int, seeds: list[int] | None = None) -> None:
+        """A generation begins: clear and start the clock; `seeds` are the variations' seeds, shown at once."""
+        self.before = (self.poems, self.seeds, self.state, self.heading)
         self.poems = [""] * variations
-        self.seeds = []
+        self.seeds = list(seeds or [])
         self.shown = 0
         self.tokens = 0
         self.started = time.perf_counter()
         self.finished_at = None
         self.state = "writing"
+        self.heading = ""
         self.reading = None
         self._show()
 
@@ -96,8 +124,18 @@ class PoemPane(Vertical, can_focus=True):
             self.shown = index
         self.dirty = self.dirty or index == self.shown
 
-    def finish(self, state: str, tokens: int | None = None, seeds: list[int] | None = None) -> None:
-        """The generation ended ('done' or 'stopped'); keep whatever was written."""
+    def finish(self, state: str, tokens: int | None = None, seeds: list[int] | None = None) -> bool:
+        """The generation ended ('done', 'stopped' or 'failed'); keep whatever was written. A generation that
+        failed before writing anything brings back the poem that was on screen (and returns True)."""
+        if state == "failed" and not any(p.strip() for p in self.poems) and self.before is not None:
+            self.poems, self.seeds, previous, self.heading = self.before
+            self.before = None
+            self.dirty = False
+            self.state = previous if previous not in ("idle", "writing", "stopping") else "failed"
+            self.finished_at = time.perf_counter()
+            self._show(top=True)
+            self._announce()
+            return True
         self.dirty = False
         self.finished_at = time.perf_counter()
         self.state = state
@@ -106,24 +144,32 @@ class PoemPane(Vertical, can_focus=True):
         if seeds:
             self.seeds = seeds
         self.reading = None
-        self._show()
+        self._show(top=True)
         self._announce()
+        return False
 
-    def load(self, poems: list[str], seeds: list[int] | None = None, state: str = "opened") -> None:
-        """Show poems that were not streamed (draft, library)."""
+    def stopping(self) -> None:
+        """Escape was pressed: say so at once (the engine stops within a token)."""
+        if self.state == "writing":
+            self.state = "stopping"
+            self._status()
+
+    def load(self, poems: list[str], seeds: list[int] | None = None, state: str = "opened", heading: str = "") -> None:
+        """Show poems that were not streamed (draft, library), from their top; `heading` names an opened poem."""
         self.poems = poems or [""]
         self.seeds = seeds or []
         self.shown = 0
         self.tokens = 0
         self.finished_at = self.started = time.perf_counter()
         self.state = state
+        self.heading = heading
         self.reading = None
-        self._show()
+        self._show(top=True)
         self._announce()
 
     def show_reading(self, text: str, reading: PoemReading) -> None:
         """Annotate the poem on screen with its reading (ignored if another poem is on screen by now)."""
-        if text == self.text and self.state != "writing":
+        if text == self.text and not self.streaming:
             self.reading = reading
             self._show()
 
@@ -137,6 +183,11 @@ class PoemPane(Vertical, can_focus=True):
             self.post_message(self.Shown(self.text))
 
     @property
+    def streaming(self) -> bool:
+        """True while a poem is being written (or is stopping)."""
+        return self.state in ("writing", "stopping")
+
+    @property
     def text(self) -> str:
         """The poem on screen."""
         return self.poems[self.shown] if self.poems else ""
@@ -146,9 +197,42 @@ class PoemPane(Vertical, can_focus=True):
         if len(self.poems) > 1:
             self.shown = (self.shown + delta) % len(self.poems)
             self.reading = None
-            self._show()
-            if self.state != "writing":
+            self._show(top=True)
+            if not self.streaming:
                 self._announce()
+
+    def action_scroll(self, where: str) -> None:
+        """Scroll the poem by keyboard: up, down, page_up, page_down, home, end."""
+        scroll = self.query_one("#poem-scroll", VerticalScroll)
+        {"up": scroll.scroll_up, "down": scroll.scroll_down, "page_up": scroll.scroll_page_up,
+         "page_down": scroll.scroll_page_down, "home": scroll.scroll_home, "end": scroll.scroll_end}[where](animate=False)
+
+    def action_copy(self) -> None:
+        """Copy the poem on screen to the clipboard (through the terminal)."""
+        if not self.text.strip():
+            self.app.notify("no poem to copy yet", severity="warning")
+            return
+        self.app.copy_to_clipboard(self.text)
+        self.app.notify("poem copied to the clipboard (if your terminal allows programs to set it)")
+
+    @property
+    def seed(self) -> int | None:
+        """The seed of the poem on screen, when known."""
+        return self.seeds[self.shown] if self.shown < len(self.seeds) else None
+
+    def action_pin_seed(self) -> None:
+        """Ask the studio to pin the seed of the poem on screen."""
+        if self.seed is None:
+            self.app.notify("this poem's seed is not known", severity="warning")
+            return
+        self.post_message(self.PinSeed(self.seed))
+
+    def action_export(self, fmt: str) -> None:
+        """Ask the studio to export the poem on screen."""
+        if not self.text.strip():
+            self.app.notify("no poem to export yet", severity="warning")
+            return
+        self.post_message(self.Export(fmt))
 
     def _elapsed(self) -> float:
         end = self.finished_at if self.finished_at is not None else time.perf_counter()
@@ -158,24 +242,34 @@ class PoemPane(Vertical, can_focus=True):
         if self.dirty:
             self.dirty = False
             self._show()
-        elif self.state == "writing":
+        elif self.streaming:
             self._status()
 
     def _status(self) -> None:
         elapsed = self._elapsed()
         rate = self.tokens / elapsed if elapsed > 0 else 0.0
         variation = f" · variation {self.shown + 1}/{len(self.poems)}" if len(self.poems) > 1 else ""
-        seed = f" · seed {self.seeds[self.shown]}" if self.shown < len(self.seeds) else ""
+        seed = f" · seed {self.seed}" if self.seed is not None else ""
+        heading = f" {self.heading}" if self.heading else ""
+        line = Text()
         if self.state in ("idle", "opened", "draft restored") or self.state.startswith("opened"):
-            line = f"[b]{self.state}[/b]{variation}{seed}" if self.state != "idle" else ""
+            if self.state != "idle":
+                line.append(self.state, style="bold")
+                line.append(f"{heading}{variation}{seed}")
         else:
-            line = f"[b]{self.state}[/b] · {self.tokens} tokens · {rate:.0f} tok/s · {elapsed:.1f}s{variation}{seed}"
+            line.append(self.state, style="bold")
+            line.append(f"{variation}{seed} · {self.tokens} tokens · {rate:.0f} tok/s · {elapsed:.1f}s")
         self.query_one("#poem-status", Static).update(line)
 
-    def _show(self) -> None:
+    def _show(self, top: bool = False) -> None:
+        """Redraw; while writing, follow the end; `top` scrolls to the poem's first line."""
         reading = self.reading if self.annotate else None
         body = annotated(self.text, reading) if reading and reading.lines else (self.text or "(no poem yet: write a theme, then ctrl+g)")
         self.query_one("#poem-text", Static).update(body)
         self.query_one("#poem-reading", Static).update(reading.summary if reading else "")
         self._status()
-        self.query_one("#poem-scroll", VerticalScroll).scroll_end(animate=False)
+        scroll = self.query_one("#poem-scroll", VerticalScroll)
+        if self.streaming:
+            scroll.scroll_end(animate=False)
+        elif top:
+            scroll.scroll_home(animate=False)

@@ -11,6 +11,7 @@ from textual.widget import Widget
 
 from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, MAX_STRENGTH, STRENGTH_STEP, parse_strength
 from poetstudio.errors import UserError
+from poetstudio.poets import STUDIO_POETS
 from poetstudio.ui.blend_state import BlendState
 from poetstudio.ui.messages import BlendChanged
 
@@ -18,35 +19,39 @@ BAR_WIDTH = 20
 MIN_BAR_WIDTH = 6  # below this a weight bar stops telling 0.3 from 0.4
 READS_WIDTH = 10  # the 'reads like' bar is half the weight bar: it is a reading, not a control
 NAME_WIDTH = 27  # the longest studio name, 'Elizabeth Barrett Browning', and a space
+SHORT_NAMES = {p.name: p.short for p in STUDIO_POETS}
+SHORT_NAME_WIDTH = 14  # the longest short name, 'E. B. Browning'
+COMPACT_MIN_BAR_WIDTH = 3  # a compact pane gives up bar precision before it wraps a row
 
 
 class PoetsPane(Widget, can_focus=True):
     """The blend editor. Posts BlendChanged after every change."""
 
     BINDINGS = [
-        Binding("up", "move(-1)", "Up", show=False),
-        Binding("down", "move(1)", "Down", show=False),
-        Binding("right,plus", "nudge(1)", "+fine"),
-        Binding("left,minus", "nudge(-1)", "-fine"),
-        Binding("shift+right,full_stop", "nudge(5)", "+coarse"),
-        Binding("shift+left,comma", "nudge(-5)", "-coarse"),
-        Binding("equals_sign", "type_weight", "Type"),
-        Binding("0", "zero", "Zero"),
-        Binding("s", "solo", "Solo"),
-        Binding("e", "equalise", "Equalise"),
-        Binding("r", "reset", "Reset"),
-        Binding("m", "next_mood", "Mood"),
-        Binding("right_square_bracket", "strength(1)", "Stronger voices", show=False),
-        Binding("left_square_bracket", "strength(-1)", "Weaker voices", show=False),
-        Binding("g", "type_strength", "Type a strength", show=False),
+        Binding("up", "move(-1)", "Up", show=False, id="poets_up"),
+        Binding("down", "move(1)", "Down", show=False, id="poets_down"),
+        Binding("right,plus", "nudge(1)", "+fine", id="poets_raise"),
+        Binding("left,minus", "nudge(-1)", "-fine", id="poets_lower"),
+        Binding("shift+right,full_stop", "coarse(1)", "+coarse", id="poets_raise_coarse"),
+        Binding("shift+left,comma", "coarse(-1)", "-coarse", id="poets_lower_coarse"),
+        Binding("equals_sign", "type_weight", "Type", id="poets_type"),
+        Binding("0", "zero", "Zero", id="poets_zero"),
+        Binding("s", "solo", "Solo", id="poets_solo"),
+        Binding("e", "equalise", "Equalise", id="poets_equalise"),
+        Binding("r", "reset", "Reset", id="poets_reset"),
+        Binding("m", "next_mood", "Mood", id="poets_mood"),
+        Binding("right_square_bracket", "strength(1)", "Stronger voices", show=False, id="poets_stronger"),
+        Binding("left_square_bracket", "strength(-1)", "Weaker voices", show=False, id="poets_weaker"),
+        Binding("g", "type_strength", "Type a strength", show=False, id="poets_type_strength"),
     ]
 
     cursor = reactive(0)
 
-    def __init__(self, blend: BlendState, fine_step: float = 0.05, **kwargs) -> None:
+    def __init__(self, blend: BlendState, fine_step: float = 0.05, coarse_step: float = 0.25, **kwargs) -> None:
         super().__init__(**kwargs)
         self.blend = blend
         self.fine_step = fine_step
+        self.coarse_step = coarse_step
         self.moods: list[str] = []
         self.mood: str | None = None
         self.strength = DEFAULT_STRENGTH
@@ -63,32 +68,63 @@ class PoetsPane(Widget, can_focus=True):
         """The poet under the cursor."""
         return self.blend.poets[self.cursor]
 
+    @property
+    def compact(self) -> bool:
+        """True when full names and both bars do not fit on one line: short names, the reading as a number."""
+        return self.size.width < 2 + NAME_WIDTH + 1 + MIN_BAR_WIDTH + 11 + 2 + READS_WIDTH + 5
+
+    def name_width(self) -> int:
+        """Room for a poet's name: the longest full name, or in a compact pane the longest short name."""
+        return SHORT_NAME_WIDTH if self.compact else NAME_WIDTH
+
     def bar_width(self) -> int:
         """The weight bar's width: what the pane has left after names, numbers and the 'reads like' column."""
-        fixed = 2 + NAME_WIDTH + 1 + 11 + 2 + READS_WIDTH + 5
-        return max(MIN_BAR_WIDTH, min(BAR_WIDTH, self.size.width - fixed))
+        reads = 5 if self.compact else 2 + READS_WIDTH + 5
+        fixed = 2 + self.name_width() + 1 + 11 + reads
+        return max(COMPACT_MIN_BAR_WIDTH if self.compact else MIN_BAR_WIDTH, min(BAR_WIDTH, self.size.width - fixed))
+
+    def visible_rows(self) -> range:
+        """The poets drawn: all when they fit, else a window that keeps the cursor in view."""
+        count = len(self.blend.poets)
+        room = self.size.height - 2 - (1 if self.attribution is not None else 0) - (1 if self.note else 0)
+        if room >= count or room < 3:
+            return range(count)
+        start = min(max(0, self.cursor - room // 2), count - room)
+        return range(start, start + room)
 
     def render(self) -> Text:
         text = Text()
         width = self.bar_width()
+        names = self.name_width()
         if self.attribution is not None:
-            pad = "\u00a0" * (NAME_WIDTH + 3)  # no-break spaces: a line's leading blanks would be trimmed
-            text.append(f"{pad}{'weight set':<{width + 11}}  reads like\n", style="dim")
-        for index, poet in enumerate(self.blend.poets):
+            pad = "\u00a0" * (names + 3)  # no-break spaces: a line's leading blanks would be trimmed
+            heading = f"{'weight':<{width + 11}}reads" if self.compact else f"{'weight set':<{width + 11}}  reads like"
+            text.append(f"{pad}{heading}\n", style="dim")
+        rows = self.visible_rows()
+        for index in rows:
+            poet = self.blend.poets[index]
             marker = "▶ " if index == self.cursor and self.has_focus else "  "
+            if index == rows.start and rows.start > 0:
+                marker = "↑ " if marker == "  " else marker
+            elif index == rows.stop - 1 and rows.stop < len(self.blend.poets):
+                marker = "↓ " if marker == "  " else marker
+            name = SHORT_NAMES.get(poet, poet)[:names] if self.compact else poet
             if poet in self.blend.disabled:
-                room = max(10, self.size.width - NAME_WIDTH - 17)
-                text.append(f"{marker}{poet:{NAME_WIDTH}} unavailable: {self.blend.disabled[poet][:room]}\n", style="dim")
+                label = "n/a: " if self.compact else "unavailable: "
+                room = max(1, self.size.width - 2 - names - 1 - len(label))
+                text.append(f"{marker}{name:{names}} {label}{self.blend.disabled[poet][:room]}\n", style="dim")
                 continue
             weight = self.blend.weights[poet]
             filled = round(weight * width)
             style = "bold" if index == self.cursor else ""
-            text.append(f"{marker}{poet:{NAME_WIDTH}} ", style=style)
+            text.append(f"{marker}{name:{names}} ", style=style)
             text.append("█" * filled, style="green")
             text.append("░" * (width - filled), style="dim")
             text.append(f" {weight:4.2f}  {100 * self.blend.share(poet):3.0f}%", style=style)
             if self.attribution is not None and poet not in self.attribution:
-                text.append("  – not judged", style="dim")  # too few training poems for a fair share
+                text.append("    –" if self.compact else "  – not judged", style="dim")  # too few poems to judge
+            elif self.attribution is not None and self.compact:
+                text.append(f" {100 * self.attribution[poet]:3.0f}%", style="magenta")
             elif self.attribution is not None:
                 share = self.attribution[poet]
                 reads = round(share * READS_WIDTH)
@@ -126,9 +162,15 @@ class PoetsPane(Widget, can_focus=True):
         self.refresh()
 
     def action_nudge(self, steps: int) -> None:
-        """Raise or lower the weight by fine steps (5 steps = coarse)."""
+        """Raise or lower the weight by fine steps ([studio] fine_step each)."""
         if self._guard():
             self.blend.nudge(self.current, steps * self.fine_step)
+            self._changed()
+
+    def action_coarse(self, steps: int) -> None:
+        """Raise or lower the weight by coarse steps ([studio] coarse_step each)."""
+        if self._guard():
+            self.blend.nudge(self.current, steps * self.coarse_step)
             self._changed()
 
     def action_type_weight(self) -> None:

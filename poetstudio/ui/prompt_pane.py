@@ -1,11 +1,13 @@
-"""The Prompt pane: theme, opening lines, and the sampling settings, all editable by keyboard."""
+"""The Prompt pane: theme (with Up/Down through earlier themes), opening lines, and the sampling settings."""
 
 from __future__ import annotations
 
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, TextArea
 
+from poetstudio.config import SamplingSettings
 from poetstudio.engine.sampling_settings import Sampling
 from poetstudio.errors import UserError
 
@@ -19,16 +21,50 @@ SETTINGS = [
 ]
 
 
+class ThemeInput(Input):
+    """The theme box; Up and Down walk through the themes written before (the newest first)."""
+
+    BINDINGS = [Binding("up", "history(-1)", "Earlier theme", show=False),
+                Binding("down", "history(1)", "Later theme", show=False)]
+
+    def __init__(self, history: list[str], **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.history = history
+        self.place: int | None = None
+        self.typed = ""
+
+    def action_history(self, step: int) -> None:
+        """Show the previous (-1) or next (+1) theme; past the newest comes back what was being typed."""
+        if not self.history:
+            return
+        if self.place is None:
+            if step > 0:
+                return
+            self.typed, self.place = self.value, len(self.history)
+        self.place = max(0, min(len(self.history), self.place + step))
+        self.value = self.history[self.place] if self.place < len(self.history) else self.typed
+        self.cursor_position = len(self.value)
+        if self.place == len(self.history):
+            self.place = None
+
+
 class PromptPane(Vertical):
-    """Theme input, opening-lines editor and a row of sampling settings."""
+    """Theme input, opening-lines editor and a row of sampling settings (seed: empty = a new poem each time)."""
+
+    def __init__(self, defaults: SamplingSettings | None = None, history: list[str] | None = None, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.defaults = defaults or SamplingSettings()
+        self.history = history if history is not None else []
+        self.repetition_penalty = self.defaults.repetition_penalty
 
     def compose(self) -> ComposeResult:
-        yield Input(placeholder="Theme or title (e.g. the sea at night)", id="theme", select_on_focus=False)
-        yield Label("Opening lines (optional; the poem starts with them):", classes="hint")
-        yield TextArea(id="opening", soft_wrap=True, show_line_numbers=False)
+        yield ThemeInput(self.history, placeholder="Theme or title (e.g. the sea at night); ↑ earlier themes",
+                         id="theme", select_on_focus=False)
+        yield TextArea(id="opening", soft_wrap=True, show_line_numbers=False,
+                       placeholder="opening lines (optional; the poem starts with them)")
         with Horizontal(id="settings"):
             for name, label, kind in SETTINGS:
-                with Vertical(classes="setting"):
+                with Vertical(classes="setting", id=f"setting-{name}"):
                     yield Label(label)
                     yield Input(id=f"set-{name}", type=kind, placeholder="random" if name == "seed" else "")
 
@@ -39,6 +75,8 @@ class PromptPane(Vertical):
         for name, _, _ in SETTINGS:
             value = variations if name == "variations" else sampling.get(name)
             self.query_one(f"#set-{name}", Input).value = "" if value is None else str(value)
+        penalty = sampling.get("repetition_penalty")
+        self.repetition_penalty = penalty if penalty is not None else self.defaults.repetition_penalty
 
     @property
     def theme(self) -> str:
@@ -51,7 +89,8 @@ class PromptPane(Vertical):
         return self.query_one("#opening", TextArea).text
 
     def read_settings(self) -> tuple[Sampling, int]:
-        """The sampling settings and variation count; bad values are a UserError naming the field."""
+        """The sampling settings and variation count (an empty box takes the config's default); bad values are
+        a UserError naming the field."""
         values: dict = {}
         for name, label, kind in SETTINGS:
             raw = self.query_one(f"#set-{name}", Input).value.strip()
@@ -62,21 +101,22 @@ class PromptPane(Vertical):
                 values[name] = int(raw) if kind == "integer" else float(raw)
             except ValueError:
                 raise UserError(f"{label} must be a number, not '{raw}'") from None
-        defaults = Sampling()
+        defaults = self.defaults
         sampling = Sampling(
             temperature=values["temperature"] if values["temperature"] is not None else defaults.temperature,
             top_p=values["top_p"] if values["top_p"] is not None else defaults.top_p,
             top_k=values["top_k"] if values["top_k"] is not None else defaults.top_k,
             max_new_tokens=values["max_new_tokens"] or defaults.max_new_tokens,
+            repetition_penalty=self.repetition_penalty,
             seed=values["seed"],
         )
         if sampling.temperature < 0 or not 0 < sampling.top_p <= 1 or sampling.top_k < 0 or sampling.max_new_tokens < 1:
             raise UserError("check the settings: temp ≥ 0, 0 < top_p ≤ 1, top_k ≥ 0, max tok ≥ 1")
-        variations = values["variations"] or 1
+        variations = values["variations"] or defaults.variations
         if not 1 <= variations <= 20:
             raise UserError("n (variations) must be between 1 and 20")
         return sampling, variations
 
     def set_seed(self, seed: int | None) -> None:
-        """Show a seed (after a generation picked one, or for 'regenerate')."""
+        """Pin a seed (empty: a new random seed for each poem)."""
         self.query_one("#set-seed", Input).value = "" if seed is None else str(seed)
