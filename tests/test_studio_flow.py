@@ -36,6 +36,17 @@ def save_poems(*poems: SavedPoem) -> list[SavedPoem]:
     return saved
 
 
+def save_damaged(poem: SavedPoem, **stored) -> None:
+    """A poem saved well, then its columns overwritten with what a hand edit or another tool might leave
+    (the library refuses to save such values itself)."""
+    library = Library(library_path())
+    poem_id = library.save(poem).id
+    for column, value in stored.items():
+        library.conn.execute(f"UPDATE poems SET {column} = ? WHERE id = ?", (value, poem_id))
+    library.conn.commit()
+    library.close()
+
+
 async def settle(pilot, app):
     await app.workers.wait_for_complete()
     await pilot.pause()
@@ -468,10 +479,10 @@ async def test_a_poem_asked_for_while_the_model_loads_starts_when_it_is_ready():
 
 
 async def test_a_poem_with_damaged_fields_is_marked_in_the_list_and_opens_with_defaults():
-    save_poems(SavedPoem(title="Bad sampling", text="Still a poem.\n", blend={"Emily Dickinson": 1.0},
-                         sampling="hot", seed="seven", analysis=[1]),
-               SavedPoem(title="Bad blend", text="Another.\n", blend={"Emily Dickinson": "0.5"},
-                         sampling={"temperature": "warm", "top_k": 12}))
+    save_damaged(SavedPoem(title="Bad sampling", text="Still a poem.\n", blend={"Emily Dickinson": 1.0}),
+                 sampling='"hot"', seed="seven", analysis="[1]")
+    save_damaged(SavedPoem(title="Bad blend", text="Another.\n"),
+                 blend='{"Emily Dickinson": "0.5"}', sampling='{"temperature": "warm", "top_k": 12}')
     app = build_app(engine=StubEngine())
     async with app.run_test(size=SIZE) as pilot:
         await settle(pilot, app)

@@ -4,10 +4,14 @@ imported or hand-edited row may hold strings where numbers belong, and must open
 from __future__ import annotations
 
 from dataclasses import dataclass, field, fields
+from types import SimpleNamespace
 
 from poetstudio.engine.sampling_settings import Sampling
 
-SAMPLING_TYPES = {f.name: (float if f.type in ("float", float) else int) for f in fields(Sampling) if f.name != "seed"}
+SAMPLING_TYPES = {
+    **{f.name: (float if f.type in ("float", float) else int) for f in fields(Sampling) if f.name != "seed"},
+    "strength": float,  # style strength is saved beside the sampling settings
+}
 
 
 def _number(value, kind) -> bool:
@@ -26,8 +30,14 @@ class PoemFields:
 
 
 def check_fields(poem) -> PoemFields:
-    """Keep what is well-formed; name each damaged field (blend, sampling, seed, analysis)."""
+    """Keep what is well-formed; name each damaged field (blend, sampling, seed, analysis).
+
+    The library reads a damaged row with its bad fields reset to defaults and the stored values kept in
+    `raw`; those stored values are checked here, so the well-formed part of a field (a sampling dict's
+    good settings) still opens."""
     out = PoemFields()
+    raw = getattr(poem, "raw", None) or {}
+    poem = SimpleNamespace(**{name: raw.get(name, getattr(poem, name)) for name in ("blend", "sampling", "seed", "analysis")})
     blend = poem.blend
     if isinstance(blend, dict) and all(isinstance(p, str) and _number(w, float) and w >= 0 for p, w in blend.items()):
         out.blend = {p: float(w) for p, w in blend.items()}

@@ -86,7 +86,7 @@ class PoetsPane(Widget, can_focus=True):
     def visible_rows(self) -> range:
         """The poets drawn: all when they fit, else a window that keeps the cursor in view."""
         count = len(self.blend.poets)
-        room = self.size.height - 2 - (1 if self.attribution is not None else 0) - (1 if self.note else 0)
+        room = self.size.height - 3 - (1 if self.attribution is not None else 0) - (1 if self.note else 0)
         if room >= count or room < 3:
             return range(count)
         start = min(max(0, self.cursor - room // 2), count - room)
@@ -135,7 +135,8 @@ class PoetsPane(Widget, can_focus=True):
             text.append("\n")
         mood = self.mood or "none"
         text.append(f"\nmood: {mood}" + ("  (m: next)" if self.moods else "  (this model has no moods)"), style="italic")
-        text.append(f"\nstrength: {self.strength:g}  ([ ]: ∓{STRENGTH_STEP:g}, g: type; 1 = plain blend)", style="italic")
+        hint = "[ ] g" if self.compact else f"[ ]: ∓{STRENGTH_STEP:g}, g: type; 1 = plain blend"
+        text.append(f"\nstrength: {self.strength:g}  ({hint})", style="italic")
         if self.note:
             text.append(f"\n{self.note}", style="dim italic")
         return text
