@@ -189,3 +189,14 @@ def test_shared_manifest_authors(shared_corpus):
         assert poet in authors
     assert all(b.author and "," not in b.author for b in books)
     assert sum(1 for b in books if b.author == "William Shakespeare") == 38
+
+
+def test_corpus_stats_reports_the_general_corpus(general, tmp_path, monkeypatch, capsys):
+    from poetstudio.cli import main
+
+    monkeypatch.setenv("POETSTUDIO_CACHE_DIR", str(tmp_path))
+    assert main(["corpus", "stats", str(general)]) == 0
+    out = capsys.readouterr().out
+    for word in ("books", "authors", "gutenberg_licence", "prose", "duplicates", "heldout_ngrams"):
+        assert word in out, word
+    assert list(tmp_path.glob("general-*.pkl"))
