@@ -100,9 +100,28 @@ def test_headings_become_titles_and_section_numbers_stay_verse():
     assert heading_title("Where the place?") is None
 
 
+def test_titles_lose_numbering_and_editorial_headings_are_not_titles():
+    assert heading_title("1125. TO HIS BOOK") == "To His Book"
+    assert heading_title("Canto XCVI. The Magic Shaft.(374)") == "Canto XCVI. The Magic Shaft"
+    assert cleaning.EDITORIAL_TITLES.match(heading_title("THE ARGUMENT"))
+
+
+def test_footnote_running_over_blocks_is_dropped(general):
+    book = _book(general, "GITenberg__Odes_101")
+    text = ("TO AUTUMN\n\nSeason of mists and mellow fruitfulness,\nClose bosom-friend of the maturing sun;\n\n"
+            "[Footnote 1: The ode was written at Winchester.\n\n    Where are the songs of Spring? Ay, where are they?\n"
+            "]\n\nARGUMENT\n\nThink not of them, thou hast thy music too,--")
+    counts = Counts()
+    pieces = clean_book(book, text, counts)
+    assert "Winchester" not in _text(pieces) and "songs of Spring" not in _text(pieces)
+    assert counts.blocks["bracketed"] == 2
+    assert [p.title for p in pieces] == ["To Autumn", "Odes and Sonnets"]
+
+
 def test_marginal_line_numbers_are_stripped():
     assert strip_line_numbers("  Our steeds to flight; or let us clasp his knees          450") == \
         "  Our steeds to flight; or let us clasp his knees"
+    assert strip_line_numbers("The Monk.[A] It is but justice[12] to say") == "The Monk. It is but justice to say"
 
 
 def test_play_keeps_verse_speeches_without_names_or_directions(general):
@@ -111,9 +130,10 @@ def test_play_keeps_verse_speeches_without_names_or_directions(general):
     pieces = clean_book(book, book.path.read_text(), counts)
     text = _text(pieces)
     assert "When shall we three meet again?" in text and "Tomorrow, and tomorrow, and tomorrow," in text
-    for gone in ("WITCH", "DUNCAN.", "Enter", "Exeunt", "[", "SCENE", "ACT I", "Belzebub"):
+    for gone in ("WITCH", "DUNCAN.", "Enter", "Exeunt", "[", "SCENE", "ACT I", "Belzebub", "Attendants"):
         assert gone not in text, gone
     assert counts.chars["stage_directions"] > 0 and counts.chars["speaker_names"] > 0
+    assert counts.blocks["bracketed"] == 4
     assert counts.blocks["prose"] == 1  # the Porter's prose speech
     assert {p.title for p in pieces} == {"Macbeth"}
 
@@ -142,7 +162,7 @@ def test_whole_fixture_corpus(general):
     assert "thing with feathers" not in text
     assert result.counts.heldout_hits > 0 and result.counts.blocks["heldout_ngrams"] == 1
     assert result.counts.blocks["duplicates"] == 1
-    for rule in ("gutenberg_licence", "back_matter", "contents_index", "prose", "front_matter"):
+    for rule in ("gutenberg_licence", "back_matter", "contents_index", "prose", "front_matter", "bracketed"):
         assert result.counts.chars[rule] > 0, rule
     assert "by John Keats" not in text and "Selected by" not in text and "Winchester" not in text
     tyger = next(p for p in result.pieces if "Tyger" in p.blocks[0])
