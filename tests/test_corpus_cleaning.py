@@ -67,6 +67,8 @@ def test_prose_introduction_is_prose_and_stanzas_are_verse():
               "Conspiring with him how to load and bless\n  With fruit the vines that round the thatch-eves run;")
     assert is_prose(intro)
     assert not is_prose(stanza)
+    assert is_prose("Look you, bring me in the names of some six or seven, the most\nsufficient of your parish.")
+    assert not is_prose("Thou shalt hear the Never, never, whisper'd by the phantom years,\nAnd a song from out the distance")
 
 
 def test_long_wrapped_verse_is_not_prose_and_is_rejoined():

@@ -115,6 +115,10 @@ def test_author_statistics(tmp_path, shipped_tokenizer, cleaned_fixture):
     assert stats["Emily Dickinson"]["poems_jsonl"] and stats["Emily Dickinson"]["books"] == 0
     assert stats["William Shakespeare"]["chars"] > 100
     assert stats[UNATTRIBUTED]["conditioned_documents"] == 0
+    assert stats["John Keats"]["thin"]  # a few hundred tokens
+    card = pretrain_data.model_card(folder)
+    assert card["authors"] == stats and card["pretraining_data"]["cleaning"]["books"] == 3
+    json.dumps(card)  # plain data for poetstudio.json
 
 
 def test_pretrain_dataset_measures_heldout_under_the_poet(tmp_path, shipped_tokenizer, cleaned_fixture):

@@ -15,7 +15,8 @@ Stages, each a function:
 4. `TokenRows`: the packed rows read from the memory-mapped files, a batch at a time, as `Rows` (header
    tokens out of the loss, position ids restarting at each document);
 5. `pretrain_dataset`: the run's Dataset (held-out rows are the held-out poems under their poets);
-6. `author_statistics`: tokens, characters and books per author, for the model card.
+6. `author_statistics` / `model_card`: tokens, characters and books per author (thin ones marked) and the
+   cleaning table, for the model's poetstudio.json.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ import torch
 
 from poetstudio.corpus.cleaning import POEMS_SOURCE, CleanResult, Piece
 from poetstudio.corpus.general import read_general_corpus
+from poetstudio.corpus.stats import THIN_TOKENS
 from poetstudio.prompt_format import IGNORE_INDEX, PromptSpec, header_text
 from trainer.config import TrainConfig
 from trainer.data import NO_POET, Rows, pack, poem_examples
@@ -379,8 +381,9 @@ def pretrain_dataset(config: TrainConfig, tokenizer, report, split, cleaned: Cle
 
 
 def author_statistics(folder: Path) -> dict[str, dict]:
-    """For every author in a token cache: learned tokens, characters, books (poems.jsonl counts as one
-    source), documents, and the share of documents under the Poet line. For the model card."""
+    """For every author in a token cache, most text first: learned tokens, characters, books (poems.jsonl
+    is not counted as a book but flagged), documents, documents under the Poet line, and whether the
+    author is thin (under THIN_TOKENS learned tokens, as `corpus stats` marks poets). For the model card."""
     folder = Path(folder)
     index = json.loads((folder / "index.json").read_text())
     table = np.load(folder / "docs.npy")
@@ -395,5 +398,17 @@ def author_statistics(folder: Path) -> dict[str, dict]:
             "poems_jsonl": POEMS_SOURCE in books,
             "documents": int(len(mine)),
             "conditioned_documents": int(mine[:, 6].sum()),
+            "thin": int((mine[:, 1] - mine[:, 2]).sum()) < THIN_TOKENS,
         }
     return dict(sorted(stats.items(), key=lambda kv: -kv[1]["tokens"]))
+
+
+def model_card(folder: Path) -> dict:
+    """What a base model's poetstudio.json says about its pretraining data: per-author statistics and
+    the cleaning table (`write_metadata(output, ..., **model_card(rows.folder))`)."""
+    index = json.loads((Path(folder) / "index.json").read_text())
+    return {
+        "authors": author_statistics(folder),
+        "pretraining_data": {key: index[key] for key in ("documents", "rows", "tokens", "learned_tokens",
+                                                          "seq_len", "unconditioned_share", "cleaning")},
+    }

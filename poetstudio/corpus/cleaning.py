@@ -33,7 +33,7 @@ from poetstudio.corpus.poem import Poem
 from poetstudio.errors import CorpusError
 from poetstudio.poets import canonical_poet
 
-CLEANING_VERSION = 4  # bump when a rule changes: it keys every cache built from the cleaned text
+CLEANING_VERSION = 5  # bump when a rule changes: it keys every cache built from the cleaned text
 MANIFEST = "MANIFEST.tsv"
 POEMS_SOURCE = "poems.jsonl"  # the source name the training poems' pieces carry
 UNATTRIBUTED = "Various"  # the author shown for anthologies, whose blocks are never put under a name
@@ -339,7 +339,7 @@ def is_contents_or_index(block: str) -> bool:
 
 # ---------------------------------------------------------------------------------------------- rule 6: prose
 
-PROSE_MIN_LINES = 3  # one- and two-line blocks are too short to judge: verse keeps them
+PROSE_MIN_LINES = 3  # shorter blocks are too short for the shares: one line is verse, two need the run-on test
 WRAP_WIDTH = 60  # Gutenberg wraps prose at 65-78 characters; a line this long that is not the paragraph's
 # last reaches the wrap margin
 PROSE_WRAPPED_SHARE = 0.6  # share of a block's non-final lines at the wrap margin in a prose paragraph
@@ -382,8 +382,11 @@ def block_shape(block: str) -> BlockShape:
 
 def is_prose(block: str) -> bool:
     """Prose, by shape: at least 3 lines, most non-final lines at the wrap margin, and either many flush
-    lines opening in lower case (a sentence running on) or most lines broken mid-phrase."""
+    lines opening in lower case (a sentence running on) or most lines broken mid-phrase; or two lines,
+    the first at the margin and the second flush and in lower case."""
     shape = block_shape(block)
+    if shape.lines == 2 and shape.wrapped_share == 1 and shape.lower_share == 1 and shape.indented_share == 0:
+        return True  # a long line running on, flush, into a lower-case one: the end of a prose sentence
     if shape.lines < PROSE_MIN_LINES or shape.wrapped_share < PROSE_WRAPPED_SHARE:
         return False
     if shape.indented_share >= VERSE_INDENTED_SHARE:
