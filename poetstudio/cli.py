@@ -20,6 +20,7 @@ TRAIN_FLAGS: dict[str, type] = {
     "vocab_size": int, "hidden_size": int, "num_layers": int, "num_heads": int, "intermediate_size": int,
     "min_poems_per_poet": int, "contrast_weight": float, "contrast_poems": int, "contrast_negatives": int,
     "contrast_tokens": int, "general_corpus": str, "unconditioned_share": float, "cache_dir": str,
+    "poems_repeat": int,
 }
 
 

@@ -51,6 +51,12 @@ def test_unconditioned_share_and_anthologies():
     assert all(d.poet is None for d in documents(_cleaned(pieces[:100]), 10_000, 1.0, seed=1))
 
 
+def test_training_poems_can_be_repeated():
+    pieces = [Piece("John Keats", True, "Ode", [STANZA], "book"), Piece("Emily Dickinson", True, "Hope", [STANZA], "poems.jsonl")]
+    docs = documents(_cleaned(pieces), 10_000, 0.0, seed=1, poems_repeat=3)
+    assert [d.author for d in docs] == ["John Keats"] + ["Emily Dickinson"] * 3
+
+
 def test_long_pieces_are_cut_at_blocks_then_lines():
     piece = Piece("John Keats", True, "To Autumn", [STANZA] * 5 + ["x" * 30 + "\n" + "y" * 30], "book")
     runs = cut_piece(piece, 100)

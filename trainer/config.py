@@ -21,6 +21,7 @@ class TrainConfig:
     general_verse: list[str] = field(default_factory=list)
     general_corpus: str = ""  # a general/ folder with MANIFEST.tsv: scratch runs pretrain on it (trainer.pretrain_data)
     unconditioned_share: float = 0.2  # share of pretraining documents written without the header's Poet line
+    poems_repeat: int = 1  # pretraining: how many times the corpus's training poems (the ten poets) go in
     cache_dir: str = "build/cache"  # where the cleaned corpus and the token files are cached between runs
     output: str = ""
     seed: int = 1234
@@ -118,6 +119,8 @@ def validate(config: TrainConfig) -> None:
     for name in ("seq_len", "batch_size", "grad_accum", "max_steps", "eval_every", "checkpoint_every"):
         if getattr(config, name) <= 0:
             raise UserError(f"{name} must be a positive number, not {getattr(config, name)}")
+    if config.poems_repeat < 1:
+        raise UserError(f"poems_repeat must be 1 or more, not {config.poems_repeat}")
     if not 0 <= config.unconditioned_share <= 1:
         raise UserError("unconditioned_share must be between 0 and 1")
     if not 0 <= config.heldout_fraction < 0.5:

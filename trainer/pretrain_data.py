@@ -111,12 +111,14 @@ def _split_long(text: str, max_chars: int) -> list[str]:
     return parts + ([current] if current else [])
 
 
-def documents(cleaned: CleanResult, max_chars: int, share: float, seed: int) -> list[Document]:
+def documents(cleaned: CleanResult, max_chars: int, share: float, seed: int, poems_repeat: int = 1) -> list[Document]:
     """Every piece cut to fit, each run under its author's header; the Poet line left out for a fixed
-    `share` of documents and for every anthology (whose editor did not write its poems)."""
+    `share` of documents and for every anthology (whose editor did not write its poems). The training
+    poems of poems.jsonl come `poems_repeat` times (each copy draws its own header)."""
     docs = []
     for piece in cleaned.pieces:
-        for text in cut_piece(piece, max_chars):
+        copies = poems_repeat if piece.source == POEMS_SOURCE else 1
+        for text in [run for run in cut_piece(piece, max_chars) for _ in range(copies)]:
             drop = not piece.attributed or unconditioned(seed, len(docs), share)
             docs.append(Document(None if drop else piece.author, piece.title, text, piece.author, piece.source))
     return docs
@@ -135,7 +137,7 @@ def tokenizer_fingerprint(tokenizer) -> str:
 def cache_key(config: TrainConfig, cleaned_key: str, tokenizer) -> str:
     """What the token cache depends on: the cleaned corpus, the tokenizer, and the document settings."""
     parts = [f"v{CACHE_VERSION}", cleaned_key, tokenizer_fingerprint(tokenizer), str(config.seq_len),
-             repr(config.unconditioned_share), str(config.seed)]
+             repr(config.unconditioned_share), str(config.seed), str(config.poems_repeat)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
@@ -244,7 +246,8 @@ def build_token_cache(config: TrainConfig, tokenizer, cleaned: CleanResult, fold
     sample = _encode(tokenizer, [d.text for d in probe])
     ratio = max(CHARS_PER_TOKEN_FLOOR, sum(map(len, (d.text for d in probe))) / max(1, sum(map(len, sample))) * 0.9)
     header_room = 48  # tokens for "<bos>Poet: NAME\nTitle: TITLE\n\n" and the end token
-    docs = documents(cleaned, int((config.seq_len - header_room) * ratio), config.unconditioned_share, config.seed)
+    docs = documents(cleaned, int((config.seq_len - header_room) * ratio), config.unconditioned_share, config.seed,
+                     config.poems_repeat)
     ids, heads, docs = tokenize_documents(tokenizer, docs, config.seq_len)
     dtype = np.uint16 if len(tokenizer) <= 2**16 else np.uint32
     lengths = np.fromiter((len(x) for x in ids), dtype=np.int64, count=len(ids))
