@@ -106,6 +106,20 @@ def test_titles_lose_numbering_and_editorial_headings_are_not_titles():
     assert heading_title("1125. TO HIS BOOK") == "To His Book"
     assert heading_title("Canto XCVI. The Magic Shaft.(374)") == "Canto XCVI. The Magic Shaft"
     assert cleaning.EDITORIAL_TITLES.match(heading_title("THE ARGUMENT"))
+    assert cleaning.is_dateline("Composed 1806.--Published 1807") and not cleaning.is_dateline("Ode, 1815")
+    assert heading_title("A Vagabond Song. [Bliss Carman]") == "A Vagabond Song"
+    assert heading_title("An Acclamation 81") == "An Acclamation"
+    assert heading_title("_Sonnet_") == "Sonnet"
+
+
+def test_recurring_one_line_speakers_are_not_titles(general):
+    book = _book(general, "GITenberg__Odes_101")
+    speech = "When shall we three meet again,\nIn thunder, lightning, or in rain?"
+    text = "FAUST\n\n" + "\n\n".join(f"MEPHISTOPHELES\n\n{speech}\n\nFAUST\n\n{speech}" for _ in range(4))
+    counts = Counts()
+    pieces = clean_book(book, text, counts)
+    assert {p.title for p in pieces} == {"Odes and Sonnets"}
+    assert "MEPHISTOPHELES" not in _text(pieces) and counts.blocks["speaker_names"] == 9
 
 
 def test_footnote_running_over_blocks_is_dropped(general):
@@ -118,6 +132,7 @@ def test_footnote_running_over_blocks_is_dropped(general):
     assert "Winchester" not in _text(pieces) and "songs of Spring" not in _text(pieces)
     assert counts.blocks["bracketed"] == 2
     assert [p.title for p in pieces] == ["To Autumn", "Odes and Sonnets"]
+    assert _book(general, "GITenberg__Odes_101").title == "Odes and Sonnets"
 
 
 def test_marginal_line_numbers_are_stripped():
@@ -151,6 +166,17 @@ def test_author_names_are_first_last_and_canonical():
     assert normalise_author("Child, Francis James (editor)") == (UNATTRIBUTED, False)
     assert normalise_author("Daniel, Samuel; Constable, Henry") == (UNATTRIBUTED, False)
     assert normalise_author("Stevenson, Burton Egbert", "The Home Book of Verse — Volume 1") == (UNATTRIBUTED, False)
+
+
+def test_book_titles_are_short():
+    assert cleaning.book_title("The Home Book of Verse — Volume 2") == "The Home Book of Verse"
+    assert cleaning.book_title("The Poetical Works of William Wordsworth, Vol. VII") == \
+        "The Poetical Works of William Wordsworth"
+    assert cleaning.book_title("Kalevala : the Epic Poem of Finland — Complete") == "Kalevala"
+    assert cleaning.book_title("The Iliad of Homer Translated into English Blank Verse by William Cowper") == \
+        "The Iliad of Homer"
+    assert len(cleaning.book_title("Patriotic Song A book of English verse, being an anthology of the patriotic "
+                                   "poetry of the British Empire")) <= cleaning.BOOK_TITLE_CHARS
 
 
 def test_whole_fixture_corpus(general):

@@ -33,7 +33,7 @@ from poetstudio.corpus.poem import Poem
 from poetstudio.errors import CorpusError
 from poetstudio.poets import canonical_poet
 
-CLEANING_VERSION = 5  # bump when a rule changes: it keys every cache built from the cleaned text
+CLEANING_VERSION = 9  # bump when a rule changes: it keys every cache built from the cleaned text
 MANIFEST = "MANIFEST.tsv"
 POEMS_SOURCE = "poems.jsonl"  # the source name the training poems' pieces carry
 UNATTRIBUTED = "Various"  # the author shown for anthologies, whose blocks are never put under a name
@@ -107,8 +107,24 @@ def read_manifest(folder: str | Path) -> list[Book]:
         for row in csv.DictReader(handle, delimiter="\t"):
             author, attributed = normalise_author(row["author"], row["title"])
             books.append(Book(row["dir"], folder / row["dir"] / row["path"], author, attributed,
-                              tidy_title(row["title"]), row.get("group", "general")))
+                              book_title(row["title"]), row.get("group", "general")))
     return books
+
+
+_TITLE_TAIL = re.compile(r"\s*(:|;|\s—\s|\s--\s|\(|[,.]? Vol\.?\s|[,.]? Volume\s|,\s*Complete\b|\s+Taken from\b|"
+                         r"\s+Translated\b|\s+Collected by\b|,?\s+with\s+(notes|introductions?|explanatory)\b).*$",
+                         re.I)
+BOOK_TITLE_CHARS = 60  # the Title line of verse with no heading of its own: the book's short title
+
+
+def book_title(title: str) -> str:
+    """A MANIFEST title shortened to what the book is called ("The Home Book of Verse — Volume 2" →
+    "The Home Book of Verse"): it heads the verse that has no heading of its own."""
+    title = re.sub(r"\s+", " ", title).strip()
+    short = _TITLE_TAIL.sub("", title).strip(" ,.") or title
+    if len(short) > BOOK_TITLE_CHARS:
+        short = short[:BOOK_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(" ,.;:")
+    return short
 
 
 # ---------------------------------------------------------------------------------------------- counts
@@ -416,21 +432,31 @@ def heading_title(block: str) -> str | None:
         return None
     letters = [c for c in line if c.isalpha()]
     if all(c.isupper() for c in letters):
-        return tidy_title(line)
+        return tidy_title(line) or None
     if line[-1] in ".!?":
         return None
     content = [w for w in words if w.lower() not in _SMALL_WORDS]
     if content and all(w[0].isupper() for w in content) and words[0][0].isupper():
-        return tidy_title(line)
+        return tidy_title(line) or None
     return None
 
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
-_TITLE_NUMBER = re.compile(r"^\d+\.\s+|\s*[\[(]\d+[\])]\s*$")
+_TITLE_NUMBER = re.compile(r"^\d+\.\s+|\s*[\[(]\d+[\])]\s*$|\s+\d{1,4}$")
+_TITLE_CREDIT = re.compile(r"\s*(\[[^\]]*\]|_[^_]+_)\s*$")  # "A Vagabond Song. [Bliss Carman]", "The Message _Woodberry_"
 EDITORIAL_TITLES = re.compile(  # an editor's heading, not a poem's title: the verse after it keeps the book's
     r"^(the |another )?(argument|contents|table of contents|preface|prefatory note|introductory note|note|notes|"
-    r"advertisement|variants?( on the text)?|ms|mss|footnotes?|errata|illustrations|list of illustrations|memoir|"
-    r"editor'?s note|bibliographical note|index)$", re.I)
+    r"advertisement|variants?( on the text)?|ms|mss|footnotes?( on the text)?|errata|illustrations|"
+    r"list of illustrations|memoir|editor'?s note|bibliographical note|index|glossary|introduction|page|the end)$",
+    re.I)
+
+
+_DATELINE = re.compile(r"\b(composed|written|published|printed|dated?)\b.*\b1[5-9]\d\d\b", re.I)
+
+
+def is_dateline(title: str) -> bool:
+    """An editor's date under a title ("Composed 1806.--Published 1807"): not a title of its own."""
+    return bool(_DATELINE.search(title))
 
 
 def tidy_title(title: str) -> str:
@@ -438,8 +464,9 @@ def tidy_title(title: str) -> str:
     invisible characters, trailing full stop and spaces gone."""
     title = _INVISIBLE.sub("", title)
     title = re.sub(r"\s+", " ", title).strip()
-    title = _TITLE_NUMBER.sub("", title).strip().rstrip(".").strip()
-    title = title.strip("_*= ")
+    for pattern in (_TITLE_NUMBER, _TITLE_CREDIT, _TITLE_NUMBER):
+        title = pattern.sub("", title).strip() or title
+    title = title.rstrip(".").strip().strip("_*= ")
     if title.isupper():
         title = string.capwords(title.lower())
     return title
@@ -510,6 +537,16 @@ def dedent(block: str) -> str:
     return "\n".join(line[indent:] for line in lines)
 
 
+REPEATED_HEADING = 4  # a one-line heading met this often in one book is a speaker ("MEPHISTOPHELES") or a
+# generic "Song", not a poem's own title
+
+
+def repeated_headings(blocks: list[str]) -> set[str]:
+    """The headings that recur in a book: in verse drama, speakers' names set on a line of their own."""
+    seen = Counter(title for title in map(heading_title, blocks) if title)
+    return {title for title, n in seen.items() if n >= REPEATED_HEADING}
+
+
 def clean_book(book: Book, text: str, counts: Counts) -> list[Piece]:
     """One book through the rules: its verse as pieces under headings (the book's title before the first
     heading and after an editor's heading such as ARGUMENT or CONTENTS)."""
@@ -519,6 +556,7 @@ def clean_book(book: Book, text: str, counts: Counts) -> list[Piece]:
     if back:
         counts.add("back_matter", sum(map(len, back)), len(back))
     play = is_play(blocks)
+    speakers = repeated_headings(blocks)
     pieces: list[Piece] = []
     current = Piece(book.author, book.attributed, book.title, [], book.folder)
     depth, inside = 0, 0
@@ -549,10 +587,16 @@ def clean_book(book: Book, text: str, counts: Counts) -> list[Piece]:
             counts.add("prose", len(block))
             continue
         title = heading_title(block)
+        if title in speakers:
+            counts.add("speaker_names", len(block))
+            if current.title != book.title and current.blocks:
+                pieces.append(current)
+                current = Piece(book.author, book.attributed, book.title, [], book.folder)
+            continue
         if title is not None:
             counts.add("headings", len(block))
-            if play:
-                continue  # a play's headings (its title, act and scene names) are not poem titles
+            if play or is_dateline(title):
+                continue  # a play's headings (title, acts, scenes) and an editor's dates are not poem titles
             if current.blocks:
                 pieces.append(current)
             current = Piece(book.author, book.attributed, book.title if EDITORIAL_TITLES.match(title) else title,

@@ -70,7 +70,7 @@ RULE_NOTES = {
     "front_matter": "title-page credits ('by ...', 'Selected by ...')",
     "bracketed": "blocks opening with '[' (footnotes, illustrations, directions), to the closing ']'",
     "stage_directions": "in plays: Enter/Exit lines, ACT/SCENE headings, the persons, [asides]",
-    "speaker_names": "speaker cues in plays (the speech is kept)",
+    "speaker_names": "speaker cues in plays, and one-line headings recurring 4+ times in a book (speech kept)",
     "contents_index": "most lines end in a page number or dot leaders",
     "prose": "3+ lines, 60%+ at the wrap margin, lower-case openings or open ends",
     "line_numbers": "marginal line numbers and footnote markers",
