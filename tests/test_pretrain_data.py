@@ -64,6 +64,16 @@ def test_long_pieces_are_cut_at_blocks_then_lines():
     assert "\n\n".join(runs).replace("\n\n", "\n").count("Season of mists") == 5
 
 
+def test_every_document_fits_its_row_even_with_long_titles(shipped_tokenizer):
+    long_title = " ".join(["Verses"] * 40)
+    docs = [pretrain_data.Document("John Keats", long_title, STANZA, "John Keats", "book"),
+            pretrain_data.Document(None, "Ode", "word " * 200, "John Keats", "book"),
+            pretrain_data.Document("John Keats", "Ode", "\n".join([STANZA] * 20), "John Keats", "book")]
+    ids, heads, kept = pretrain_data.tokenize_documents(shipped_tokenizer, docs, 48)
+    assert all(len(x) <= 48 for x in ids) and all(h < len(x) for h, x in zip(heads, ids))
+    assert len(kept[0].title) < len(long_title) and len(kept) > 3
+
+
 def test_pack_plan_places_every_document_in_a_row():
     lengths = np.array([90, 10, 50, 40, 96, 5, 60, 30])
     plan = pack_plan(lengths, 96)
@@ -143,6 +153,8 @@ def test_recipe_fields_are_validated(tmp_path):
 
     with pytest.raises(UserError, match="unconditioned_share"):
         _config(tmp_path, unconditioned_share=1.5)
+    with pytest.raises(UserError, match="scratch"):
+        _config(tmp_path, mode="lora", base_model="x", general_corpus="general")
     config = build_config("base", {})
     assert config.general_corpus.endswith("general") and config.seq_len == 1024
     assert 0 < config.unconditioned_share < 1

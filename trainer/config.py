@@ -119,6 +119,8 @@ def validate(config: TrainConfig) -> None:
     for name in ("seq_len", "batch_size", "grad_accum", "max_steps", "eval_every", "checkpoint_every"):
         if getattr(config, name) <= 0:
             raise UserError(f"{name} must be a positive number, not {getattr(config, name)}")
+    if config.general_corpus and config.mode != "scratch":
+        raise UserError("general_corpus pretrains a base model: use it with mode = 'scratch' (an adapter trains on --corpus)")
     if config.poems_repeat < 1:
         raise UserError(f"poems_repeat must be 1 or more, not {config.poems_repeat}")
     if not 0 <= config.unconditioned_share <= 1:

@@ -27,7 +27,7 @@ import json
 import os
 import shutil
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -164,8 +164,9 @@ def _encode(tokenizer, texts: list[str]) -> list[list[int]]:
 
 
 def tokenize_documents(tokenizer, docs: list[Document], seq_len: int) -> tuple[list[list[int]], list[int], list[Document]]:
-    """Each document as header + body + end token, exactly as prompt_format.example_ids writes it (a
-    document still over seq_len is halved at a line and tried again); returns (ids, header lengths, docs)."""
+    """Each document as header + body + end token, exactly as prompt_format.example_ids writes it; one
+    still over seq_len is halved at a line (or its over-long title halved) and tried again, and a single
+    over-long line is cut; returns (ids, header lengths, docs), every ids at most seq_len long."""
     bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []
     eos = [tokenizer.eos_token_id] if tokenizer.eos_token_id is not None else []
     pending = docs
@@ -181,17 +182,21 @@ def tokenize_documents(tokenizer, docs: list[Document], seq_len: int) -> tuple[l
                 heads_out.append(len(bos) + len(head))
                 docs_out.append(doc)
                 continue
+            words = doc.title.split()
+            if seq_len - len(bos) - len(head) - len(eos) < seq_len // 4 and len(words) > 1:
+                retry.append(replace(doc, title=" ".join(words[: len(words) // 2])))  # a title too long to fit
+                continue
             lines = doc.text.split("\n")
-            if len(lines) < 2:
-                keep = max(1, seq_len - len(bos) - len(head) - len(eos))
-                ids_out.append(bos + head + body[: keep - 1] + eos)
-                heads_out.append(len(bos) + len(head))
+            if len(lines) < 2:  # one line longer than a row: keep what fits
+                start = (bos + head)[: max(1, seq_len - len(eos) - 1)]
+                ids_out.append(start + body[: seq_len - len(start) - len(eos)] + eos)
+                heads_out.append(len(start))
                 docs_out.append(doc)
                 continue
             half = len(lines) // 2
             for part in ("\n".join(lines[:half]), "\n".join(lines[half:])):
                 if part.strip():
-                    retry.append(Document(doc.poet, doc.title, part.strip("\n"), doc.author, doc.source))
+                    retry.append(replace(doc, text=part.strip("\n")))
         pending = retry
     return ids_out, heads_out, docs_out
 
