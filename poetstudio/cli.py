@@ -20,8 +20,8 @@ GLOBAL_OPTIONS = ("model", "adapter", "device")
 def _add_corpus(sub) -> None:
     corpus = sub.add_parser("corpus", help="inspect a corpus")
     corpus_sub = corpus.add_subparsers(dest="corpus_command", required=True)
-    stats = corpus_sub.add_parser("stats", help="poems, lines and tokens per poet and per mood; thin poets")
-    stats.add_argument("paths", nargs="+", help=".jsonl, .csv, or a folder of poet folders")
+    stats = corpus_sub.add_parser("stats", help="poems, lines and tokens per poet and per mood; thin poets; a general/ folder's cleaning")
+    stats.add_argument("paths", nargs="+", help=".jsonl, .csv, a folder of poet folders, or a general/ folder (MANIFEST.tsv)")
     stats.add_argument("--novelty", metavar="TEXTFILE", help="also print the share of the file's 8-grams found in the corpus")
 
 

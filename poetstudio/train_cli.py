@@ -54,6 +54,7 @@ TRAIN_FLAGS: dict[str, tuple[type, str]] = {
     "unconditioned_share": (float, "share of passages (LoRA) or documents (pretraining) written without their Poet line"),
     "general_corpus": (str, "scratch: a general/ folder of Gutenberg verse books with MANIFEST.tsv to pretrain on"),
     "cache_dir": (str, "where the cleaned corpus and the flat token files are cached between runs"),
+    "poems_repeat": (int, "scratch: how many times the ten poets' training poems go into the pretraining data"),
 }
 """Every recipe field that is also a flag: its type and its --help line."""
 

@@ -67,6 +67,8 @@ def test_prose_introduction_is_prose_and_stanzas_are_verse():
               "Conspiring with him how to load and bless\n  With fruit the vines that round the thatch-eves run;")
     assert is_prose(intro)
     assert not is_prose(stanza)
+    assert is_prose("Look you, bring me in the names of some six or seven, the most\nsufficient of your parish.")
+    assert not is_prose("Thou shalt hear the Never, never, whisper'd by the phantom years,\nAnd a song from out the distance")
 
 
 def test_long_wrapped_verse_is_not_prose_and_is_rejoined():
@@ -100,9 +102,43 @@ def test_headings_become_titles_and_section_numbers_stay_verse():
     assert heading_title("Where the place?") is None
 
 
+def test_titles_lose_numbering_and_editorial_headings_are_not_titles():
+    assert heading_title("1125. TO HIS BOOK") == "To His Book"
+    assert heading_title("Canto XCVI. The Magic Shaft.(374)") == "Canto XCVI. The Magic Shaft"
+    assert cleaning.EDITORIAL_TITLES.match(heading_title("THE ARGUMENT"))
+    assert cleaning.is_dateline("Composed 1806.--Published 1807") and not cleaning.is_dateline("Ode, 1815")
+    assert heading_title("A Vagabond Song. [Bliss Carman]") == "A Vagabond Song"
+    assert heading_title("An Acclamation 81") == "An Acclamation"
+    assert heading_title("_Sonnet_") == "Sonnet"
+
+
+def test_recurring_one_line_speakers_are_not_titles(general):
+    book = _book(general, "GITenberg__Odes_101")
+    speech = "When shall we three meet again,\nIn thunder, lightning, or in rain?"
+    text = "FAUST\n\n" + "\n\n".join(f"MEPHISTOPHELES\n\n{speech}\n\nFAUST\n\n{speech}" for _ in range(4))
+    counts = Counts()
+    pieces = clean_book(book, text, counts)
+    assert {p.title for p in pieces} == {"Odes and Sonnets"}
+    assert "MEPHISTOPHELES" not in _text(pieces) and counts.blocks["speaker_names"] == 9
+
+
+def test_footnote_running_over_blocks_is_dropped(general):
+    book = _book(general, "GITenberg__Odes_101")
+    text = ("TO AUTUMN\n\nSeason of mists and mellow fruitfulness,\nClose bosom-friend of the maturing sun;\n\n"
+            "[Footnote 1: The ode was written at Winchester.\n\n    Where are the songs of Spring? Ay, where are they?\n"
+            "]\n\nARGUMENT\n\nThink not of them, thou hast thy music too,--")
+    counts = Counts()
+    pieces = clean_book(book, text, counts)
+    assert "Winchester" not in _text(pieces) and "songs of Spring" not in _text(pieces)
+    assert counts.blocks["bracketed"] == 2
+    assert [p.title for p in pieces] == ["To Autumn", "Odes and Sonnets"]
+    assert _book(general, "GITenberg__Odes_101").title == "Odes and Sonnets"
+
+
 def test_marginal_line_numbers_are_stripped():
     assert strip_line_numbers("  Our steeds to flight; or let us clasp his knees          450") == \
         "  Our steeds to flight; or let us clasp his knees"
+    assert strip_line_numbers("The Monk.[A] It is but justice[12] to say") == "The Monk. It is but justice to say"
 
 
 def test_play_keeps_verse_speeches_without_names_or_directions(general):
@@ -111,9 +147,10 @@ def test_play_keeps_verse_speeches_without_names_or_directions(general):
     pieces = clean_book(book, book.path.read_text(), counts)
     text = _text(pieces)
     assert "When shall we three meet again?" in text and "Tomorrow, and tomorrow, and tomorrow," in text
-    for gone in ("WITCH", "DUNCAN.", "Enter", "Exeunt", "[", "SCENE", "ACT I", "Belzebub"):
+    for gone in ("WITCH", "DUNCAN.", "Enter", "Exeunt", "[", "SCENE", "ACT I", "Belzebub", "Attendants"):
         assert gone not in text, gone
     assert counts.chars["stage_directions"] > 0 and counts.chars["speaker_names"] > 0
+    assert counts.blocks["bracketed"] == 4
     assert counts.blocks["prose"] == 1  # the Porter's prose speech
     assert {p.title for p in pieces} == {"Macbeth"}
 
@@ -131,6 +168,17 @@ def test_author_names_are_first_last_and_canonical():
     assert normalise_author("Stevenson, Burton Egbert", "The Home Book of Verse — Volume 1") == (UNATTRIBUTED, False)
 
 
+def test_book_titles_are_short():
+    assert cleaning.book_title("The Home Book of Verse — Volume 2") == "The Home Book of Verse"
+    assert cleaning.book_title("The Poetical Works of William Wordsworth, Vol. VII") == \
+        "The Poetical Works of William Wordsworth"
+    assert cleaning.book_title("Kalevala : the Epic Poem of Finland — Complete") == "Kalevala"
+    assert cleaning.book_title("The Iliad of Homer Translated into English Blank Verse by William Cowper") == \
+        "The Iliad of Homer"
+    assert len(cleaning.book_title("Patriotic Song A book of English verse, being an anthology of the patriotic "
+                                   "poetry of the British Empire")) <= cleaning.BOOK_TITLE_CHARS
+
+
 def test_whole_fixture_corpus(general):
     result = clean_general(general, [HOPE])
     text = _text(result)
@@ -142,7 +190,7 @@ def test_whole_fixture_corpus(general):
     assert "thing with feathers" not in text
     assert result.counts.heldout_hits > 0 and result.counts.blocks["heldout_ngrams"] == 1
     assert result.counts.blocks["duplicates"] == 1
-    for rule in ("gutenberg_licence", "back_matter", "contents_index", "prose", "front_matter"):
+    for rule in ("gutenberg_licence", "back_matter", "contents_index", "prose", "front_matter", "bracketed"):
         assert result.counts.chars[rule] > 0, rule
     assert "by John Keats" not in text and "Selected by" not in text and "Winchester" not in text
     tyger = next(p for p in result.pieces if "Tyger" in p.blocks[0])
@@ -189,3 +237,14 @@ def test_shared_manifest_authors(shared_corpus):
         assert poet in authors
     assert all(b.author and "," not in b.author for b in books)
     assert sum(1 for b in books if b.author == "William Shakespeare") == 38
+
+
+def test_corpus_stats_reports_the_general_corpus(general, tmp_path, monkeypatch, capsys):
+    from poetstudio.cli import main
+
+    monkeypatch.setenv("POETSTUDIO_CACHE_DIR", str(tmp_path))
+    assert main(["corpus", "stats", str(general)]) == 0
+    out = capsys.readouterr().out
+    for word in ("books", "authors", "gutenberg_licence", "prose", "duplicates", "heldout_ngrams"):
+        assert word in out, word
+    assert list(tmp_path.glob("general-*.pkl"))

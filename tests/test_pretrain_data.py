@@ -51,11 +51,27 @@ def test_unconditioned_share_and_anthologies():
     assert all(d.poet is None for d in documents(_cleaned(pieces[:100]), 10_000, 1.0, seed=1))
 
 
+def test_training_poems_can_be_repeated():
+    pieces = [Piece("John Keats", True, "Ode", [STANZA], "book"), Piece("Emily Dickinson", True, "Hope", [STANZA], "poems.jsonl")]
+    docs = documents(_cleaned(pieces), 10_000, 0.0, seed=1, poems_repeat=3)
+    assert [d.author for d in docs] == ["John Keats"] + ["Emily Dickinson"] * 3
+
+
 def test_long_pieces_are_cut_at_blocks_then_lines():
     piece = Piece("John Keats", True, "To Autumn", [STANZA] * 5 + ["x" * 30 + "\n" + "y" * 30], "book")
     runs = cut_piece(piece, 100)
     assert all(len(r) <= 100 for r in runs)
     assert "\n\n".join(runs).replace("\n\n", "\n").count("Season of mists") == 5
+
+
+def test_every_document_fits_its_row_even_with_long_titles(shipped_tokenizer):
+    long_title = " ".join(["Verses"] * 40)
+    docs = [pretrain_data.Document("John Keats", long_title, STANZA, "John Keats", "book"),
+            pretrain_data.Document(None, "Ode", "word " * 200, "John Keats", "book"),
+            pretrain_data.Document("John Keats", "Ode", "\n".join([STANZA] * 20), "John Keats", "book")]
+    ids, heads, kept = pretrain_data.tokenize_documents(shipped_tokenizer, docs, 48)
+    assert all(len(x) <= 48 for x in ids) and all(h < len(x) for h, x in zip(heads, ids))
+    assert len(kept[0].title) < len(long_title) and len(kept) > 3
 
 
 def test_pack_plan_places_every_document_in_a_row():
@@ -115,6 +131,10 @@ def test_author_statistics(tmp_path, shipped_tokenizer, cleaned_fixture):
     assert stats["Emily Dickinson"]["poems_jsonl"] and stats["Emily Dickinson"]["books"] == 0
     assert stats["William Shakespeare"]["chars"] > 100
     assert stats[UNATTRIBUTED]["conditioned_documents"] == 0
+    assert stats["John Keats"]["thin"]  # a few hundred tokens
+    card = pretrain_data.model_card(folder)
+    assert card["authors"] == stats and card["pretraining_data"]["cleaning"]["books"] == 3
+    json.dumps(card)  # plain data for poetstudio.json
 
 
 def test_pretrain_dataset_measures_heldout_under_the_poet(tmp_path, shipped_tokenizer, cleaned_fixture):
@@ -133,6 +153,8 @@ def test_recipe_fields_are_validated(tmp_path):
 
     with pytest.raises(UserError, match="unconditioned_share"):
         _config(tmp_path, unconditioned_share=1.5)
+    with pytest.raises(UserError, match="scratch"):
+        _config(tmp_path, mode="lora", base_model="x", general_corpus="general")
     config = build_config("base", {})
     assert config.general_corpus.endswith("general") and config.seq_len == 1024
     assert 0 < config.unconditioned_share < 1

@@ -105,15 +105,15 @@ def test_scratch_run_makes_a_model_transformers_loads(fixtures, tmp_path):
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     config = build_config("base", dict(
-        corpus=[str(fixtures / "mini.jsonl")], general_corpus=str(fixtures / "general"), output=str(tmp_path),
-        cache_dir=str(tmp_path / "cache"), vocab_size=300, hidden_size=32, num_layers=2, num_heads=2,
-        intermediate_size=64, seq_len=64, batch_size=4, max_steps=3, eval_every=3, checkpoint_every=3,
-        heldout_fraction=0.2, device="cpu", max_minutes=0,
+        corpus=[str(fixtures / "mini.jsonl")], general_corpus=str(fixtures / "general"),
+        cache_dir=str(tmp_path / "cache"), output=str(tmp_path / "out"), vocab_size=300,
+        hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64, seq_len=64, batch_size=4,
+        max_steps=3, eval_every=3, checkpoint_every=3, heldout_fraction=0.2, device="cpu", max_minutes=0,
     ))
     result = train(config)
     assert result.steps == 3
-    model = AutoModelForCausalLM.from_pretrained(tmp_path, local_files_only=True)
-    tokenizer = AutoTokenizer.from_pretrained(tmp_path, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(tmp_path / "out", local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(tmp_path / "out", local_files_only=True)
     assert model.config.num_hidden_layers == 2
     text = "The heron stands\nalone"
     assert tokenizer.decode(tokenizer.encode(text, add_special_tokens=False)) == text

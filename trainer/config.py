@@ -22,6 +22,7 @@ class TrainConfig:
     general_verse: list[str] = field(default_factory=list)
     general_corpus: str = ""  # a general/ folder with MANIFEST.tsv: scratch runs pretrain on it (trainer.pretrain_data)
     unconditioned_share: float = 0.0  # share of passages/documents written without the header's Poet line
+    poems_repeat: int = 1  # pretraining: how many times the corpus's training poems (the ten poets) go in
     cache_dir: str = "build/cache"  # where the cleaned corpus and the token files are cached between runs
     output: str = ""
     seed: int = 1234
@@ -127,5 +128,9 @@ def validate(config: TrainConfig) -> None:
         raise UserError(f"unconditioned_share must be at least 0 and below 1, not {config.unconditioned_share}")
     if config.budget_minutes < 0:
         raise UserError(f"budget_minutes must be 0 (off) or more, not {config.budget_minutes}")
+    if config.general_corpus and config.mode != "scratch":
+        raise UserError("general_corpus pretrains a base model: use it with mode = 'scratch' (an adapter trains on --corpus)")
+    if config.poems_repeat < 1:
+        raise UserError(f"poems_repeat must be 1 or more, not {config.poems_repeat}")
     if not 0 <= config.heldout_fraction < 0.5:
         raise UserError("heldout_fraction must be between 0 and 0.5")

@@ -8,10 +8,12 @@ Each rule is a small named function. A book goes through them in this order:
 2. `cut_back_matter`: everything after a NOTES / GLOSSARY / INDEX / FOOTNOTES heading in a book's last
    40%;
 3. per blank-line block: `is_gutenberg_note` (credits, transcriber's notes), `is_byline` (title-page
-   credits), `is_bracketed` (stage directions, editorial insertions), play cleaning
+   credits), `is_bracketed` (stage directions, footnotes and editorial insertions, also when a note's
+   bracket runs over several blocks), play cleaning
    (`strip_stage_directions`, `strip_speaker_names`, only in books that read as plays),
    `is_contents_or_index`, `is_prose` (the verse/prose rule), and headings, which become the title of
-   the verse blocks after them instead of text.
+   the verse blocks after them instead of text (editors' headings such as ARGUMENT do not), and
+   `strip_line_numbers` (marginal line numbers, footnote markers).
 
 Then, over all books together (`clean_general`): blocks that repeat another book's lines are dropped
 (`Deduplicator`), and blocks sharing a word 8-gram with a held-out poem are dropped (`HeldoutFilter`).
@@ -31,13 +33,14 @@ from poetstudio.corpus.poem import Poem
 from poetstudio.errors import CorpusError
 from poetstudio.poets import canonical_poet
 
-CLEANING_VERSION = 2  # bump when a rule changes: it keys every cache built from the cleaned text
+CLEANING_VERSION = 9  # bump when a rule changes: it keys every cache built from the cleaned text
 MANIFEST = "MANIFEST.tsv"
 POEMS_SOURCE = "poems.jsonl"  # the source name the training poems' pieces carry
 UNATTRIBUTED = "Various"  # the author shown for anthologies, whose blocks are never put under a name
 
 RULES = (
-    "gutenberg_licence", "back_matter", "gutenberg_notes", "front_matter", "stage_directions", "speaker_names",
+    "gutenberg_licence", "back_matter", "gutenberg_notes", "front_matter", "bracketed", "stage_directions",
+    "speaker_names",
     "contents_index", "prose", "line_numbers", "headings", "duplicates", "heldout_ngrams",
 )
 
@@ -104,8 +107,24 @@ def read_manifest(folder: str | Path) -> list[Book]:
         for row in csv.DictReader(handle, delimiter="\t"):
             author, attributed = normalise_author(row["author"], row["title"])
             books.append(Book(row["dir"], folder / row["dir"] / row["path"], author, attributed,
-                              tidy_title(row["title"]), row.get("group", "general")))
+                              book_title(row["title"]), row.get("group", "general")))
     return books
+
+
+_TITLE_TAIL = re.compile(r"\s*(:|;|\s—\s|\s--\s|\(|[,.]? Vol\.?\s|[,.]? Volume\s|,\s*Complete\b|\s+Taken from\b|"
+                         r"\s+Translated\b|\s+Collected by\b|,?\s+with\s+(notes|introductions?|explanatory)\b).*$",
+                         re.I)
+BOOK_TITLE_CHARS = 60  # the Title line of verse with no heading of its own: the book's short title
+
+
+def book_title(title: str) -> str:
+    """A MANIFEST title shortened to what the book is called ("The Home Book of Verse — Volume 2" →
+    "The Home Book of Verse"): it heads the verse that has no heading of its own."""
+    title = re.sub(r"\s+", " ", title).strip()
+    short = _TITLE_TAIL.sub("", title).strip(" ,.") or title
+    if len(short) > BOOK_TITLE_CHARS:
+        short = short[:BOOK_TITLE_CHARS].rsplit(" ", 1)[0].rstrip(" ,.;:")
+    return short
 
 
 # ---------------------------------------------------------------------------------------------- counts
@@ -239,10 +258,22 @@ def speaker_cue(line: str) -> str | None:
 
 
 def is_bracketed(block: str) -> bool:
-    """A block wholly in brackets ("[_As they go out._]", "[Illustration]"): a stage direction or an
-    editor's insertion, in any book."""
+    """A block that opens with a bracket ("[_As they go out._]", "[Illustration]", "[Footnote 3: ...")
+    or is wholly in "(_ ... _)": a stage direction or an editor's insertion, in any book."""
     text = block.strip()
-    return text.startswith("[") and text.endswith("]") or text.startswith("(_") and text.endswith("_)")
+    return text.startswith("[") or text.startswith("(_") and text.endswith("_)")
+
+
+_NOTE_START = re.compile(r"^\s*\[(Footnote|Note|Variant|Illustration|Sidenote|Transcriber|Editor|Greek|Latin)", re.I)
+
+
+def open_brackets(block: str) -> int:
+    """How many brackets a note ("[Footnote 3: ...", "[Variant ...") leaves open, so that it runs over the
+    next blocks; 0 for other blocks (an unclosed bracket in verse is a typo, not a note)."""
+    return max(0, block.count("[") - block.count("]")) if _NOTE_START.match(block) else 0
+
+
+MAX_BRACKET_BLOCKS = 12  # an editor's note spans a few blocks; past this the bracket was a typo, not a note
 
 
 def is_play(blocks: list[str]) -> bool:
@@ -269,6 +300,17 @@ def strip_stage_directions(block: str) -> str:
         if line.strip():
             kept.append(line)
     return "\n".join(kept)
+
+
+def clean_play_block(block: str, counts: Counts) -> str:
+    """A play's block without stage directions and speaker cues, both counted."""
+    staged = strip_stage_directions(block)
+    if len(staged) < len(block):
+        counts.add("stage_directions", len(block) - len(staged), 0 if staged.strip() else 1)
+    spoken = strip_speaker_names(staged)
+    if len(spoken) < len(staged):
+        counts.add("speaker_names", len(staged) - len(spoken), 0 if spoken.strip() else 1)
+    return spoken
 
 
 def strip_speaker_names(block: str) -> str:
@@ -313,7 +355,7 @@ def is_contents_or_index(block: str) -> bool:
 
 # ---------------------------------------------------------------------------------------------- rule 6: prose
 
-PROSE_MIN_LINES = 3  # one- and two-line blocks are too short to judge: verse keeps them
+PROSE_MIN_LINES = 3  # shorter blocks are too short for the shares: one line is verse, two need the run-on test
 WRAP_WIDTH = 60  # Gutenberg wraps prose at 65-78 characters; a line this long that is not the paragraph's
 # last reaches the wrap margin
 PROSE_WRAPPED_SHARE = 0.6  # share of a block's non-final lines at the wrap margin in a prose paragraph
@@ -356,8 +398,11 @@ def block_shape(block: str) -> BlockShape:
 
 def is_prose(block: str) -> bool:
     """Prose, by shape: at least 3 lines, most non-final lines at the wrap margin, and either many flush
-    lines opening in lower case (a sentence running on) or most lines broken mid-phrase."""
+    lines opening in lower case (a sentence running on) or most lines broken mid-phrase; or two lines,
+    the first at the margin and the second flush and in lower case."""
     shape = block_shape(block)
+    if shape.lines == 2 and shape.wrapped_share == 1 and shape.lower_share == 1 and shape.indented_share == 0:
+        return True  # a long line running on, flush, into a lower-case one: the end of a prose sentence
     if shape.lines < PROSE_MIN_LINES or shape.wrapped_share < PROSE_WRAPPED_SHARE:
         return False
     if shape.indented_share >= VERSE_INDENTED_SHARE:
@@ -387,19 +432,41 @@ def heading_title(block: str) -> str | None:
         return None
     letters = [c for c in line if c.isalpha()]
     if all(c.isupper() for c in letters):
-        return tidy_title(line)
+        return tidy_title(line) or None
     if line[-1] in ".!?":
         return None
     content = [w for w in words if w.lower() not in _SMALL_WORDS]
     if content and all(w[0].isupper() for w in content) and words[0][0].isupper():
-        return tidy_title(line)
+        return tidy_title(line) or None
     return None
 
 
+_INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
+_TITLE_NUMBER = re.compile(r"^\d+\.\s+|\s*[\[(]\d+[\])]\s*$|\s+\d{1,4}$")
+_TITLE_CREDIT = re.compile(r"\s*(\[[^\]]*\]|_[^_]+_)\s*$")  # "A Vagabond Song. [Bliss Carman]", "The Message _Woodberry_"
+EDITORIAL_TITLES = re.compile(  # an editor's heading, not a poem's title: the verse after it keeps the book's
+    r"^(the |another )?(argument|contents|table of contents|preface|prefatory note|introductory note|note|notes|"
+    r"advertisement|variants?( on the text)?|ms|mss|footnotes?( on the text)?|errata|illustrations|"
+    r"list of illustrations|memoir|editor'?s note|bibliographical note|index|glossary|introduction|page|the end)$",
+    re.I)
+
+
+_DATELINE = re.compile(r"\b(composed|written|published|printed|dated?)\b.*\b1[5-9]\d\d\b", re.I)
+
+
+def is_dateline(title: str) -> bool:
+    """An editor's date under a title ("Composed 1806.--Published 1807"): not a title of its own."""
+    return bool(_DATELINE.search(title))
+
+
 def tidy_title(title: str) -> str:
-    """A title as the header shows it: capitals turned to title case, trailing full stop and spaces gone."""
-    title = re.sub(r"\s+", " ", title).strip().rstrip(".").strip()
-    title = title.strip("_*= ")
+    """A title as the header shows it: capitals turned to title case, numbering, footnote references,
+    invisible characters, trailing full stop and spaces gone."""
+    title = _INVISIBLE.sub("", title)
+    title = re.sub(r"\s+", " ", title).strip()
+    for pattern in (_TITLE_NUMBER, _TITLE_CREDIT, _TITLE_NUMBER):
+        title = pattern.sub("", title).strip() or title
+    title = title.rstrip(".").strip().strip("_*= ")
     if title.isupper():
         title = string.capwords(title.lower())
     return title
@@ -454,11 +521,13 @@ def join_wrapped_lines(block: str) -> str:
 
 
 _LINE_NUMBER = re.compile(r"(?<=\S)\s{3,}\[?\d{1,5}\]?\s*$", re.M)
+_FOOTNOTE_MARK = re.compile(r"\[(\d{1,4}|[A-Z*†‡])\]")
 
 
 def strip_line_numbers(block: str) -> str:
-    """Marginal line numbers ("...my husband's friend.        155") gone from the ends of lines."""
-    return _LINE_NUMBER.sub("", block)
+    """Marginal line numbers ("...my husband's friend.        155") gone from the ends of lines, and
+    footnote markers ("[12]", "[A]") from inside them."""
+    return _FOOTNOTE_MARK.sub("", _LINE_NUMBER.sub("", block))
 
 
 def dedent(block: str) -> str:
@@ -468,17 +537,35 @@ def dedent(block: str) -> str:
     return "\n".join(line[indent:] for line in lines)
 
 
+REPEATED_HEADING = 4  # a one-line heading met this often in one book is a speaker ("MEPHISTOPHELES") or a
+# generic "Song", not a poem's own title
+
+
+def repeated_headings(blocks: list[str]) -> set[str]:
+    """The headings that recur in a book: in verse drama, speakers' names set on a line of their own."""
+    seen = Counter(title for title in map(heading_title, blocks) if title)
+    return {title for title, n in seen.items() if n >= REPEATED_HEADING}
+
+
 def clean_book(book: Book, text: str, counts: Counts) -> list[Piece]:
-    """One book through rules 1-7: its verse as pieces under headings (the book's title before the first)."""
+    """One book through the rules: its verse as pieces under headings (the book's title before the first
+    heading and after an editor's heading such as ARGUMENT or CONTENTS)."""
     body = cut_gutenberg(text)
     counts.add("gutenberg_licence", len(text) - len(body))
     blocks, back = cut_back_matter(split_blocks(body))
     if back:
         counts.add("back_matter", sum(map(len, back)), len(back))
     play = is_play(blocks)
+    speakers = repeated_headings(blocks)
     pieces: list[Piece] = []
     current = Piece(book.author, book.attributed, book.title, [], book.folder)
+    depth, inside = 0, 0
     for block in blocks:
+        if depth > 0 and inside < MAX_BRACKET_BLOCKS:
+            counts.add("bracketed", len(block))
+            depth, inside = depth + block.count("[") - block.count("]"), inside + 1
+            continue
+        depth = inside = 0
         if is_gutenberg_note(block):
             counts.add("gutenberg_notes", len(block))
             continue
@@ -486,16 +573,11 @@ def clean_book(book: Book, text: str, counts: Counts) -> list[Piece]:
             counts.add("front_matter", len(block))
             continue
         if is_bracketed(block):
-            counts.add("stage_directions", len(block))
+            counts.add("bracketed", len(block))
+            depth = open_brackets(block)
             continue
         if play:
-            staged = strip_stage_directions(block)
-            if len(staged) < len(block):
-                counts.add("stage_directions", len(block) - len(staged), 0 if staged.strip() else 1)
-            spoken = strip_speaker_names(staged)
-            if len(spoken) < len(staged):
-                counts.add("speaker_names", len(staged) - len(spoken), 0 if spoken.strip() else 1)
-            block = spoken
+            block = clean_play_block(block, counts)
             if not block.strip():
                 continue
         if is_contents_or_index(block):
@@ -505,13 +587,20 @@ def clean_book(book: Book, text: str, counts: Counts) -> list[Piece]:
             counts.add("prose", len(block))
             continue
         title = heading_title(block)
+        if title in speakers:
+            counts.add("speaker_names", len(block))
+            if current.title != book.title and current.blocks:
+                pieces.append(current)
+                current = Piece(book.author, book.attributed, book.title, [], book.folder)
+            continue
         if title is not None:
             counts.add("headings", len(block))
-            if play:
-                continue  # a play's headings (its title, act and scene names) are not poem titles
+            if play or is_dateline(title):
+                continue  # a play's headings (title, acts, scenes) and an editor's dates are not poem titles
             if current.blocks:
                 pieces.append(current)
-            current = Piece(book.author, book.attributed, title, [], book.folder)
+            current = Piece(book.author, book.attributed, book.title if EDITORIAL_TITLES.match(title) else title,
+                            [], book.folder)
             continue
         numbered = strip_line_numbers(block)
         if len(numbered) < len(block):

@@ -12,6 +12,7 @@ import pickle
 import re
 from pathlib import Path
 
+from poetstudio.corpus import cleaning
 from poetstudio.corpus.cleaning import CLEANING_VERSION, MANIFEST, CleanResult, clean_general
 from poetstudio.corpus.poem import Poem
 from poetstudio.errors import CorpusError
@@ -63,8 +64,9 @@ def read_general_verse(paths: list[str | Path], exclude: set[str]) -> list[str]:
 
 def corpus_fingerprint(folder: Path, extra: list[str]) -> str:
     """A key for what cleaning reads: the manifest, each book's name, size and modification time, the
-    cleaning version, and `extra` (the poems kept out and put in)."""
+    cleaning version and code, and `extra` (the poems kept out and put in)."""
     digest = hashlib.sha256(f"cleaning-{CLEANING_VERSION}".encode())
+    digest.update(Path(cleaning.__file__).read_bytes())  # a rule edited without a version bump still misses
     digest.update((folder / MANIFEST).read_bytes())
     for file in sorted(folder.rglob("*.txt")):
         stat = file.stat()

@@ -1,7 +1,11 @@
-"""`poetstudio corpus stats`: poems, lines and tokens per poet and per mood, and which poets are too thin."""
+"""`poetstudio corpus stats`: poems, lines and tokens per poet and per mood, and which poets are too thin;
+for a general/ folder (one with MANIFEST.tsv), its books, authors, tokens and what each cleaning rule removed."""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 from collections import defaultdict
 from pathlib import Path
 
@@ -9,8 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from poetstudio.corpus.novelty import copied_share, ngram_index
+from poetstudio.corpus.cleaning import MANIFEST, RULES, CleanResult
+from poetstudio.corpus.general import read_general_corpus
 from poetstudio.corpus.poem import Poem
 from poetstudio.corpus.readers import read_corpus
+from poetstudio.corpus.split import DEFAULT_HELDOUT_FRACTION, split_corpus
 from poetstudio.model_info import THIN_POEMS, default_base_dir
 
 THIN_TOKENS = 10_000  # below this a LoRA run has too little text to shift a poet's voice
@@ -56,10 +63,99 @@ def _table(title: str, column: str, rows: dict[str, list[int]], unit: str) -> Ta
     return table
 
 
+RULE_NOTES = {
+    "gutenberg_licence": "Project Gutenberg header, licence, footer",
+    "back_matter": "after a late NOTES / GLOSSARY / INDEX heading",
+    "gutenberg_notes": "credits, transcriber's notes, URLs",
+    "front_matter": "title-page credits ('by ...', 'Selected by ...')",
+    "bracketed": "blocks opening with '[' (footnotes, illustrations, directions), to the closing ']'",
+    "stage_directions": "in plays: Enter/Exit lines, ACT/SCENE headings, the persons, [asides]",
+    "speaker_names": "speaker cues in plays, and one-line headings recurring 4+ times in a book (speech kept)",
+    "contents_index": "most lines end in a page number or dot leaders",
+    "prose": "3+ lines, 60%+ at the wrap margin, lower-case openings or open ends",
+    "line_numbers": "marginal line numbers and footnote markers",
+    "headings": "one-line titles (moved into the Title line)",
+    "duplicates": "half the long lines already kept from another source",
+    "heldout_ngrams": "shares a word 8-gram with a held-out poem",
+}
+
+
+def cache_dir() -> Path:
+    """Where the CLI caches the cleaned general corpus: POETSTUDIO_CACHE_DIR, else the user cache folder."""
+    override = os.environ.get("POETSTUDIO_CACHE_DIR")
+    if override:
+        return Path(override)
+    from platformdirs import user_cache_path
+
+    return user_cache_path("poetstudio", appauthor=False)
+
+
+def is_general_folder(path: str | Path) -> bool:
+    """A general/ corpus folder: Gutenberg books listed by a MANIFEST.tsv."""
+    return (Path(path) / MANIFEST).is_file()
+
+
+def general_tokens(result: CleanResult, key: str) -> tuple[str, int]:
+    """Tokens of the cleaned general corpus with the shipped tokenizer (characters if it is missing),
+    cached beside the cleaned corpus since counting 90 MB takes a while."""
+    path = default_base_dir() / "tokenizer.json"
+    if not path.exists():
+        return "characters", result.chars_after
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]
+    cache = cache_dir() / f"general-tokens-{key}-{digest}.json"
+    if cache.exists():
+        return "tokens", int(json.loads(cache.read_text())["tokens"])
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(path))
+    texts = ["\n\n".join(p.blocks) for p in result.pieces if p.source != "poems.jsonl"]
+    total = 0
+    for start in range(0, len(texts), 1024):
+        total += sum(len(e.ids) for e in tokenizer.encode_batch(texts[start : start + 1024], add_special_tokens=False))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps({"tokens": total}))
+    return "tokens", total
+
+
+def general_tables(folder: str, poems: list[Poem]) -> tuple[Table, Table]:
+    """The general corpus summary and the per-rule table, cleaned as training cleans it: held-out poems of
+    `poems`' split kept out, its training poems first (so a book's copy of one is a duplicate)."""
+    split = split_corpus(poems, DEFAULT_HELDOUT_FRACTION)
+    result = read_general_corpus(folder, split.heldout, split.train, cache_dir())
+    key = hashlib.sha256(f"{folder}|{result.chars_after}|{len(result.pieces)}".encode()).hexdigest()[:12]
+    unit, tokens = general_tokens(result, key)
+    summary = Table(title=f"general corpus {folder}")
+    for name in ("books", "authors", "characters before", "characters after", unit, "held-out 8-gram hits"):
+        summary.add_column(name, justify="right")
+    summary.add_row(f"{result.books:,}", f"{result.authors:,}", f"{result.chars_before:,}", f"{result.chars_after:,}",
+                    f"{tokens:,}", f"{result.counts.heldout_hits:,}")
+    rules = Table(title="what cleaning removed")
+    rules.add_column("rule")
+    for name in ("blocks", "characters", "share"):
+        rules.add_column(name, justify="right")
+    rules.add_column("how")
+    for rule in RULES:
+        chars = result.counts.chars.get(rule, 0)
+        rules.add_row(rule, f"{result.counts.blocks.get(rule, 0):,}", f"{chars:,}",
+                      f"{chars / max(1, result.chars_before):.1%}", RULE_NOTES.get(rule, ""))
+    return summary, rules
+
+
 def run_stats(paths: list[str], novelty_file: str | None = None) -> int:
-    """Print the stats tables, skipped rows and thin poets; with a text file, its copied 8-gram share."""
-    report = read_corpus(paths)
+    """Print the stats tables, skipped rows and thin poets; with a text file, its copied 8-gram share;
+    for a general/ folder, its books, authors, tokens and cleaning table."""
+    general = [p for p in paths if is_general_folder(p)]
+    paths = [p for p in paths if p not in general]
     console = Console()
+    if general and not paths:
+        beside = Path(general[0]).parent / "poems.jsonl"
+        paths = [str(beside)] if beside.exists() else []
+    report = read_corpus(paths) if paths else None
+    for folder in general:
+        for table in general_tables(folder, report.poems if report else []):
+            console.print(table)
+    if report is None:
+        return 0
     unit, _ = token_counter()
     per_poet = tally(report.poems, lambda p: p.poet)
     console.print(_table(f"{len(report.poems)} poems from {', '.join(paths)}", "poet", per_poet, unit))
