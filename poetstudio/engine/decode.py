@@ -159,11 +159,14 @@ def decode(
     cancel: threading.Event | None = None,
     ignore_eos: bool = False,
     runner=None,
+    constraint=None,
 ) -> DecodeResult:
     """Generate one poem from the weighted blend of the rows' distributions, streaming text pieces.
 
     `ignore_eos` keeps going past the end-of-text token (benchmarks use it to time a fixed length).
     `runner` (from make_runner) is reused across calls by the engine; one is made when not given.
+    `constraint` (see `poetstudio.engine.constraints`) masks the blended scores before sampling, follows
+    each token drawn, and ends the poem when it is `done`.
     """
     runner = runner or make_runner(model)
     device = next(model.parameters()).device
@@ -183,6 +186,8 @@ def decode(
             cancelled = True
             break
         scores = penalise_repeats(blend_scores(logits, weights), generated, sampling.repetition_penalty)
+        if constraint is not None:
+            scores = constraint.mask(scores)
         token = sample_token(scores, sampling, generator)
         if not generated:
             first_token_s = time.perf_counter() - started
@@ -193,6 +198,11 @@ def decode(
         piece = stream.push(token)
         if piece and on_piece is not None:
             on_piece(piece)
+        if constraint is not None:
+            constraint.advance(token)
+            if constraint.done:
+                finished = True
+                break
         if len(generated) < sampling.max_new_tokens:
             logits = runner.step(token)
     return DecodeResult(stream.text, generated, first_token_s, time.perf_counter() - started, finished, cancelled)

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 
 from poetstudio.analysis.attribution import Attribution
 from poetstudio.engine.attribution import attribute
+from poetstudio.engine.constraints import FormConstraint, form_constraint
 from poetstudio.engine.decode import DecodeResult, decode, make_runner
 from poetstudio.engine.events import EngineEvent, Loaded, LoadFailed, LoadProgress
 from poetstudio.engine.loader import LoadedModel, load_model
@@ -23,11 +24,14 @@ from poetstudio.engine.request import PoemRequest
 from poetstudio.engine.sampling import normalise_weights
 from poetstudio.engine.sampling_settings import Sampling
 from poetstudio.errors import UserError
+from poetstudio.forms.catalogue import FormSpecError, resolve_form
+from poetstudio.forms.writer import LineOutcome
 from poetstudio.model_info import THIN_POEMS, default_adapter_dir, default_base_dir
 from poetstudio.poets import STUDIO_POETS, canonical_poet, resolve_poet, studio_poet
 from poetstudio.prompt_format import PromptSpec, prompt_ids, uses_chat_template
 
 BLEND_MODES = ("auto", "exact", "prompt")
+FORM_SECONDS_PER_LINE = 3.0  # past this many seconds a line (on average), a form drops rhyme and metre and only counts syllables
 
 
 @dataclass
@@ -41,6 +45,8 @@ class Poem:
     sampling: Sampling
     result: DecodeResult
     warnings: list[str] = field(default_factory=list)
+    form: str | None = None
+    form_lines: list[LineOutcome] = field(default_factory=list)
 
 
 def row_prompts(tokenizer, request: PoemRequest, poets: list[str]) -> list[list[int]]:
@@ -158,6 +164,18 @@ class Engine:
             spec = replace(spec, poet=describe_blend(blend))
         return [prompt_ids(tokenizer, spec, blend)], [1.0]
 
+    def form_constraint(self, request: PoemRequest, opening: str) -> FormConstraint | None:
+        """The constraint writing `request.form` (None for no form or free verse); a bad form is a UserError."""
+        if not request.form:
+            return None
+        try:
+            spec = resolve_form(request.form)
+        except FormSpecError as exc:
+            raise UserError(str(exc)) from None
+        if spec.free:
+            return None
+        return form_constraint(self.load().tokenizer, spec, opening, FORM_SECONDS_PER_LINE * len(spec.lines))
+
     def cancel(self) -> None:
         """Stop the running generation within one token; what was written is kept."""
         self._cancel.set()
@@ -177,15 +195,19 @@ class Engine:
             with self._busy:  # an attribution in progress finishes first (well under a second)
                 self._cancel.clear()
                 opening = request.opening.strip("\n") + "\n" if request.opening.strip() else ""
+                constraint = self.form_constraint(request, opening)
+                if constraint is not None:
+                    sampling = replace(sampling, max_new_tokens=constraint.writer.token_budget())
                 if opening and on_piece is not None:
                     on_piece(opening)
                 result = decode(loaded.model, loaded.tokenizer, prompts, normalise_weights(weights), sampling,
-                                on_piece, self._cancel, runner=self.runner)
+                                on_piece, self._cancel, runner=self.runner, constraint=constraint)
         finally:
             self._generating = False
         total = sum(blend.values())
         return Poem(opening + result.text, {p: w / total for p, w in blend.items()}, request.mood, seed, sampling,
-                    result, self.thin_warnings(list(blend)))
+                    result, self.thin_warnings(list(blend)), request.form,
+                    constraint.writer.outcomes if constraint is not None else [])
 
     def attribution_poets(self) -> list[str]:
         """The poets attribution weighs: those the adapter learned from at least THIN_POEMS poems. A thin

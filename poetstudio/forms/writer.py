@@ -1,0 +1,401 @@
+"""Writing to a form one token at a time, without torch: which tokens keep the line inside its form.
+
+The writer follows the poem as it is written. For every candidate token it answers `allows(token)`: the
+line's syllables (counted from the pronouncing dictionary as words complete) never pass the line's count
+and the newline comes only when the count is reached; the word that fills the count must be one of the
+line's ending words (a true rhyme with its partner line, else a slant one; for a line that opens a rhyme,
+a word with rhymes to come and none with the lines before it); in iambic (or other metrical) forms no
+word of two or more syllables puts its main stress on a weak beat. Refrains are forced token for token,
+stanza breaks are forced newlines. When no token can meet the line (or it runs past its token budget or
+the poem past its deadline) the line is relaxed a level at a time, down to closing it where it stands,
+and the level is kept as the line's mark: never an endless search.
+"""
+
+from __future__ import annotations
+
+import bisect
+import time
+from dataclasses import dataclass, replace
+from functools import lru_cache
+
+from poetstudio.analysis.meter import FEET, word_weights
+from poetstudio.analysis.pronounce import ARCHAIC, Word, cmu, lookup
+from poetstudio.analysis.report import WORD
+from poetstudio.analysis.rhyme import RHYME_WINDOW, rhyme_kind
+from poetstudio.forms.lexicon import Lexicon, word_syllables
+from poetstudio.forms.spec import FormSpec, LineGoal
+from poetstudio.forms.tokens import SEPARATORS, WORD_CHARS, TokenFacts
+
+STRICT, NO_METRE, NO_RHYME, CLOSE = range(4)
+LEVELS = ("met", "metre let go", "rhyme let go", "closed at its budget")
+"""What each relaxation level gave up, as the line's mark says it."""
+PUNCT_AFTER_END = 2  # punctuation tokens a full line may take (",", "!") before its newline is forced
+TOKENS_PER_SYLLABLE = 3  # the model spends about 1.3 tokens a syllable; three is ample room to find a line
+LINE_SLACK = 12  # ... plus this many for punctuation, a rhyme word spelled in pieces, indentation
+MIN_TRUE = 3  # a line keeps to true rhymes when at least this many fit its syllables and stress
+MAX_GAP = 1  # tokens in a row without a letter (the newline aside): stops runs of dashes, dots and quotes
+MAX_APOSTROPHES = 1  # inside one word: "summer's", "o'er", "'tis"; more is the model stammering
+
+
+@dataclass(frozen=True)
+class LineState:
+    """Where the current line stands: syllables of its complete words, the word being written, whether its
+    last word is in (only punctuation and the newline may follow) and how many tokens came after it, and
+    the newlines written (the line is over when there is one)."""
+
+    used: int = 0
+    partial: str = ""
+    ended: bool = False
+    tail: int = 0
+    started: bool = False
+    closed: int = 0
+    last: str = ""
+    gap: int = 0
+
+
+@dataclass(frozen=True)
+class LineOutcome:
+    """A written line: its text, the relaxation level it needed (0 = met as asked) and its tokens."""
+
+    index: int
+    text: str
+    level: int
+    tokens: int
+
+    @property
+    def mark(self) -> str:
+        """'met', or what was given up: 'rhyme let go', 'closed at its budget'."""
+        return LEVELS[self.level]
+
+
+ELISIONS = ("s", "st", "d", "ll", "n", "t", "re", "ve", "rt", "er", "en")
+"""What may follow an apostrophe inside a word: summer's, wander'st, dimm'd, heav'n, o'er."""
+
+
+@lru_cache(maxsize=1)
+def _sorted_words() -> list[str]:
+    return sorted(set(cmu()) | set(ARCHAIC))
+
+
+@lru_cache(maxsize=100_000)
+def could_be_word(partial: str) -> bool:
+    """True when some dictionary word (or an elided form: "dimm'd", "wander'st") starts with `partial`."""
+    text = partial.lower().replace("\u2019", "'")
+    head, mark, rest = text.partition("'")
+    if mark and head:
+        known = cmu()
+        return any(e.startswith(rest) for e in ELISIONS) and any(head + end in known for end in ("", "e", "ed", "en"))
+    words = _sorted_words()
+    at = bisect.bisect_left(words, text)
+    return at < len(words) and words[at].startswith(text)
+
+
+@lru_cache(maxsize=200_000)
+def _kind(a: str, b: str) -> str | None:
+    return rhyme_kind(lookup(a), lookup(b))
+
+
+def stress_fits(word: Word, position: int, foot: str | None) -> bool:
+    """A word starting at syllable `position` fits the foot unless a main stress of a longer word falls on
+    a weak beat (the first syllable may be inverted, as the metre scan allows)."""
+    if foot is None:
+        return True
+    unit = FEET[foot]
+    for weights in word_weights(word):
+        if len(weights) < 2 or all(w != "S" or unit[(position + k) % len(unit)] == "/" or position + k == 0
+                                   for k, w in enumerate(weights)):
+            return True
+    return False
+
+
+class FormWriter:
+    """Follows one poem being written to `spec`; see the module docstring for what it allows."""
+
+    def __init__(self, spec: FormSpec, facts: TokenFacts, lex: Lexicon, deadline_s: float | None = None):
+        self.spec, self.facts, self.lex = spec, facts, lex
+        self.deadline = time.monotonic() + deadline_s if deadline_s else None
+        self.index = 0
+        self.state = LineState()
+        self.line_text = ""
+        self.level = STRICT
+        self.floor = STRICT
+        self.tokens = 0
+        self.pending = 0
+        self.queue: list[int] = []
+        self.texts: list[str] = []
+        self.ends: list[Word | None] = []
+        self.outcomes: list[LineOutcome] = []
+        self._endings: dict[tuple, frozenset[str]] = {}
+        self._prefixes: dict[tuple, frozenset[str]] = {}
+        self._listed: dict[tuple, list[int]] = {}
+
+    @property
+    def done(self) -> bool:
+        """Every line written and its newline out."""
+        return self.index >= len(self.spec.lines) and self.pending == 0
+
+    @property
+    def goal(self) -> LineGoal:
+        """The line being written."""
+        return self.spec.lines[min(self.index, len(self.spec.lines) - 1)]
+
+    def token_budget(self) -> int:
+        """Tokens the whole poem may take: each line's budget plus a newline per stanza break."""
+        return sum(self._line_budget(g) for g in self.spec.lines) + len(self.spec.lines)
+
+    @staticmethod
+    def _line_budget(goal: LineGoal) -> int:
+        return TOKENS_PER_SYLLABLE * (goal.syllables or 12) + LINE_SLACK
+
+    # ---- what may come next -------------------------------------------------------------------------
+
+    def forced(self) -> int | None:
+        """The one token that must come next (a stanza break's newline, a refrain's next token, the newline
+        that closes a full or over-budget line), or None when the model chooses."""
+        if self.done:
+            return None
+        if self.pending or (self.level == CLOSE and self.state.started) or self.state.tail >= PUNCT_AFTER_END:
+            return self.facts.newline_id
+        return self.queue[0] if self.queue else None
+
+    def allows(self, token: int) -> bool:
+        """Whether `token` keeps the line inside its form."""
+        if self.done or not self.facts.usable[token]:
+            return False
+        return self._step(self.state, self.facts.texts[token], check=True) is not None
+
+    def listed(self) -> list[int]:
+        """Tokens worth checking besides the model's top choices: the first pieces of the line's ending
+        words (so a rhyme is found even when the model ranks none of them high), and closing punctuation."""
+        state = self.state
+        key = (self.index, self.level, state.used, state.partial, state.started, state.ended)
+        if key in self._listed:
+            return self._listed[key]
+        ids: list[int] = []
+        target = self.goal.syllables
+        if target is not None and not state.ended and self._needs_ending():
+            prefix = state.partial.lower()
+            lead = "" if state.partial or not state.started else " "
+            for word in self.endings(target - state.used):
+                if word.startswith(prefix) and word != prefix:
+                    rest = word[len(prefix):]
+                    for k in range(1, len(rest) + 1):
+                        ids += self.facts.by_text.get(lead + rest[:k], [])
+                        if not state.partial:
+                            ids += self.facts.by_text.get(lead + rest[:k].capitalize(), [])
+        if state.ended or state.partial:
+            ids += self.facts.closers
+        self._listed[key] = ids = list(dict.fromkeys(ids))
+        return ids
+
+    def relax(self) -> None:
+        """Give up the next constraint for this line (metre, then rhyme, then close it where it stands)."""
+        self.level = min(CLOSE, self.level + 1)
+
+    # ---- following what was written -----------------------------------------------------------------
+
+    def push(self, token: int) -> None:
+        """The token drawn: move the line (and the poem) on."""
+        text = self.facts.texts[token] if self.facts.usable[token] else ""
+        if self.pending:
+            self.pending = max(0, self.pending - max(1, text.count("\n")))
+            return
+        if self.queue and token == self.queue[0]:
+            self.queue.pop(0)
+        state = self._step(self.state, text, check=True) or self._step(self.state, text, check=False)
+        self.tokens += 1
+        if self.queue == [] and self._repeats() and not state.closed:
+            state = replace(state, ended=True, tail=PUNCT_AFTER_END)
+        if state.closed:
+            self._finish(text, state)
+            return
+        self.state = replace(state, tail=state.tail + 1 if state.ended else 0)
+        self.line_text += text
+        if self.tokens >= self._line_budget(self.goal) or (self.deadline and time.monotonic() > self.deadline):
+            self.floor = NO_RHYME if self.deadline and time.monotonic() > self.deadline else self.floor
+            self.level = CLOSE if self.tokens >= self._line_budget(self.goal) else max(self.level, self.floor)
+
+    def feed_opening(self, text: str) -> None:
+        """Opening lines given by the person count as the form's first lines, as written."""
+        for line in text.strip("\n").split("\n"):
+            if line.strip() and self.index < len(self.spec.lines):
+                self._record(line, STRICT, 0)
+        if self.index < len(self.spec.lines) and self.index and self.spec.lines[self.index - 1].stanza_end:
+            self.pending = 1
+        self._start_line("")
+
+    def _finish(self, text: str, state: LineState) -> None:
+        head, _, rest = text.partition("\n")
+        self._record(self.line_text + head, self.level, self.tokens)
+        needed = 2 if self.spec.lines[self.index - 1].stanza_end and self.index < len(self.spec.lines) else 1
+        self.pending = max(0, needed - state.closed)
+        self._start_line(rest.split("\n")[-1])
+
+    def _record(self, line: str, level: int, tokens: int) -> None:
+        words = WORD.findall(line)
+        self.texts.append(line.rstrip())
+        self.ends.append(lookup(words[-1]) if words else None)
+        self.outcomes.append(LineOutcome(self.index, line.rstrip(), level, tokens))
+        self.index += 1
+
+    def _start_line(self, indent: str) -> None:
+        self.state, self.line_text, self.tokens = LineState(), indent, 0
+        self.level = self.floor
+        self.queue = []
+        if self.index < len(self.spec.lines) and self._repeats():
+            source = self.spec.refrain_source(self.index)
+            self.queue = list(self.facts.encode(self.texts[source].strip()))
+
+    def _repeats(self) -> bool:
+        return self.index < len(self.spec.lines) and self.spec.refrain_source(self.index) is not None
+
+    # ---- one token's text against the line ----------------------------------------------------------
+
+    def _step(self, state: LineState, text: str, check: bool) -> LineState | None:
+        used, partial, ended, started, closed, last = (state.used, state.partial, state.ended, state.started,
+                                                       state.closed, state.last)
+        needed = 2 if self.goal.stanza_end and self.index < len(self.spec.lines) - 1 else 1
+        grew = False
+        letterless = not any(WORD_CHARS.match(c) for c in text) and "\n" not in text
+        if check and letterless and state.gap >= MAX_GAP:
+            return None
+        for ch in text:
+            if closed:
+                if ch == "\n":
+                    closed += 1
+                    if check and closed > needed:
+                        return None
+                elif check and ch not in " \t":
+                    return None
+            elif ch == "\n" or ch in SEPARATORS or not WORD_CHARS.match(ch):
+                if check and ch != "\n" and ch not in SEPARATORS:
+                    return None
+                if partial:
+                    done = self._complete(used, partial, check)
+                    if done is None:
+                        return None
+                    used, ended, last, partial = done[0], done[1], partial, ""
+                if ch == "\n":
+                    if check and not self._can_close(used, ended, started, last):
+                        return None
+                    closed = 1
+            else:
+                if check and ended:
+                    return None
+                partial, started, grew = partial + ch, True, True
+        if check and grew and partial and not self._partial_ok(used, partial):
+            return None
+        return LineState(used, partial, ended, state.tail, started, closed, last, state.gap + 1 if letterless else 0)
+
+    def _complete(self, used: int, text: str, check: bool) -> tuple[int, bool, str] | None:
+        """A word finished at syllable `used`: the syllables after it and whether it ends the line."""
+        word = lookup(text)
+        count = word_syllables(word) if word.text else 0
+        after = used + count
+        target = self.goal.syllables
+        if not check:
+            return after, target is not None and after >= target, text
+        if self.level < CLOSE and (text.strip("'\u2019").count("'") + text.count("\u2019") > MAX_APOSTROPHES
+                                   or word.source not in ("cmu", "archaic")):
+            return None
+        if count and self.level < NO_METRE and not stress_fits(word, used, self.spec.foot):
+            return None
+        if target is None:
+            return after, False, text
+        if after > target:
+            return None
+        if after == target and self._needs_ending() and word.text not in self.endings(count):
+            return None
+        return after, after == target, text
+
+    def _can_close(self, used: int, ended: bool, started: bool, last: str) -> bool:
+        if self.level >= CLOSE:
+            return True
+        if self.goal.syllables is None:
+            return started and (not self._needs_ending() or self._ends_well(lookup(last)))
+        return ended
+
+    def _partial_ok(self, used: int, partial: str) -> bool:
+        marks = partial.replace("\u2019", "'")
+        if self.level < CLOSE and (marks.count("'") > MAX_APOSTROPHES + 1 or "''" in marks
+                                   or not could_be_word(marks)):
+            return False
+        target = self.goal.syllables
+        if target is None:
+            return True
+        room = target - used
+        count = word_syllables(lookup(partial))
+        if self._needs_ending():
+            return partial.lower() in self._prefix_set(room) or count <= room - 1
+        return count <= room
+
+    # ---- ending words -------------------------------------------------------------------------------
+
+    def _needs_ending(self) -> bool:
+        return self.level < NO_RHYME and self.goal.group is not None
+
+    def _prefix_set(self, room: int) -> frozenset[str]:
+        key = (self.index, self.level, room)
+        if key not in self._prefixes:
+            self._prefixes[key] = frozenset(w[:k] for w in self.endings(room) for k in range(1, len(w) + 1))
+        return self._prefixes[key]
+
+    def endings(self, count: int) -> frozenset[str]:
+        """Words of `count` syllables the current line may end on: fitting the foot at the line's end, and
+        rhyming as the scheme asks (read back the way the analyzer reads rhyme)."""
+        key = (self.index, self.level, count)
+        if key not in self._endings:
+            self._endings[key] = frozenset(self._find_endings(count))
+        return self._endings[key]
+
+    def _find_endings(self, count: int) -> set[str]:
+        target = self.goal.syllables or count
+        foot = self.spec.foot if self.level < NO_METRE else None
+        fitting = {w for w, e in self.lex.entries.items()
+                   if e.syllables == count and stress_fits(e.word, target - count, foot)}
+        partners = [j for j in self.spec.partners(self.index) if j < len(self.ends) and self.ends[j] is not None]
+        if not partners:
+            return {w for w in fitting if self._opens_rhyme(w)}
+        partner = self.ends[partners[0]]
+        used = {self.ends[j].text for j in partners}
+        true = (self.lex.true_rhymes(partner) & fitting) - used
+        pool = true
+        if len(true) < MIN_TRUE and self.spec.lines[partners[0]].stanza == self.goal.stanza:
+            pool = true | ((self.lex.slant_rhymes(partner) & fitting) - used)
+        return {w for w in pool if self._reads_as_partner(w, partners[0])}
+
+    def _window(self) -> list[int]:
+        return [j for j in range(self.index - 1, max(-1, self.index - 1 - RHYME_WINDOW), -1)
+                if j < len(self.ends) and self.ends[j] is not None]
+
+    def _opens_rhyme(self, word: str) -> bool:
+        """A word for a line that starts its rhyme: enough true rhymes for the lines to come, and no rhyme
+        with the lines before it (or the analyzer would letter it with them)."""
+        entry = self.lex.entries[word]
+        later = sum(1 for g in self.spec.lines[self.index + 1:] if g.group == self.goal.group and not g.refrain)
+        if self.goal.group and later:
+            rhymes = sum(len(self.lex.by_tail.get(t, ())) for t in entry.tails) - 1
+            if rhymes < 2 * later:
+                return False
+        for j in self._window():
+            kind = _kind(word, self.ends[j].text)
+            if kind == "true" or (kind == "slant" and self.spec.lines[j].stanza == self.goal.stanza):
+                return False
+        return True
+
+    def _reads_as_partner(self, word: str, partner: int) -> bool:
+        """The analyzer would give this line its partner's letter: its nearest true rhyme in the window (or
+        nearest slant in the stanza) is a line of the same group."""
+        kinds = {j: _kind(word, self.ends[j].text) for j in self._window()}
+        found = next((j for j, k in kinds.items() if k == "true"), None)
+        if found is None:
+            found = next((j for j, k in kinds.items() if k == "slant" and self.spec.lines[j].stanza == self.goal.stanza), None)
+        if found is None:
+            return partner not in kinds and _kind(word, self.ends[partner].text) is not None
+        return self.spec.lines[found].group == self.goal.group
+
+    def _ends_well(self, word: Word) -> bool:
+        partners = [j for j in self.spec.partners(self.index) if j < len(self.ends) and self.ends[j] is not None]
+        if not partners:
+            return all(_kind(word.text, self.ends[j].text) is None for j in self._window())
+        return self._reads_as_partner(word.text, partners[0])
