@@ -31,7 +31,6 @@ from poetstudio.poets import STUDIO_POETS, canonical_poet, resolve_poet, studio_
 from poetstudio.prompt_format import PromptSpec, prompt_ids, uses_chat_template
 
 BLEND_MODES = ("auto", "exact", "prompt")
-FORM_SECONDS_PER_LINE = 3.0  # past this many seconds a line (on average), a form drops rhyme and metre and only counts syllables
 
 
 @dataclass
@@ -174,7 +173,7 @@ class Engine:
             raise UserError(str(exc)) from None
         if spec.free:
             return None
-        return form_constraint(self.load().tokenizer, spec, opening, FORM_SECONDS_PER_LINE * len(spec.lines))
+        return form_constraint(self.load().tokenizer, spec, opening, spec.deadline_s)
 
     def cancel(self) -> None:
         """Stop the running generation within one token; what was written is kept."""

@@ -23,6 +23,7 @@ FEET = ("iambic", "trochaic", "anapestic", "dactylic")
 MAX_LINES = 64  # longer than any traditional form; bounds the time a poem may take
 MAX_SYLLABLES = 24  # a line longer than an alexandrine doubled is not a line this tool can close
 EXAMPLE = 'write a form name (see `poetstudio forms`) or a spec like "ABAB 8,6,8,6" or "ABAB/CDCD 10 iambic"'
+SECONDS_PER_LINE = 3.0  # a form's time bound per line: past it, rhyme and metre give way and lines only count syllables
 MARK = re.compile(r"[A-Z][0-9]?|-")
 
 
@@ -56,6 +57,11 @@ class FormSpec:
     def free(self) -> bool:
         """True for free verse: nothing to constrain."""
         return not self.lines
+
+    @property
+    def deadline_s(self) -> float:
+        """Seconds the poem may take before rhyme and metre give way (lines still close at their count)."""
+        return SECONDS_PER_LINE * len(self.lines)
 
     @property
     def scheme(self) -> str:

@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from poetstudio.analysis.meter import FEET, word_weights
+from poetstudio.analysis.meter import COST, FEET, VARIANT_COST, word_weights
 from poetstudio.analysis.pronounce import ARCHAIC, Word, cmu, lookup
 from poetstudio.analysis.report import WORD
 from poetstudio.analysis.rhyme import RHYME_WINDOW, rhyme_kind
@@ -33,6 +33,7 @@ PUNCT_AFTER_END = 2  # punctuation tokens a full line may take (",", "!") before
 TOKENS_PER_SYLLABLE = 3  # the model spends about 1.3 tokens a syllable; three is ample room to find a line
 LINE_SLACK = 12  # ... plus this many for punctuation, a rhyme word spelled in pieces, indentation
 MIN_TRUE = 3  # a line keeps to true rhymes when at least this many fit its syllables and stress
+METRE_SLACK = 0.1  # misfit a line may carry per syllable (the scan allows 0.25): ten syllables, four monosyllables off the beat
 MAX_GAP = 1  # tokens in a row without a letter (the newline aside): stops runs of dashes, dots and quotes
 MAX_APOSTROPHES = 1  # inside one word: "summer's", "o'er", "'tis"; more is the model stammering
 
@@ -51,6 +52,7 @@ class LineState:
     closed: int = 0
     last: str = ""
     gap: int = 0
+    cost: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -68,8 +70,17 @@ class LineOutcome:
         return LEVELS[self.level]
 
 
-ELISIONS = ("s", "st", "d", "ll", "n", "t", "re", "ve", "rt", "er", "en")
-"""What may follow an apostrophe inside a word: summer's, wander'st, dimm'd, heav'n, o'er."""
+ELISIONS = {"s": ("",), "d": ("ed",), "ll": ("",), "re": ("",), "ve": ("",), "t": ("",), "n": ("en",)}
+"""What may follow an apostrophe inside a word, and the full form the dictionary must know: summer's
+(summer), dimm'd (dimmed), heav'n (heaven). 'st is left out: the model hangs it on nouns ("mother'st")."""
+
+
+def elision_ok(text: str) -> bool:
+    """A word with an elision the dictionary can vouch for ("moon's", "dimm'd"), or a prefix of one."""
+    head, _, rest = text.lower().replace("\u2019", "'").partition("'")
+    known = cmu()
+    return bool(head) and any(end.startswith(rest) and any(head + full in known for full in fulls)
+                              for end, fulls in ELISIONS.items())
 
 
 @lru_cache(maxsize=1)
@@ -83,8 +94,7 @@ def could_be_word(partial: str) -> bool:
     text = partial.lower().replace("\u2019", "'")
     head, mark, rest = text.partition("'")
     if mark and head:
-        known = cmu()
-        return any(e.startswith(rest) for e in ELISIONS) and any(head + end in known for end in ("", "e", "ed", "en"))
+        return elision_ok(text)
     words = _sorted_words()
     at = bisect.bisect_left(words, text)
     return at < len(words) and words[at].startswith(text)
@@ -106,6 +116,22 @@ def stress_fits(word: Word, position: int, foot: str | None) -> bool:
                                    for k, w in enumerate(weights)):
             return True
     return False
+
+
+def stress_cost(word: Word, position: int, foot: str | None) -> float:
+    """The metre scan's misfit cost of a word starting at syllable `position` in lines of `foot` (the
+    cheapest of its readings; a stressed first syllable is the scan's inverted first foot)."""
+    if foot is None:
+        return 0.0
+    unit = FEET[foot]
+    best = None
+    for weights in word_weights(word):
+        cost = 0.0
+        for k, weight in enumerate(weights):
+            beat = unit[(position + k) % len(unit)]
+            cost += VARIANT_COST if position + k == 0 and weight == "S" and beat == "x" else COST.get((weight, beat), 0.0)
+        best = cost if best is None else min(best, cost)
+    return best or 0.0
 
 
 class FormWriter:
@@ -252,8 +278,8 @@ class FormWriter:
     # ---- one token's text against the line ----------------------------------------------------------
 
     def _step(self, state: LineState, text: str, check: bool) -> LineState | None:
-        used, partial, ended, started, closed, last = (state.used, state.partial, state.ended, state.started,
-                                                       state.closed, state.last)
+        used, partial, ended, started, closed, last, cost = (state.used, state.partial, state.ended, state.started,
+                                                             state.closed, state.last, state.cost)
         needed = 2 if self.goal.stanza_end and self.index < len(self.spec.lines) - 1 else 1
         grew = False
         letterless = not any(WORD_CHARS.match(c) for c in text) and "\n" not in text
@@ -271,10 +297,10 @@ class FormWriter:
                 if check and ch != "\n" and ch not in SEPARATORS:
                     return None
                 if partial:
-                    done = self._complete(used, partial, check)
+                    done = self._complete(used, partial, check, cost)
                     if done is None:
                         return None
-                    used, ended, last, partial = done[0], done[1], partial, ""
+                    used, ended, cost, last, partial = done[0], done[1], done[2], partial, ""
                 if ch == "\n":
                     if check and not self._can_close(used, ended, started, last):
                         return None
@@ -285,28 +311,33 @@ class FormWriter:
                 partial, started, grew = partial + ch, True, True
         if check and grew and partial and not self._partial_ok(used, partial):
             return None
-        return LineState(used, partial, ended, state.tail, started, closed, last, state.gap + 1 if letterless else 0)
+        if check and grew and partial and not self._word_fits(used, partial, cost):
+            return None
+        return LineState(used, partial, ended, state.tail, started, closed, last, state.gap + 1 if letterless else 0, cost)
 
-    def _complete(self, used: int, text: str, check: bool) -> tuple[int, bool, str] | None:
-        """A word finished at syllable `used`: the syllables after it and whether it ends the line."""
+    def _complete(self, used: int, text: str, check: bool, cost: float) -> tuple[int, bool, float] | None:
+        """A word finished at syllable `used`: the syllables after it, whether it ends the line, and the
+        line's metrical misfit after it."""
         word = lookup(text)
         count = word_syllables(word) if word.text else 0
         after = used + count
         target = self.goal.syllables
         if not check:
-            return after, target is not None and after >= target, text
+            return after, target is not None and after >= target, cost
         if self.level < CLOSE and (text.strip("'\u2019").count("'") + text.count("\u2019") > MAX_APOSTROPHES
-                                   or word.source not in ("cmu", "archaic")):
+                                   or (word.source not in ("cmu", "archaic") and not elision_ok(text))):
             return None
-        if count and self.level < NO_METRE and not stress_fits(word, used, self.spec.foot):
-            return None
+        if count and self.level < NO_METRE and self.spec.foot:
+            cost += stress_cost(word, used, self.spec.foot)
+            if not stress_fits(word, used, self.spec.foot) or cost > METRE_SLACK * (target or 10):
+                return None
         if target is None:
-            return after, False, text
+            return after, False, cost
         if after > target:
             return None
         if after == target and self._needs_ending() and word.text not in self.endings(count):
             return None
-        return after, after == target, text
+        return after, after == target, cost
 
     def _can_close(self, used: int, ended: bool, started: bool, last: str) -> bool:
         if self.level >= CLOSE:
@@ -314,6 +345,17 @@ class FormWriter:
         if self.goal.syllables is None:
             return started and (not self._needs_ending() or self._ends_well(lookup(last)))
         return ended
+
+    def _word_fits(self, used: int, partial: str, cost: float) -> bool:
+        """A word being written that is already a whole word ("moon", "father's") is judged for metre now,
+        as if it ended here: one that would break the metre is not begun (it could only grow out of it)."""
+        if self.level >= NO_METRE or not self.spec.foot:
+            return True
+        word = lookup(partial)
+        if not (word.source == "cmu" or elision_ok(partial)) or word_syllables(word) < 1:
+            return True
+        cost += stress_cost(word, used, self.spec.foot)
+        return stress_fits(word, used, self.spec.foot) and cost <= METRE_SLACK * (self.goal.syllables or 10)
 
     def _partial_ok(self, used: int, partial: str) -> bool:
         marks = partial.replace("\u2019", "'")
@@ -324,7 +366,7 @@ class FormWriter:
         if target is None:
             return True
         room = target - used
-        count = word_syllables(lookup(partial))
+        count = max(1, word_syllables(lookup(partial)))
         if self._needs_ending():
             return partial.lower() in self._prefix_set(room) or count <= room - 1
         return count <= room
