@@ -58,8 +58,10 @@ class FormConstraint:
         writer = self.writer
         top = torch.topk(scores, min(WINDOW, scores.shape[-1])).indices.tolist()
         allowed = [t for t in top if writer.allows(t)]
+        if allowed:
+            return allowed
         seen = set(top)
-        allowed += [t for t in writer.listed() if t not in seen and writer.allows(t)]
+        allowed = [t for t in writer.listed() if t not in seen and writer.allows(t)]
         if allowed:
             return allowed
         order = torch.argsort(scores, descending=True).tolist()

@@ -71,11 +71,24 @@ class Lexicon:
             self.entries[bare] = Entry(word, word_syllables(word), tuple(word_weights(word)), tails, codas)
         self.by_tail: dict[tuple, set[str]] = {}
         self.by_slant: dict[tuple, set[str]] = {}
+        self.by_count: dict[int, list[str]] = {}
+        self._fitting: dict[tuple, frozenset[str]] = {}
         for text, entry in self.entries.items():
             for tail in entry.tails:
                 self.by_tail.setdefault(tail, set()).add(text)
             for key in entry.codas:
                 self.by_slant.setdefault(key, set()).add(text)
+            self.by_count.setdefault(entry.syllables, []).append(text)
+        self.rhyme_counts = {text: len(set().union(*(self.by_tail[t] for t in e.tails))) - 1
+                             for text, e in self.entries.items()}
+
+    def fitting(self, count: int, position: int, fits) -> frozenset[str]:
+        """Words of `count` syllables whose stress `fits(weights, position)` allows, cached by position
+        (`fits` is the same function for a given foot; the key holds its name)."""
+        key = (count, position, getattr(fits, "key", None))
+        if key not in self._fitting:
+            self._fitting[key] = frozenset(w for w in self.by_count.get(count, ()) if fits(self.entries[w].weights, position))
+        return self._fitting[key]
 
     def true_rhymes(self, word: Word) -> set[str]:
         """Lexicon words that truly rhyme with `word` (itself left out)."""

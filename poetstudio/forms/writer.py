@@ -22,7 +22,7 @@ from poetstudio.analysis.meter import COST, FEET, VARIANT_COST, word_weights
 from poetstudio.analysis.pronounce import ARCHAIC, Word, cmu, lookup
 from poetstudio.analysis.report import WORD
 from poetstudio.analysis.rhyme import RHYME_WINDOW, rhyme_kind
-from poetstudio.forms.lexicon import Lexicon, word_syllables
+from poetstudio.forms.lexicon import Lexicon, rhyme_keys, word_syllables
 from poetstudio.forms.spec import FormSpec, LineGoal
 from poetstudio.forms.tokens import SEPARATORS, WORD_CHARS, TokenFacts
 
@@ -75,6 +75,7 @@ ELISIONS = {"s": ("",), "d": ("ed",), "ll": ("",), "re": ("",), "ve": ("",), "t"
 (summer), dimm'd (dimmed), heav'n (heaven). 'st is left out: the model hangs it on nouns ("mother'st")."""
 
 
+@lru_cache(maxsize=100_000)
 def elision_ok(text: str) -> bool:
     """A word with an elision the dictionary can vouch for ("moon's", "dimm'd"), or a prefix of one."""
     head, _, rest = text.lower().replace("\u2019", "'").partition("'")
@@ -100,22 +101,33 @@ def could_be_word(partial: str) -> bool:
     return at < len(words) and words[at].startswith(text)
 
 
+@lru_cache(maxsize=100_000)
+def _syllables(text: str) -> int:
+    return word_syllables(lookup(text))
+
+
 @lru_cache(maxsize=200_000)
 def _kind(a: str, b: str) -> str | None:
     return rhyme_kind(lookup(a), lookup(b))
 
 
-def stress_fits(word: Word, position: int, foot: str | None) -> bool:
-    """A word starting at syllable `position` fits the foot unless a main stress of a longer word falls on
-    a weak beat (the first syllable may be inverted, as the metre scan allows)."""
+def weights_fit(options, position: int, foot: str | None) -> bool:
+    """Stress weights (one string per reading, as `meter.word_weights` gives them) starting at syllable
+    `position` fit the foot unless a main stress of a longer word falls on a weak beat (the first syllable
+    may be inverted, as the metre scan allows)."""
     if foot is None:
         return True
     unit = FEET[foot]
-    for weights in word_weights(word):
+    for weights in options:
         if len(weights) < 2 or all(w != "S" or unit[(position + k) % len(unit)] == "/" or position + k == 0
                                    for k, w in enumerate(weights)):
             return True
     return False
+
+
+def stress_fits(word: Word, position: int, foot: str | None) -> bool:
+    """`weights_fit` for a word's readings."""
+    return weights_fit(word_weights(word), position, foot)
 
 
 def stress_cost(word: Word, position: int, foot: str | None) -> float:
@@ -132,6 +144,15 @@ def stress_cost(word: Word, position: int, foot: str | None) -> float:
             cost += VARIANT_COST if position + k == 0 and weight == "S" and beat == "x" else COST.get((weight, beat), 0.0)
         best = cost if best is None else min(best, cost)
     return best or 0.0
+
+
+@lru_cache(maxsize=8)
+def _fitter(foot: str | None):
+    def fits(options, position: int) -> bool:
+        return weights_fit(options, position, foot)
+
+    fits.key = foot
+    return fits
 
 
 class FormWriter:
@@ -366,7 +387,7 @@ class FormWriter:
         if target is None:
             return True
         room = target - used
-        count = max(1, word_syllables(lookup(partial)))
+        count = max(1, _syllables(partial))
         if self._needs_ending():
             return partial.lower() in self._prefix_set(room) or count <= room - 1
         return count <= room
@@ -393,11 +414,11 @@ class FormWriter:
     def _find_endings(self, count: int) -> set[str]:
         target = self.goal.syllables or count
         foot = self.spec.foot if self.level < NO_METRE else None
-        fitting = {w for w, e in self.lex.entries.items()
-                   if e.syllables == count and stress_fits(e.word, target - count, foot)}
+        fits = _fitter(foot)
+        fitting = self.lex.fitting(count, target - count, fits)
         partners = [j for j in self.spec.partners(self.index) if j < len(self.ends) and self.ends[j] is not None]
         if not partners:
-            return {w for w in fitting if self._opens_rhyme(w)}
+            return self._openers(fitting)
         partner = self.ends[partners[0]]
         used = {self.ends[j].text for j in partners}
         true = (self.lex.true_rhymes(partner) & fitting) - used
@@ -410,20 +431,22 @@ class FormWriter:
         return [j for j in range(self.index - 1, max(-1, self.index - 1 - RHYME_WINDOW), -1)
                 if j < len(self.ends) and self.ends[j] is not None]
 
-    def _opens_rhyme(self, word: str) -> bool:
-        """A word for a line that starts its rhyme: enough true rhymes for the lines to come, and no rhyme
+    def _openers(self, fitting: frozenset[str]) -> set[str]:
+        """Words for a line that starts its rhyme: enough true rhymes for the lines to come, and no rhyme
         with the lines before it (or the analyzer would letter it with them)."""
-        entry = self.lex.entries[word]
         later = sum(1 for g in self.spec.lines[self.index + 1:] if g.group == self.goal.group and not g.refrain)
-        if self.goal.group and later:
-            rhymes = sum(len(self.lex.by_tail.get(t, ())) for t in entry.tails) - 1
-            if rhymes < 2 * later:
-                return False
+        need = 2 * later if self.goal.group and later else 0
+        pool = {w for w in fitting if self.lex.rhyme_counts[w] >= need}
         for j in self._window():
-            kind = _kind(word, self.ends[j].text)
-            if kind == "true" or (kind == "slant" and self.spec.lines[j].stanza == self.goal.stanza):
-                return False
-        return True
+            same_stanza = self.spec.lines[j].stanza == self.goal.stanza
+            end = self.ends[j]
+            if end.source == "rule":
+                pool = {w for w in pool if _kind(w, end.text) is None}
+                continue
+            tails, slant = rhyme_keys(end)
+            pool = {w for w in pool if not (self.lex.entries[w].tails & tails)
+                    and not (same_stanza and self.lex.entries[w].codas & slant)}
+        return pool
 
     def _reads_as_partner(self, word: str, partner: int) -> bool:
         """The analyzer would give this line its partner's letter: its nearest true rhyme in the window (or
