@@ -33,7 +33,7 @@ PUNCT_AFTER_END = 2  # punctuation tokens a full line may take (",", "!") before
 TOKENS_PER_SYLLABLE = 3  # the model spends about 1.3 tokens a syllable; three is ample room to find a line
 LINE_SLACK = 12  # ... plus this many for punctuation, a rhyme word spelled in pieces, indentation
 MIN_TRUE = 3  # a line keeps to true rhymes when at least this many fit its syllables and stress
-METRE_SLACK = 0.1  # misfit a line may carry per syllable (the scan allows 0.25): ten syllables, four monosyllables off the beat
+METRE_SLACK = 0.05  # misfit a line may carry per syllable (the scan allows 0.25, but a looser line often scans as anapests): ten syllables, two monosyllables off the beat
 MAX_GAP = 1  # tokens in a row without a letter (the newline aside): stops runs of dashes, dots and quotes
 MAX_APOSTROPHES = 1  # inside one word: "summer's", "o'er", "'tis"; more is the model stammering
 
