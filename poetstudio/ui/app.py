@@ -175,7 +175,8 @@ class StudioApp(App):
         if not blend:
             raise UserError("set at least one poet's weight (Poets pane: → raises, s solos)")
         return PoemRequest(theme=prompt.theme or "Untitled", blend=blend, opening=prompt.opening,
-                           mood=self.query_one(PoetsPane).mood, sampling=sampling, variations=variations)
+                           mood=self.query_one(PoetsPane).mood, sampling=sampling, variations=variations,
+                           form=prompt.form)
 
     def action_generate(self, new_seed: bool = False) -> None:
         """Generate; if a poem is being written, stop it and start this one when it has stopped."""
@@ -203,7 +204,7 @@ class StudioApp(App):
         self.last_request = request
         self.opened = None
         self.query_one(PoetsPane).show_attribution(None)
-        self.query_one(PoemPane).start(request.variations)
+        self.query_one(PoemPane).start(request.variations, request.form)
         self.generate_worker(request)
 
     @work(thread=True, group="generate", exit_on_error=False)
@@ -324,7 +325,7 @@ class StudioApp(App):
         def save(title: str | None) -> None:
             if not title or not title.strip():
                 return
-            sampling = asdict(request.sampling) if request else {}
+            sampling = {**asdict(request.sampling), "form": request.form} if request else {}
             saved = self.library.save(SavedPoem(
                 title=title.strip(), text=text, theme=prompt.theme, opening=prompt.opening,
                 blend=request.blend if request else self.blend.active(), mood=request.mood if request else None,
@@ -352,7 +353,8 @@ class StudioApp(App):
         if stored.get("reading", {}).get("version") == READING_VERSION:
             attribution = Attribution.from_dict(stored["attribution"]) if stored.get("attribution") else None
             self.readings[poem.text] = (PoemReading.from_dict(stored["reading"]), attribution)
-        self.query_one(PoemPane).load([poem.text], [poem.seed] if poem.seed is not None else [], state=f"opened #{poem.id}")
+        self.query_one(PoemPane).load([poem.text], [poem.seed] if poem.seed is not None else [], state=f"opened #{poem.id}",
+                                       form=poem.sampling.get("form"))
         self.notify(f"opened “{poem.title}”")
 
     # draft ----------------------------------------------------------------
