@@ -80,6 +80,8 @@ def form_constraint(tokenizer, spec: FormSpec, opening: str = "", deadline_s: fl
     """A constraint writing `spec` with this tokenizer; the tokenizer's facts and lexicon are built once
     and cached. `opening` lines count as the form's first lines."""
     facts = token_facts(tokenizer)
+    if facts.newline_id is None:
+        raise ValueError("this tokenizer has no newline token, so it cannot write to a form; drop --form")
     writer = FormWriter(spec, facts, lexicon(facts), deadline_s)
     if opening.strip():
         writer.feed_opening(opening)

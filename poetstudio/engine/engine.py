@@ -173,7 +173,10 @@ class Engine:
             raise UserError(str(exc)) from None
         if spec.free:
             return None
-        return form_constraint(self.load().tokenizer, spec, opening, spec.deadline_s)
+        try:
+            return form_constraint(self.load().tokenizer, spec, opening, spec.deadline_s)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
 
     def cancel(self) -> None:
         """Stop the running generation within one token; what was written is kept."""

@@ -3,12 +3,13 @@ words the model knows well), with their syllables, stress and rhyme keys, indexe
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from dataclasses import dataclass
 
 from poetstudio.analysis.meter import word_weights
-from poetstudio.analysis.pronounce import Word, lookup, syllable_count
+from poetstudio.analysis.pronounce import ARCHAIC, Word, cmu, lookup, syllable_count
 from poetstudio.analysis.rhyme import last_syllable, rhyme_kind, rhyme_tail
 from poetstudio.forms.tokens import TokenFacts
 
@@ -18,6 +19,11 @@ WEAK_ENDINGS = frozenset("""a an the and but or nor for if as than that this the
 into onto upon unto my thy your our their its his her is am are was were has had hath doth dost
 shall will would should could can may might must let not whose which what who whom when while where""".split())
 """Function words that leave a line hanging; never offered as a line's last word."""
+INFLECTIONS = ("s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "eth", "st", "ness", "y", "en", "ful", "less", "ings")
+"""Endings a known word may take and stay known ("star" -> "stars", "starry"; "dim" -> "dimmed")."""
+ELISIONS = {"s": ("",), "d": ("ed",), "ll": ("",), "re": ("",), "ve": ("",), "t": ("",), "n": ("en",)}
+"""What may follow an apostrophe inside a word, and the full form that must be known: summer's (summer),
+dimm'd (dimmed), heav'n (heaven). 'st is left out: the model hangs it on nouns ("mother'st")."""
 _cache: dict[int, tuple[TokenFacts, "Lexicon"]] = {}
 _lock = threading.Lock()
 
@@ -81,6 +87,33 @@ class Lexicon:
             self.by_count.setdefault(entry.syllables, []).append(text)
         self.rhyme_counts = {text: len(set().union(*(self.by_tail[t] for t in e.tails))) - 1
                              for text, e in self.entries.items()}
+        self.known = known_words(facts)
+        self.sorted_known = sorted(self.known)
+        self._prefix: dict[str, bool] = {}
+
+    def is_word(self, text: str) -> bool:
+        """A word the model knows: one of its whole-word tokens, that word inflected, an archaic form, or
+        an elision of one ("moon's", "dimm'd"). Dictionary words it spells in pieces (mostly surnames:
+        "tadeusz", "ladnier") are not."""
+        text = text.lower().replace("\u2019", "'")
+        if text in self.known:
+            return True
+        head, mark, rest = text.partition("'")
+        return bool(mark and head) and any(rest == end and any(head + f in self.known for f in fulls)
+                                           for end, fulls in ELISIONS.items())
+
+    def could_be_word(self, partial: str) -> bool:
+        """True when some known word (or elision of one) starts with `partial`."""
+        text = partial.lower().replace("\u2019", "'")
+        if text not in self._prefix:
+            head, mark, rest = text.partition("'")
+            at = bisect.bisect_left(self.sorted_known, text)
+            found = at < len(self.sorted_known) and self.sorted_known[at].startswith(text)
+            if not found and mark and head:
+                found = any(end.startswith(rest) and any(head + f in self.known for f in fulls)
+                            for end, fulls in ELISIONS.items())
+            self._prefix[text] = found
+        return self._prefix[text]
 
     def fitting(self, count: int, position: int, fits) -> frozenset[str]:
         """Words of `count` syllables whose stress `fits(weights, position)` allows, cached by position
@@ -107,6 +140,19 @@ class Lexicon:
         for key in rhyme_keys(word)[1]:
             found |= self.by_slant.get(key, set())
         return found - self.true_rhymes(word) - {word.text}
+
+
+def known_words(facts: TokenFacts) -> frozenset[str]:
+    """Dictionary words the tokenizer holds as one token after a space (any case), their inflections,
+    and the archaic forms the analyzer knows: a proxy for words the model has seen often."""
+    dictionary = cmu()
+    base = {t[1:].lower() for t in facts.by_text if t.startswith(" ") and re.fullmatch(r"[A-Za-z]+", t[1:])}
+    base = {w for w in base if w in dictionary}
+    found = set(base) | set(ARCHAIC)
+    for word in base:
+        stems = {word, word[:-1] if word.endswith("e") else word, word + word[-1], word[:-1] + "i" if word.endswith("y") else word}
+        found |= {stem + end for stem in stems for end in INFLECTIONS if stem + end in dictionary}
+    return frozenset(found)
 
 
 def lexicon(facts: TokenFacts) -> Lexicon:

@@ -13,13 +13,12 @@ and the level is kept as the line's mark: never an endless search.
 
 from __future__ import annotations
 
-import bisect
 import time
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from poetstudio.analysis.meter import COST, FEET, VARIANT_COST, word_weights
-from poetstudio.analysis.pronounce import ARCHAIC, Word, cmu, lookup
+from poetstudio.analysis.pronounce import Word, lookup
 from poetstudio.analysis.report import WORD
 from poetstudio.analysis.rhyme import RHYME_WINDOW, rhyme_kind
 from poetstudio.forms.lexicon import Lexicon, rhyme_keys, word_syllables
@@ -68,37 +67,6 @@ class LineOutcome:
     def mark(self) -> str:
         """'met', or what was given up: 'rhyme let go', 'closed at its budget'."""
         return LEVELS[self.level]
-
-
-ELISIONS = {"s": ("",), "d": ("ed",), "ll": ("",), "re": ("",), "ve": ("",), "t": ("",), "n": ("en",)}
-"""What may follow an apostrophe inside a word, and the full form the dictionary must know: summer's
-(summer), dimm'd (dimmed), heav'n (heaven). 'st is left out: the model hangs it on nouns ("mother'st")."""
-
-
-@lru_cache(maxsize=100_000)
-def elision_ok(text: str) -> bool:
-    """A word with an elision the dictionary can vouch for ("moon's", "dimm'd"), or a prefix of one."""
-    head, _, rest = text.lower().replace("\u2019", "'").partition("'")
-    known = cmu()
-    return bool(head) and any(end.startswith(rest) and any(head + full in known for full in fulls)
-                              for end, fulls in ELISIONS.items())
-
-
-@lru_cache(maxsize=1)
-def _sorted_words() -> list[str]:
-    return sorted(set(cmu()) | set(ARCHAIC))
-
-
-@lru_cache(maxsize=100_000)
-def could_be_word(partial: str) -> bool:
-    """True when some dictionary word (or an elided form: "dimm'd", "wander'st") starts with `partial`."""
-    text = partial.lower().replace("\u2019", "'")
-    head, mark, rest = text.partition("'")
-    if mark and head:
-        return elision_ok(text)
-    words = _sorted_words()
-    at = bisect.bisect_left(words, text)
-    return at < len(words) and words[at].startswith(text)
 
 
 @lru_cache(maxsize=100_000)
@@ -346,7 +314,7 @@ class FormWriter:
         if not check:
             return after, target is not None and after >= target, cost
         if self.level < CLOSE and (text.strip("'\u2019").count("'") + text.count("\u2019") > MAX_APOSTROPHES
-                                   or (word.source not in ("cmu", "archaic") and not elision_ok(text))):
+                                   or not self.lex.is_word(text)):
             return None
         if count and self.level < NO_METRE and self.spec.foot:
             cost += stress_cost(word, used, self.spec.foot)
@@ -373,7 +341,7 @@ class FormWriter:
         if self.level >= NO_METRE or not self.spec.foot:
             return True
         word = lookup(partial)
-        if not (word.source == "cmu" or elision_ok(partial)) or word_syllables(word) < 1:
+        if not self.lex.is_word(partial) or word_syllables(word) < 1:
             return True
         cost += stress_cost(word, used, self.spec.foot)
         return stress_fits(word, used, self.spec.foot) and cost <= METRE_SLACK * (self.goal.syllables or 10)
@@ -381,7 +349,7 @@ class FormWriter:
     def _partial_ok(self, used: int, partial: str) -> bool:
         marks = partial.replace("\u2019", "'")
         if self.level < CLOSE and (marks.count("'") > MAX_APOSTROPHES + 1 or "''" in marks
-                                   or not could_be_word(marks)):
+                                   or not self.lex.could_be_word(marks)):
             return False
         target = self.goal.syllables
         if target is None:
