@@ -3,9 +3,9 @@
 The writer follows the poem as it is written. For every candidate token it answers `allows(token)`: the
 line's syllables (counted from the pronouncing dictionary as words complete) never pass the line's count
 and the newline comes only when the count is reached; the word that fills the count must be one of the
-line's ending words (a true rhyme with its partner line, else a slant one; for a line that opens a rhyme,
-a word with rhymes to come and none with the lines before it); in iambic (or other metrical) forms no
-word of two or more syllables puts its main stress on a weak beat. Refrains are forced token for token,
+line's ending words (`forms.endings`); words must be ones the model knows (`forms.lexicon`); in footed
+forms no longer word puts its main stress on a weak beat and the line's misfit stays small
+(`forms.metre`), judged as soon as a word is whole. Refrains are forced token for token,
 stanza breaks are forced newlines. When no token can meet the line (or it runs past its token budget or
 the poem past its deadline) the line is relaxed a level at a time, down to closing it where it stands,
 and the level is kept as the line's mark: never an endless search.
@@ -17,22 +17,20 @@ import time
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
-from poetstudio.analysis.meter import COST, FEET, VARIANT_COST, word_weights
 from poetstudio.analysis.pronounce import Word, lookup
 from poetstudio.analysis.report import WORD
-from poetstudio.analysis.rhyme import RHYME_WINDOW, rhyme_kind
-from poetstudio.forms.lexicon import Lexicon, rhyme_keys, word_syllables
+from poetstudio.forms.endings import EndingFinder
+from poetstudio.forms.lexicon import Lexicon, word_syllables
+from poetstudio.forms.metre import METRE_SLACK, stress_cost, stress_fits
 from poetstudio.forms.spec import FormSpec, LineGoal
 from poetstudio.forms.tokens import SEPARATORS, WORD_CHARS, TokenFacts
 
 STRICT, NO_METRE, NO_RHYME, CLOSE = range(4)
-LEVELS = ("met", "metre let go", "rhyme let go", "closed at its budget")
+LEVELS = ("met", "metre let go", "rhyme let go", "closed where it stood")
 """What each relaxation level gave up, as the line's mark says it."""
 PUNCT_AFTER_END = 2  # punctuation tokens a full line may take (",", "!") before its newline is forced
 TOKENS_PER_SYLLABLE = 3  # the model spends about 1.3 tokens a syllable; three is ample room to find a line
 LINE_SLACK = 12  # ... plus this many for punctuation, a rhyme word spelled in pieces, indentation
-MIN_TRUE = 3  # a line keeps to true rhymes when at least this many fit its syllables and stress
-METRE_SLACK = 0.05  # misfit a line may carry per syllable (the scan allows 0.25, but a looser line often scans as anapests): ten syllables, two monosyllables off the beat
 MAX_GAP = 1  # tokens in a row without a letter (the newline aside): stops runs of dashes, dots and quotes
 MAX_APOSTROPHES = 1  # inside one word: "summer's", "o'er", "'tis"; more is the model stammering
 
@@ -65,7 +63,7 @@ class LineOutcome:
 
     @property
     def mark(self) -> str:
-        """'met', or what was given up: 'rhyme let go', 'closed at its budget'."""
+        """'met', or what was given up: 'metre let go', 'rhyme let go', 'closed where it stood'."""
         return LEVELS[self.level]
 
 
@@ -74,53 +72,6 @@ def _syllables(text: str) -> int:
     return word_syllables(lookup(text))
 
 
-@lru_cache(maxsize=200_000)
-def _kind(a: str, b: str) -> str | None:
-    return rhyme_kind(lookup(a), lookup(b))
-
-
-def weights_fit(options, position: int, foot: str | None) -> bool:
-    """Stress weights (one string per reading, as `meter.word_weights` gives them) starting at syllable
-    `position` fit the foot unless a main stress of a longer word falls on a weak beat (the first syllable
-    may be inverted, as the metre scan allows)."""
-    if foot is None:
-        return True
-    unit = FEET[foot]
-    for weights in options:
-        if len(weights) < 2 or all(w != "S" or unit[(position + k) % len(unit)] == "/" or position + k == 0
-                                   for k, w in enumerate(weights)):
-            return True
-    return False
-
-
-def stress_fits(word: Word, position: int, foot: str | None) -> bool:
-    """`weights_fit` for a word's readings."""
-    return weights_fit(word_weights(word), position, foot)
-
-
-def stress_cost(word: Word, position: int, foot: str | None) -> float:
-    """The metre scan's misfit cost of a word starting at syllable `position` in lines of `foot` (the
-    cheapest of its readings; a stressed first syllable is the scan's inverted first foot)."""
-    if foot is None:
-        return 0.0
-    unit = FEET[foot]
-    best = None
-    for weights in word_weights(word):
-        cost = 0.0
-        for k, weight in enumerate(weights):
-            beat = unit[(position + k) % len(unit)]
-            cost += VARIANT_COST if position + k == 0 and weight == "S" and beat == "x" else COST.get((weight, beat), 0.0)
-        best = cost if best is None else min(best, cost)
-    return best or 0.0
-
-
-@lru_cache(maxsize=8)
-def _fitter(foot: str | None):
-    def fits(options, position: int) -> bool:
-        return weights_fit(options, position, foot)
-
-    fits.key = foot
-    return fits
 
 
 class FormWriter:
@@ -332,7 +283,7 @@ class FormWriter:
         if self.level >= CLOSE:
             return True
         if self.goal.syllables is None:
-            return started and (not self._needs_ending() or self._ends_well(lookup(last)))
+            return started and (not self._needs_ending() or self._finder().ends_well(lookup(last)))
         return ended
 
     def _word_fits(self, used: int, partial: str, cost: float) -> bool:
@@ -379,56 +330,8 @@ class FormWriter:
             self._endings[key] = frozenset(self._find_endings(count))
         return self._endings[key]
 
+    def _finder(self) -> EndingFinder:
+        return EndingFinder(self.spec, self.lex, min(self.index, len(self.spec.lines) - 1), self.ends)
+
     def _find_endings(self, count: int) -> set[str]:
-        target = self.goal.syllables or count
-        foot = self.spec.foot if self.level < NO_METRE else None
-        fits = _fitter(foot)
-        fitting = self.lex.fitting(count, target - count, fits)
-        partners = [j for j in self.spec.partners(self.index) if j < len(self.ends) and self.ends[j] is not None]
-        if not partners:
-            return self._openers(fitting)
-        partner = self.ends[partners[0]]
-        used = {self.ends[j].text for j in partners}
-        true = (self.lex.true_rhymes(partner) & fitting) - used
-        pool = true
-        if len(true) < MIN_TRUE and self.spec.lines[partners[0]].stanza == self.goal.stanza:
-            pool = true | ((self.lex.slant_rhymes(partner) & fitting) - used)
-        return {w for w in pool if self._reads_as_partner(w, partners[0])}
-
-    def _window(self) -> list[int]:
-        return [j for j in range(self.index - 1, max(-1, self.index - 1 - RHYME_WINDOW), -1)
-                if j < len(self.ends) and self.ends[j] is not None]
-
-    def _openers(self, fitting: frozenset[str]) -> set[str]:
-        """Words for a line that starts its rhyme: enough true rhymes for the lines to come, and no rhyme
-        with the lines before it (or the analyzer would letter it with them)."""
-        later = sum(1 for g in self.spec.lines[self.index + 1:] if g.group == self.goal.group and not g.refrain)
-        need = 2 * later if self.goal.group and later else 0
-        pool = {w for w in fitting if self.lex.rhyme_counts[w] >= need}
-        for j in self._window():
-            same_stanza = self.spec.lines[j].stanza == self.goal.stanza
-            end = self.ends[j]
-            if end.source == "rule":
-                pool = {w for w in pool if _kind(w, end.text) is None}
-                continue
-            tails, slant = rhyme_keys(end)
-            pool = {w for w in pool if not (self.lex.entries[w].tails & tails)
-                    and not (same_stanza and self.lex.entries[w].codas & slant)}
-        return pool
-
-    def _reads_as_partner(self, word: str, partner: int) -> bool:
-        """The analyzer would give this line its partner's letter: its nearest true rhyme in the window (or
-        nearest slant in the stanza) is a line of the same group."""
-        kinds = {j: _kind(word, self.ends[j].text) for j in self._window()}
-        found = next((j for j, k in kinds.items() if k == "true"), None)
-        if found is None:
-            found = next((j for j, k in kinds.items() if k == "slant" and self.spec.lines[j].stanza == self.goal.stanza), None)
-        if found is None:
-            return partner not in kinds and _kind(word, self.ends[partner].text) is not None
-        return self.spec.lines[found].group == self.goal.group
-
-    def _ends_well(self, word: Word) -> bool:
-        partners = [j for j in self.spec.partners(self.index) if j < len(self.ends) and self.ends[j] is not None]
-        if not partners:
-            return all(_kind(word.text, self.ends[j].text) is None for j in self._window())
-        return self._reads_as_partner(word.text, partners[0])
+        return self._finder().find(count, self.goal.syllables, self.spec.foot if self.level < NO_METRE else None)
