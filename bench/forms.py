@@ -94,7 +94,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--poems", type=int, default=8)
     parser.add_argument("--runs", type=int, default=3, help="sonnets timed per blend")
-    parser.add_argument("--judge", type=int, default=2, help="seeds per single poet for the attribution check (0 = skip)")
+    parser.add_argument("--judge", type=int, default=4, help="seeds per single poet for the attribution check (0 = skip)")
     parser.add_argument("--forms", help="comma-separated form keys (default: all); free verse is always run")
     args = parser.parse_args()
     engine = Engine()
