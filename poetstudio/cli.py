@@ -1,5 +1,5 @@
 """The `poetstudio` command: the studio, and the headless subcommands (train, corpus stats, poets, generate,
-analyze, library)."""
+analyze, forms, library)."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 from poetstudio.analysis.cli import add_analyze_parser
 from poetstudio.errors import UserError
+from poetstudio.forms.cli import add_forms_parser
 from poetstudio.generate_cli import add_generate_parser
 from poetstudio.library.cli import add_library_parser
 from poetstudio.train_cli import add_train_parser
@@ -40,6 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_generate_parser(sub)
     add_library_parser(sub)
     add_analyze_parser(sub)
+    add_forms_parser(sub)
     config = sub.add_parser("config", help="show the config file's path and its documented defaults")
     config.add_argument("--write", action="store_true", help="create the file with the documented defaults (never overwrites)")
     poets = sub.add_parser("poets", help="the poets (and moods) the model knows")
@@ -94,6 +96,10 @@ def main(argv: list[str] | None = None) -> int:
             from poetstudio.library.cli import run_library
 
             return run_library(args)
+        if args.command == "forms":
+            from poetstudio.forms.cli import run_forms
+
+            return run_forms(args)
         if args.command == "corpus":
             from poetstudio.corpus.stats import run_stats
 

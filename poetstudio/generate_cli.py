@@ -33,6 +33,8 @@ def add_generate_parser(sub) -> None:
                      help=f"style strength, 0 to {MAX_STRENGTH:g}: 1 is the plain blend, above 1 pushes the voices "
                           "further from verse with no poet named (classifier-free guidance)")
     gen.add_argument("--n", type=int, default=1, help="number of variations (consecutive seeds)")
+    gen.add_argument("--form", metavar="NAME|SPEC",
+                     help='write to a form: a name from `poetstudio forms` or a spec like "ABAB 8,6,8,6"')
     gen.add_argument("--json", action="store_true", help="one JSON object per poem instead of streamed text")
     gen.add_argument("--model", help="base model folder or hub id (default: the shipped model)")
     gen.add_argument("--adapter", help="adapter folder or hub id (default: the shipped adapter with the shipped model)")
@@ -75,6 +77,7 @@ def run_generate(args: argparse.Namespace) -> int:
     from poetstudio.engine.request import PoemRequest
 
     check_sampling(args)
+    form = check_form(args.form)
     blend = parse_blend(args.blend)
     engine = Engine(base=args.model, adapter=args.adapter, device=args.device, blend_mode=args.blend_mode,
                     quantize=args.quantize)
@@ -87,7 +90,11 @@ def run_generate(args: argparse.Namespace) -> int:
         mood=mood,
         sampling=Sampling(args.temperature, args.top_p, args.top_k, args.max_new_tokens, args.repetition_penalty, args.seed),
         variations=args.n, strength=args.strength,
+        form=args.form if form is not None else None,
     )
+    if form is not None:
+        print(f"poetstudio: writing {form.name} ({len(form.lines)} lines, at most "
+              f"{form.deadline_s:.0f} s before rhyme and metre give way)", file=sys.stderr)
     stream = None if args.json else _streamer(args.n)
     poems = []
     interrupted = run_cancellable(lambda: poems.extend(engine.generate_variations(request, stream)), engine.cancel)
@@ -96,11 +103,35 @@ def run_generate(args: argparse.Namespace) -> int:
             print(json.dumps(_record(poem, engine, loaded), ensure_ascii=False))
         else:
             print(f"\n[{len(poem.result.token_ids)} tokens, {poem.result.tokens_per_s:.0f} tok/s, seed {poem.seed}, "
-                  f"strength {poem.strength:g}]", file=sys.stderr)
+                  f"{poem.result.total_s:.1f} s, strength {poem.strength:g}{_form_note(poem, form)}]", file=sys.stderr)
     if interrupted:
         print("\npoetstudio: stopped; the partial poem is above", file=sys.stderr)
         return 130
     return 0
+
+
+def check_form(text: str | None):
+    """The form asked for as a FormSpec (None for none or free verse); a bad one is a one-line UserError."""
+    if text is None:
+        return None
+    from poetstudio.forms.catalogue import FormSpecError, resolve_form
+
+    try:
+        spec = resolve_form(text)
+    except FormSpecError as exc:
+        raise UserError(str(exc)) from None
+    return None if spec.free else spec
+
+
+def _form_note(poem, form) -> str:
+    if form is None:
+        return ""
+    from poetstudio.forms.check import check_poem
+
+    checked = check_poem(poem.text, form)
+    met = sum(line.met for line in checked.lines)
+    missed = [f"{line.index + 1}:{line.mark}" for line in checked.lines if not line.met]
+    return f", {form.name}: {met}/{len(form.lines)} lines meet it" + (f" (missed {' '.join(missed)})" if missed else "")
 
 
 def run_cancellable(work: Callable[[], None], cancel: Callable[[], None]) -> bool:
@@ -169,5 +200,7 @@ def _record(poem, engine, loaded) -> dict:
         "finished": result.finished,
         "time_to_first_token_ms": round(result.first_token_s * 1000, 1),
         "tokens_per_s": round(result.tokens_per_s, 1),
+        "form": poem.form,
+        "form_lines": [{"line": o.index + 1, "mark": o.mark} for o in poem.form_lines],
     }
 

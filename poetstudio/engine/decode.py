@@ -165,6 +165,7 @@ def decode(
     runner=None,
     strength: float = 1.0,
     unconditioned: list[int] | None = None,
+    constraint=None,
 ) -> DecodeResult:
     """Generate one poem from the weighted blend of the rows' distributions, streaming text pieces.
 
@@ -172,6 +173,8 @@ def decode(
     decoded as one extra row after the poets' rows; at 1 no extra row is added and `unconditioned` is unused.
     `ignore_eos` keeps going past the end-of-text token (benchmarks use it to time a fixed length).
     `runner` (from make_runner) is reused across calls by the engine; one is made when not given.
+    `constraint` (see `poetstudio.engine.constraints`) masks the blended scores before sampling, follows
+    each token drawn, and ends the poem when it is `done`.
     """
     guided = strength != 1.0
     if guided and unconditioned is None:
@@ -198,6 +201,8 @@ def decode(
         blended = blend_scores(logits[:poets], weights)
         scores = guide(blended, logits[poets] if guided else None, strength)
         scores = penalise_repeats(scores, generated, sampling.repetition_penalty)
+        if constraint is not None:
+            scores = constraint.mask(scores)
         token = sample_token(scores, sampling, generator)  # temperature, top-k/top-p, then the draw
         if not generated:
             first_token_s = time.perf_counter() - started
@@ -208,6 +213,11 @@ def decode(
         piece = stream.push(token)
         if piece and on_piece is not None:
             on_piece(piece)
+        if constraint is not None:
+            constraint.advance(token)
+            if constraint.done:
+                finished = True
+                break
         if len(generated) < sampling.max_new_tokens:
             logits = runner.step(token)
     return DecodeResult(stream.text, generated, first_token_s, time.perf_counter() - started, finished, cancelled)

@@ -18,6 +18,7 @@ from pathlib import Path
 from poetstudio.analysis.attribution import Attribution
 from poetstudio.analysis.judge import META_FILE, Judge, load_judge
 from poetstudio.engine.attribution import attribute
+from poetstudio.engine.constraints import FormConstraint, form_constraint
 from poetstudio.engine.decode import DecodeResult, decode, make_runner
 from poetstudio.engine.events import EngineEvent, Loaded, LoadFailed, LoadProgress
 from poetstudio.engine.loader import LoadedModel, load_model
@@ -25,6 +26,8 @@ from poetstudio.engine.request import PoemRequest
 from poetstudio.engine.sampling import normalise_weights
 from poetstudio.engine.sampling_settings import Sampling
 from poetstudio.errors import UserError
+from poetstudio.forms.catalogue import FormSpecError, resolve_form
+from poetstudio.forms.writer import LineOutcome
 from poetstudio.model_info import THIN_POEMS, default_adapter_dir, default_base_dir, default_judge_dir
 from poetstudio.poets import STUDIO_POETS, canonical_poet, resolve_poet, studio_poet
 from poetstudio.prompt_format import PromptSpec, prompt_ids, unconditioned, uses_chat_template
@@ -45,6 +48,8 @@ class Poem:
     result: DecodeResult
     warnings: list[str] = field(default_factory=list)
     strength: float = 1.0
+    form: str | None = None
+    form_lines: list[LineOutcome] = field(default_factory=list)
 
 
 def request_spec(request: PoemRequest, poet: str | None) -> PromptSpec:
@@ -176,6 +181,21 @@ class Engine:
         """The row style strength guides away from; None at strength 1, where no row is added."""
         return None if request.strength == 1.0 else unconditioned_prompt(self.load().tokenizer, request)
 
+    def form_constraint(self, request: PoemRequest, opening: str) -> FormConstraint | None:
+        """The constraint writing `request.form` (None for no form or free verse); a bad form is a UserError."""
+        if not request.form:
+            return None
+        try:
+            spec = resolve_form(request.form)
+        except FormSpecError as exc:
+            raise UserError(str(exc)) from None
+        if spec.free:
+            return None
+        try:
+            return form_constraint(self.load().tokenizer, spec, opening, spec.deadline_s)
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
+
     def cancel(self) -> None:
         """Stop the running generation within one token; what was written is kept."""
         self._cancel.set()
@@ -195,16 +215,20 @@ class Engine:
             with self._busy:  # an attribution in progress finishes first (well under a second)
                 self._cancel.clear()
                 opening = request.opening.strip("\n") + "\n" if request.opening.strip() else ""
+                constraint = self.form_constraint(request, opening)
+                if constraint is not None:
+                    sampling = replace(sampling, max_new_tokens=constraint.writer.token_budget())
                 if opening and on_piece is not None:
                     on_piece(opening)
                 result = decode(loaded.model, loaded.tokenizer, prompts, normalise_weights(weights), sampling,
                                 on_piece, self._cancel, runner=self.runner, strength=request.strength,
-                                unconditioned=self.unconditioned(request))
+                                unconditioned=self.unconditioned(request), constraint=constraint)
         finally:
             self._generating = False
         total = sum(blend.values())
         return Poem(opening + result.text, {p: w / total for p, w in blend.items()}, request.mood, seed, sampling,
-                    result, self.thin_warnings(list(blend)), request.strength)
+                    result, self.thin_warnings(list(blend)), request.strength, request.form,
+                    constraint.writer.outcomes if constraint is not None else [])
 
     def attribution_poets(self) -> list[str]:
         """The poets attribution weighs: those the adapter learned from at least THIN_POEMS poems. A thin

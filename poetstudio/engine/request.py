@@ -23,6 +23,8 @@ class PoemRequest:
     mood: str | None = None
     sampling: Sampling = field(default_factory=Sampling)
     variations: int = 1
+    form: str | None = None
+    """The form to write to: a catalogue name or a spec (`poetstudio forms`); None writes free verse."""
     strength: float = DEFAULT_STRENGTH
 
     def __post_init__(self) -> None:

@@ -100,6 +100,8 @@ def _sampling(value) -> str:
             return f"'{name}' must be a whole number, not {_show(value[name])}"
     if value.get("seed") is not None and not _integer(value["seed"]):
         return f"'seed' must be a whole number or null, not {_show(value['seed'])}"
+    if value.get("form") is not None and not isinstance(value["form"], str):
+        return f"'form' must be text (a form name or spec) or null, not {_show(value['form'])}"
     return ""
 
 

@@ -71,6 +71,12 @@ def model_label(path: str | None) -> str:
 
 
 
+def saved_form(sampling) -> str | None:
+    """The form a saved poem was asked to meet (kept in its sampling dict), or None."""
+    form = sampling.get("form") if isinstance(sampling, dict) else None
+    return form if isinstance(form, str) else None
+
+
 def saved_strength(sampling: dict, missing: float) -> float:
     """The style strength kept in a saved sampling dict; `missing` where it has none (or a damaged one)."""
     try:
@@ -280,7 +286,7 @@ class StudioApp(App):
             raise UserError("set at least one poet's weight (Poets pane: → raises, s solos)")
         return PoemRequest(theme=prompt.theme or "Untitled", blend=blend, opening=prompt.opening,
                            mood=self.query_one(PoetsPane).mood, sampling=sampling, variations=variations,
-                           strength=self.query_one(PoetsPane).strength)
+                           strength=self.query_one(PoetsPane).strength, form=prompt.form)
 
     def action_generate(self, new_seed: bool = False) -> None:
         """Generate; if a poem is being written, stop it and start this one when it has stopped; while the model
@@ -325,7 +331,8 @@ class StudioApp(App):
         self.unsaved = True
         self.query_one(PoetsPane).show_attribution(None)
         first = request.sampling.seed
-        self.query_one(PoemPane).start(request.variations, [first + i for i in range(request.variations)])
+        self.query_one(PoemPane).start(request.variations, [first + i for i in range(request.variations)],
+                                          request.form)
         self.generate_worker(request)
 
     @work(thread=True, group="generate", exit_on_error=False)
@@ -431,7 +438,8 @@ class StudioApp(App):
         return SavedPoem(
             title=title, text=pane.text, theme=prompt.theme, opening=prompt.opening,
             blend=request.blend if request else self.blend.active(), mood=request.mood if request else None,
-            sampling={**asdict(request.sampling), "strength": request.strength} if request else {}, seed=pane.seed,
+            sampling={**asdict(request.sampling), "strength": request.strength, "form": request.form} if request else {},
+            seed=pane.seed,
             model=self.config.model.base or "shipped default", adapter=self.config.model.adapter or None,
             analysis=self.analysis_record(pane.text),
         )
@@ -496,7 +504,7 @@ class StudioApp(App):
         fields = check_fields(poem)
         defaults = {k: v for k, v in asdict(self.config.sampling).items() if k != "variations"}
         prompt = self.query_one(PromptPane)
-        prompt.fill(str(poem.theme or ""), str(poem.opening or ""), {**defaults, **fields.sampling, "seed": None}, 1)
+        prompt.fill(str(poem.theme or ""), str(poem.opening or ""), {**defaults, **fields.sampling, "seed": None, "form": saved_form(poem.sampling)}, 1)
         pane = self.query_one(PoetsPane)
         weights = {p: w for p, w in fields.blend.items() if p in self.blend.weights and p not in self.blend.disabled}
         pane.set_blend(BlendState(self.blend.poets, disabled=self.blend.disabled, weights=weights))
@@ -516,7 +524,8 @@ class StudioApp(App):
         when = str(poem.created or "")[:16].replace("T", " ")
         heading = f"“{poem.title}”" + (f" · {when}" if when else "")
         self.query_one(PoemPane).load([poem.text], [fields.seed] if fields.seed is not None else [],
-                                      state=f"opened #{poem.id}", heading=heading)
+                                      state=f"opened #{poem.id}", heading=heading,
+                                      form=saved_form(poem.sampling))
         if fields.damaged:
             self.notify(f"“{poem.title}” has damaged fields ({', '.join(fields.damaged)}); "
                         "they were replaced by the defaults", severity="warning", timeout=10)

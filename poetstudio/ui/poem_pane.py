@@ -13,16 +13,21 @@ from textual.message import Message
 from textual.widgets import Static
 
 from poetstudio.analysis.report import PoemReading
+from poetstudio.forms.catalogue import FormSpecError, resolve_form
+from poetstudio.forms.check import check_poem
+from poetstudio.forms.spec import FormSpec
 
 
 REFRESH_SECONDS = 1 / 30  # redraw at most 30 times a second, however fast tokens come: the GIL is shared with decoding
 LETTER_STYLES = ("bold cyan", "bold magenta", "bold yellow", "bold green", "bold blue", "bold red")
 
 
-def annotated(text: str, reading: PoemReading) -> Text:
-    """The poem with a gutter per line: rhyme letter (~ marks a slant rhyme) and syllable count."""
+def annotated(text: str, reading: PoemReading, form: FormSpec | None = None) -> Text:
+    """The poem with a gutter per line: rhyme letter (~ marks a slant rhyme) and syllable count, and with a
+    form asked for, whether the line meets it (✓, or what it missed: syl, rhy, ref, met)."""
     out = Text()
     lines = iter(reading.lines)
+    marks = iter([c.mark for c in check_poem(text, form, reading).lines] if form and not form.free else [])
     for raw in text.rstrip("\n").split("\n"):
         line = next(lines, None) if raw.strip() else None
         if line is None:
@@ -31,7 +36,11 @@ def annotated(text: str, reading: PoemReading) -> Text:
             style = LETTER_STYLES[(ord(line.letter[0]) - 65) % len(LETTER_STYLES)] if line.letter else ""
             out.append(f"{line.letter:>2}", style=style)
             out.append("~" if line.rhyme == "slant" else " ", style="dim")
-            out.append(f"{line.syllables:>3} │ ", style="dim")
+            out.append(f"{line.syllables:>3} ", style="dim")
+            mark = next(marks, None)
+            if mark is not None:
+                out.append(f"{mark:>3} ", style="green" if mark == "\u2713" else "bold red")
+            out.append("│ ", style="dim")
         out.append(raw + "\n")
     return out
 
@@ -90,6 +99,7 @@ class PoemPane(Vertical, can_focus=True):
         self.annotate = True
         self.heading = ""
         self.before: tuple | None = None
+        self.form: FormSpec | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="poem-status")
@@ -100,9 +110,18 @@ class PoemPane(Vertical, can_focus=True):
     def on_mount(self) -> None:
         self.set_interval(REFRESH_SECONDS, self._tick)
 
-    def start(self, variations: int, seeds: list[int] | None = None) -> None:
-        """A generation begins: clear and start the clock; `seeds` are the variations' seeds, shown at once."""
-        self.before = (self.poems, self.seeds, self.state, self.heading)
+    def set_form(self, form: str | None) -> None:
+        """The form the poem on screen was asked to meet (None, or one that no longer parses: no marks)."""
+        try:
+            self.form = resolve_form(form) if form else None
+        except FormSpecError:
+            self.form = None
+
+    def start(self, variations: int, seeds: list[int] | None = None, form: str | None = None) -> None:
+        """A generation begins: clear and start the clock; `seeds` are the variations' seeds, shown at once;
+        `form` is the form asked for (its marks go in the gutter)."""
+        self.before = (self.poems, self.seeds, self.state, self.heading, self.form)
+        self.set_form(form)
         self.poems = [""] * variations
         self.seeds = list(seeds or [])
         self.shown = 0
@@ -128,7 +147,7 @@ class PoemPane(Vertical, can_focus=True):
         """The generation ended ('done', 'stopped' or 'failed'); keep whatever was written. A generation that
         failed before writing anything brings back the poem that was on screen (and returns True)."""
         if state == "failed" and not any(p.strip() for p in self.poems) and self.before is not None:
-            self.poems, self.seeds, previous, self.heading = self.before
+            self.poems, self.seeds, previous, self.heading, self.form = self.before
             self.before = None
             self.dirty = False
             self.state = previous if previous not in ("idle", "writing", "stopping") else "failed"
@@ -154,8 +173,11 @@ class PoemPane(Vertical, can_focus=True):
             self.state = "stopping"
             self._status()
 
-    def load(self, poems: list[str], seeds: list[int] | None = None, state: str = "opened", heading: str = "") -> None:
-        """Show poems that were not streamed (draft, library), from their top; `heading` names an opened poem."""
+    def load(self, poems: list[str], seeds: list[int] | None = None, state: str = "opened", heading: str = "",
+             form: str | None = None) -> None:
+        """Show poems that were not streamed (draft, library), from their top; `heading` names an opened poem,
+        `form` the form it was asked to meet."""
+        self.set_form(form)
         self.poems = poems or [""]
         self.seeds = seeds or []
         self.shown = 0
@@ -264,7 +286,7 @@ class PoemPane(Vertical, can_focus=True):
     def _show(self, top: bool = False) -> None:
         """Redraw; while writing, follow the end; `top` scrolls to the poem's first line."""
         reading = self.reading if self.annotate else None
-        body = annotated(self.text, reading) if reading and reading.lines else (self.text or "(no poem yet: write a theme, then ctrl+g)")
+        body = annotated(self.text, reading, self.form) if reading and reading.lines else (self.text or "(no poem yet: write a theme, then ctrl+g)")
         self.query_one("#poem-text", Static).update(body)
         self.query_one("#poem-reading", Static).update(reading.summary if reading else "")
         self._status()

@@ -5,11 +5,14 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.widgets import Input, Label, TextArea
+from textual.widgets import Input, Label, Select, TextArea
 
 from poetstudio.config import SamplingSettings
 from poetstudio.engine.sampling_settings import Sampling
 from poetstudio.errors import UserError
+from poetstudio.forms.catalogue import FORMS, find_form
+
+FREE = "free-verse"
 
 SETTINGS = [
     ("temperature", "temp", "number"),
@@ -67,6 +70,9 @@ class PromptPane(Vertical):
                 with Vertical(classes="setting", id=f"setting-{name}"):
                     yield Label(label)
                     yield Input(id=f"set-{name}", type=kind, placeholder="random" if name == "seed" else "")
+            with Vertical(classes="setting", id="form-setting"):
+                yield Label("form")
+                yield Select([(f.name, f.key) for f in FORMS], id="set-form", value=FREE, allow_blank=False, compact=True)
 
     def fill(self, theme: str, opening: str, sampling: dict, variations: int) -> None:
         """Show these values."""
@@ -77,6 +83,14 @@ class PromptPane(Vertical):
             self.query_one(f"#set-{name}", Input).value = "" if value is None else str(value)
         penalty = sampling.get("repetition_penalty")
         self.repetition_penalty = penalty if penalty is not None else self.defaults.repetition_penalty
+        form = find_form(sampling.get("form") or FREE)
+        self.query_one("#set-form", Select).value = form.key if form else FREE
+
+    @property
+    def form(self) -> str | None:
+        """The form picked (a catalogue key), or None for free verse."""
+        value = self.query_one("#set-form", Select).value
+        return None if value in (FREE, Select.BLANK) else str(value)
 
     @property
     def theme(self) -> str:

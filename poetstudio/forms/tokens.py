@@ -1,0 +1,70 @@
+"""Facts about every token of a tokenizer, computed once per tokenizer and cached: its text, whether it
+holds a newline, starts a new word, carries letters, or cannot appear in a formed poem at all."""
+
+from __future__ import annotations
+
+import re
+import threading
+from dataclasses import dataclass, field
+
+WORD_CHARS = re.compile(r"[A-Za-z'\u2019]")
+SEPARATORS = set(" \t,.;:!?-\u2014\u2013\"()\u201c\u201d\u2018")
+"""Characters that end a word and add no syllable."""
+
+_cache: dict[int, tuple[object, "TokenFacts"]] = {}
+_lock = threading.Lock()
+
+
+@dataclass
+class TokenFacts:
+    """Per-token facts of one tokenizer: `texts[i]` is token i's text; `usable[i]` is False for special
+    tokens, broken UTF-8 pieces and tokens with characters a line cannot be counted with (digits, symbols);
+    `newlines[i]` counts its newlines; `by_text` maps a text to the tokens that spell it."""
+
+    texts: list[str]
+    usable: list[bool]
+    newlines: list[int]
+    newline_id: int | None
+    eos_id: int | None
+    encode: object
+    by_text: dict[str, list[int]] = field(default_factory=dict)
+    closers: list[int] = field(default_factory=list)
+
+    def starts_word(self, token: int) -> bool:
+        """True when the token begins with a space, a newline or a separator (a new word follows)."""
+        text = self.texts[token]
+        return bool(text) and not WORD_CHARS.match(text[0])
+
+    def letters(self, token: int) -> str:
+        """The token's letters (and apostrophes), lower case."""
+        return "".join(WORD_CHARS.findall(self.texts[token])).lower()
+
+
+def _usable(text: str) -> bool:
+    return bool(text) and "\ufffd" not in text and all(WORD_CHARS.match(c) or c in SEPARATORS or c == "\n" for c in text)
+
+
+def build_facts(tokenizer) -> TokenFacts:
+    """Decode every token once (one batch call) and classify it."""
+    size = len(tokenizer)
+    texts = tokenizer.batch_decode([[i] for i in range(size)], skip_special_tokens=False)
+    special = set(getattr(tokenizer, "all_special_ids", []) or [])
+    usable = [i not in special and _usable(t) for i, t in enumerate(texts)]
+    by_text: dict[str, list[int]] = {}
+    for i, text in enumerate(texts):
+        if usable[i]:
+            by_text.setdefault(text, []).append(i)
+    newline_id = next((i for i in by_text.get("\n", [])), None)
+    closers = [i for i, t in enumerate(texts) if usable[i] and not WORD_CHARS.search(t) and ("\n" in t or t.strip())]
+    return TokenFacts(texts, usable, [t.count("\n") for t in texts], newline_id, tokenizer.eos_token_id,
+                      lambda text: tokenizer.encode(text, add_special_tokens=False), by_text, closers)
+
+
+def token_facts(tokenizer) -> TokenFacts:
+    """The tokenizer's facts, built on first use and kept for as long as the tokenizer lives."""
+    with _lock:
+        entry = _cache.get(id(tokenizer))
+        if entry is None or entry[0] is not tokenizer:
+            entry = (tokenizer, build_facts(tokenizer))
+            _cache[id(tokenizer)] = entry
+        return entry[1]

@@ -1,0 +1,170 @@
+"""Writing to a form: the catalogue and spec grammar, the writer's syllable budget, line closing, rhyme
+choice and refrains on the shipped tokenizer, and a sonnet from the shipped model read back by the analyzer."""
+
+from __future__ import annotations
+
+import pytest
+
+from poetstudio.analysis import analyze_poem
+from poetstudio.forms.catalogue import FORMS, FormSpecError, find_form, resolve_form
+from poetstudio.forms.check import check_poem
+from poetstudio.forms.spec import parse_spec
+
+SONNET_SEED = 1000  # a seed whose sonnet the analyzer letters ABAB CDCD EFEF GG (checked on this project's CPUs)
+
+
+def test_every_catalogue_form_parses_and_has_a_name():
+    for form in FORMS:
+        spec = form.parse()
+        assert spec.name == form.name
+        assert spec.free == (form.key == "free-verse")
+    assert find_form("Sonnet").key == "shakespearean-sonnet"
+    assert find_form("terza_rima").key == "terza-rima"
+    assert len(resolve_form("villanelle").lines) == 19
+
+
+def test_a_custom_spec_is_parsed_with_stanzas_counts_and_foot():
+    spec = parse_spec("ABAB/CDCD 8,6 iambic")
+    assert spec.scheme == "ABAB CDCD"
+    assert [line.syllables for line in spec.lines] == [8, 6] * 4
+    assert [line.stanza_end for line in spec.lines] == [False, False, False, True] * 2
+    assert spec.foot == "iambic"
+    assert spec.partners(2) == [0] and spec.partners(0) == []
+    refrains = parse_spec("A1BA2/ABA1 10")
+    assert refrains.refrain_source(5) == 0 and refrains.refrain_source(2) is None
+
+
+@pytest.mark.parametrize("bad", ["", "ABAB 8,6,8,6,8", "AB//CD 8", "ABAB 40", "abab 8", "ABAB 8 sprung", "sonet"])
+def test_a_bad_spec_is_refused_in_one_line_that_says_what_to_type(bad):
+    with pytest.raises(FormSpecError) as caught:
+        resolve_form(bad)
+    message = str(caught.value)
+    assert "\n" not in message and '"ABAB 8,6,8,6"' in message
+
+
+def test_the_analyzer_names_forms_from_the_catalogue():
+    haiku = "The old cold river\nruns beneath a paper moon\nand the reeds are still\n"
+    assert analyze_poem(haiku).form == "haiku"
+    limerick = ("There was a young lady of Niger\nWho smiled as she rode on a tiger;\nThey returned from the ride\n"
+                "With the lady inside,\nAnd the smile on the face of the tiger.\n")
+    assert analyze_poem(limerick).form == "limerick"
+
+
+@pytest.fixture(scope="module")
+def facts(shipped_tokenizer):
+    from poetstudio.forms.tokens import token_facts
+
+    return token_facts(shipped_tokenizer)
+
+
+def writer_for(spec_text: str, facts):
+    from poetstudio.forms.lexicon import lexicon
+    from poetstudio.forms.writer import FormWriter
+
+    return FormWriter(parse_spec(spec_text), facts, lexicon(facts))
+
+
+def feed(writer, tokenizer, text: str) -> None:
+    for token in tokenizer.encode(text, add_special_tokens=False):
+        writer.push(token)
+
+
+def one(tokenizer, text: str) -> int:
+    ids = tokenizer.encode(text, add_special_tokens=False)
+    assert len(ids) == 1, (text, ids)
+    return ids[0]
+
+
+def test_the_syllable_budget_closes_the_line_at_its_count(shipped_tokenizer, facts):
+    writer = writer_for("- 5", facts)
+    newline = facts.newline_id
+    feed(writer, shipped_tokenizer, "The moon is")
+    assert writer.state.used == 2 and writer.state.partial == "is"  # a word counts once it ends
+    assert not writer.allows(newline)  # three syllables of five: no newline yet
+    assert not writer.allows(one(shipped_tokenizer, " beautiful"))  # would make six
+    feed(writer, shipped_tokenizer, " bright")
+    assert not writer.allows(newline)
+    feed(writer, shipped_tokenizer, " now,")
+    assert writer.state.ended and writer.allows(newline)
+    assert not writer.allows(one(shipped_tokenizer, " and"))  # the line is full: no more words
+    writer.push(one(shipped_tokenizer, "!"))
+    assert writer.forced() == newline  # punctuation ran out: the newline is forced
+    writer.push(newline)
+    assert writer.done and writer.outcomes[0].text == "The moon is bright now,!"
+
+
+def test_the_last_word_rhymes_with_its_partner(shipped_tokenizer, facts):
+    writer = writer_for("AA 4", facts)
+    feed(writer, shipped_tokenizer, "I walk the day\n")
+    endings = writer.endings(1)
+    assert {"say", "way", "gray"} <= endings and "night" not in endings and "day" not in endings
+    assert "may" not in endings  # a modal leaves the line hanging
+    feed(writer, shipped_tokenizer, "And then I")
+    assert writer.allows(one(shipped_tokenizer, " pray")) or writer.allows(one(shipped_tokenizer, " say"))
+    feed(writer, shipped_tokenizer, " say")
+    assert writer.allows(facts.newline_id)
+    leader = writer_for("AA 4", facts)
+    assert all(len(leader.lex.true_rhymes(leader.lex.entries[w].word)) >= 2 for w in leader.endings(1))
+
+
+def test_a_line_that_opens_a_rhyme_does_not_rhyme_with_the_line_before(shipped_tokenizer, facts):
+    writer = writer_for("AB 4", facts)
+    feed(writer, shipped_tokenizer, "I walk the day\n")
+    assert not {"may", "say", "way", "away"} & writer.endings(1)
+
+
+@pytest.fixture(scope="module")
+def engine():
+    from poetstudio.engine.engine import Engine
+
+    engine = Engine()
+    engine.load()
+    return engine
+
+
+def test_a_refrain_is_repeated_word_for_word(engine):
+    from poetstudio.engine.request import PoemRequest
+    from poetstudio.engine.sampling_settings import Sampling
+
+    poem = engine.generate(PoemRequest("the sea", {"Emily Dickinson": 1.0}, sampling=Sampling(seed=3),
+                                       form="A1B/BA1 6"))
+    lines = [line for line in poem.text.split("\n") if line.strip()]
+    assert len(lines) == 4 and lines[3].strip() == lines[0].strip()
+    assert "\n\n" in poem.text.strip()  # the stanza break
+
+
+def test_the_shipped_model_writes_a_sonnet_that_reads_back_as_its_scheme(engine):
+    from poetstudio.engine.request import PoemRequest
+    from poetstudio.engine.sampling_settings import Sampling
+
+    poem = engine.generate(PoemRequest("the sea at night", {"Emily Dickinson": 1.0},
+                                       sampling=Sampling(seed=SONNET_SEED), form="shakespearean-sonnet"))
+    reading = analyze_poem(poem.text)
+    checked = check_poem(poem.text, resolve_form("shakespearean-sonnet"), reading)
+    assert len(reading.lines) == 14 and poem.result.finished
+    assert "".join(line.letter for line in reading.lines) == "ABABCDCDEFEFGG", poem.text
+    assert checked.scheme_read_back and reading.form == "Shakespearean sonnet"
+    assert checked.share("syllables")[0] >= 13
+
+
+def test_generate_refuses_a_bad_form_before_loading_the_model(capsys):
+    from poetstudio.cli import main
+
+    assert main(["generate", "x", "--blend", "dickinson=1", "--form", "ABQ 9x"]) == 2
+    assert "bad form spec 'ABQ 9x'" in capsys.readouterr().err
+
+
+def test_forms_lists_the_catalogue(capsys):
+    from poetstudio.cli import main
+
+    assert main(["forms"]) == 0
+    out = capsys.readouterr().out
+    assert all(form.key in out for form in FORMS) and "ABAB 8,6,8,6" in out
+
+
+def test_a_saved_poems_form_must_be_text():
+    from poetstudio.library.record import poem_from_import
+
+    assert poem_from_import({"title": "t", "text": "x", "sampling": {"form": "limerick"}}).sampling["form"] == "limerick"
+    with pytest.raises(ValueError, match="'form' must be text"):
+        poem_from_import({"title": "t", "text": "x", "sampling": {"form": 3}})

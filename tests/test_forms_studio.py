@@ -1,0 +1,48 @@
+"""The studio's form picker, driven with Pilot on the real shipped model: the poem is written to the form
+picked, the gutter marks which lines meet it, and the saved poem records the form."""
+
+from __future__ import annotations
+
+import pytest
+
+from poetstudio.ui.launch import build_app
+from poetstudio.ui.poem_pane import PoemPane
+from poetstudio.ui.prompt_pane import PromptPane
+
+pytestmark = pytest.mark.slow
+SIZE = (140, 44)
+
+
+@pytest.fixture(autouse=True)
+def user_dirs(tmp_path, monkeypatch):
+    monkeypatch.setenv("POETSTUDIO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("POETSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    return tmp_path
+
+
+async def wait_for(pilot, condition, seconds=60.0):
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return condition()
+
+
+async def test_the_form_picker_writes_a_limerick_and_marks_its_lines():
+    app = build_app(device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_for(pilot, lambda: app.ready), app.sub_title
+        await pilot.press("f6", *"the sea at night")
+        prompt = app.query_one(PromptPane)
+        prompt.query_one("#set-seed").value = "1000"
+        prompt.query_one("#set-form").focus()
+        await pilot.press("enter", *"limerick", "enter")
+        assert prompt.form == "limerick"
+        await pilot.press("ctrl+g")
+        poem = app.query_one(PoemPane)
+        assert await wait_for(pilot, lambda: not app.generating and poem.state == "done")
+        assert app.last_request.form == "limerick"
+        assert len([line for line in poem.text.split("\n") if line.strip()]) == 5
+        assert await wait_for(pilot, lambda: poem.reading is not None)
+        gutter = str(poem.query_one("#poem-text").render())
+        assert gutter.count("\u2713") >= 4  # a mark per line that meets the form
