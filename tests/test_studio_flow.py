@@ -313,7 +313,12 @@ async def test_80x24_shows_every_pane_usably():
         assert poets.current == "Wallace Stevens"
         assert any("▶ Stevens" in line for line in str(poets.render()).splitlines()[: poets.size.height])
         labels = {label.render().plain: label.region for label in app.query("#settings Label")}
-        assert labels["max tok"].right <= labels["seed"].x and labels["max tok"].width >= len("max tok")
+        assert all(region.width >= len(name) for name, region in labels.items())
+        regions = list(labels.values())
+        assert not any(a.overlaps(b) for i, a in enumerate(regions) for b in regions[i + 1:])
+        prompt = app.query_one("#prompt").region
+        assert {"max tok", "seed", "form"} <= set(labels)
+        assert all(prompt.contains_region(region) for region in regions)  # the form picker too
         assert {"ctrl+g", "escape"} <= footer_keys_in_view(app)
         await pilot.press("f8")
         assert {"ctrl+g", "escape"} <= footer_keys_in_view(app)
