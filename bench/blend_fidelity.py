@@ -20,36 +20,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from judge import THEMES, build_judge, corpus_split, heldout_line, make_request
+from judge import THEMES, build_judge, corpus_split, heldout_line, make_request, spearman
 
 PAIRS = [("Emily Dickinson", "Walt Whitman"), ("William Shakespeare", "W. B. Yeats"), ("John Donne", "Edgar Allan Poe")]
 SWEEP = ("Emily Dickinson", "Walt Whitman")
 SWEEP_STEPS = 11  # 0, 0.1, ..., 1
-
-
-def ranks(values: list[float]) -> list[float]:
-    """Ranks from 1, ties sharing their mean rank."""
-    order = sorted(range(len(values)), key=values.__getitem__)
-    result = [0.0] * len(values)
-    i = 0
-    while i < len(order):
-        j = i
-        while j + 1 < len(order) and values[order[j + 1]] == values[order[i]]:
-            j += 1
-        for k in range(i, j + 1):
-            result[order[k]] = (i + j) / 2 + 1
-        i = j + 1
-    return result
-
-
-def spearman(x: list[float], y: list[float]) -> float:
-    """Spearman's rank correlation: Pearson's on the ranks."""
-    rx, ry = ranks(x), ranks(y)
-    mx, my = sum(rx) / len(rx), sum(ry) / len(ry)
-    cov = sum((a - mx) * (b - my) for a, b in zip(rx, ry))
-    sx = sum((a - mx) ** 2 for a in rx) ** 0.5
-    sy = sum((b - my) ** 2 for b in ry) ** 0.5
-    return cov / (sx * sy) if sx and sy else 0.0
 
 
 class Bench:

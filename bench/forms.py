@@ -125,7 +125,7 @@ def main() -> None:
     if args.judge:
         sonnet, free = attribution_hits(engine, "shakespearean-sonnet", args.judge), attribution_hits(engine, None, args.judge)
         print(f"attribution names the poet: sonnets {sonnet[0]}/{sonnet[1]}, free verse {free[0]}/{free[1]} "
-              f"(single-poet poems; the engine's own attribution, not an independent judge)")
+              f"(single-poet poems, as the independent judge reads them: Engine.attribute)")
 
 
 if __name__ == "__main__":

@@ -8,24 +8,9 @@ import pytest
 from poetstudio.ui.launch import build_app
 from poetstudio.ui.poem_pane import PoemPane
 from poetstudio.ui.prompt_pane import PromptPane
+from tests.test_studio import SIZE, user_dirs, wait_for  # noqa: F401 (user_dirs: the autouse fixture, shared)
 
 pytestmark = pytest.mark.slow
-SIZE = (140, 44)
-
-
-@pytest.fixture(autouse=True)
-def user_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("POETSTUDIO_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("POETSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
-    return tmp_path
-
-
-async def wait_for(pilot, condition, seconds=60.0):
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return True
-        await pilot.pause(0.05)
-    return condition()
 
 
 async def test_the_form_picker_writes_a_limerick_and_marks_its_lines():

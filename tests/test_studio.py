@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH
 from poetstudio.library import Library
 from poetstudio.ui.launch import build_app
 from poetstudio.ui.library_pane import LibraryPane
@@ -333,9 +334,10 @@ async def test_style_strength_keys_a_bad_value_saved_with_the_poem_and_restored_
         await ready(pilot, app)
         poets = app.query_one(PoetsPane)
         poets.focus()
+        assert poets.strength == DEFAULT_STRENGTH  # a new studio starts at the default the judge chose
         await pilot.press("right_square_bracket", "right_square_bracket")
-        assert poets.strength == 1.5 and "strength: 1.5" in str(poets.render())
-        await pilot.press("left_square_bracket")
+        assert poets.strength == DEFAULT_STRENGTH + 0.5 and f"strength: {DEFAULT_STRENGTH + 0.5:g}" in str(poets.render())
+        await pilot.press(*["left_square_bracket"] * 3)
         assert poets.strength == 1.25
         await pilot.press("g", *"loud", "enter")
         assert poets.strength == 1.25

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, Sampling, parse_strength
+from poetstudio.engine.sampling_settings import UNGUIDED_STRENGTH, Sampling, parse_strength
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class PoemRequest:
     variations: int = 1
     form: str | None = None
     """The form to write to: a catalogue name or a spec (`poetstudio forms`); None writes free verse."""
-    strength: float = DEFAULT_STRENGTH
+    strength: float = UNGUIDED_STRENGTH
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "strength", parse_strength(self.strength))
