@@ -154,6 +154,16 @@ def test_generate_refuses_a_bad_form_before_loading_the_model(capsys):
     assert "bad form spec 'ABQ 9x'" in capsys.readouterr().err
 
 
+def test_opening_lines_that_already_fill_the_form_are_one_line_not_a_traceback(capsys):
+    from poetstudio.cli import main
+
+    code = main(["generate", "the sea", "--blend", "poe=1", "--form", "haiku", "--opening", "a\\nb\\nc",
+                 "--max-new-tokens", "20"])
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err[-1].endswith("write fewer opening lines or pick a longer form") and "Traceback" not in "".join(err)
+
+
 def test_forms_lists_the_catalogue(capsys):
     from poetstudio.cli import main
 

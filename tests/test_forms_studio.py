@@ -31,3 +31,6 @@ async def test_the_form_picker_writes_a_limerick_and_marks_its_lines():
         assert await wait_for(pilot, lambda: poem.reading is not None)
         gutter = str(poem.query_one("#poem-text").render())
         assert gutter.count("\u2713") >= 4  # a mark per line that meets the form
+        await pilot.press("ctrl+s", "enter")
+        assert await wait_for(pilot, lambda: app.library is not None and len(app.library.list()) == 1)
+        assert app.library.list()[0].sampling["form"] == "limerick"

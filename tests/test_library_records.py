@@ -33,6 +33,8 @@ def count(db) -> int:
     ("blend", ["Emily Dickinson"], "blend: must be an object"),
     ("sampling", "hot", "sampling: must be an object"),
     ("sampling", {"temperature": "0.8"}, "sampling: 'temperature' must be a number"),
+    ("sampling", {"strength": "2"}, "sampling: 'strength' must be a number of 0 or more"),
+    ("sampling", {"strength": True}, "sampling: 'strength' must be a number of 0 or more"),
     ("text", 42, "text: must be text"),
     ("title", "", "title: must not be empty"),
     ("seed", "7", "seed: must be a whole number"),

@@ -6,7 +6,7 @@ import threading
 
 import pytest
 from textual.command import CommandPalette
-from textual.widgets import Input, ListView, TextArea
+from textual.widgets import Input, ListView, Select, TextArea
 
 from poetstudio.errors import UserError
 from poetstudio.library import Library, SavedPoem
@@ -610,3 +610,42 @@ async def test_a_pinned_seed_survives_a_restart_and_an_old_drafts_last_seed_does
     async with old.run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert old.query_one("#set-seed", Input).value == "" and old.query_one(PromptPane).theme == "old"
+
+
+# what a poem is saved or exported with: its own settings, not the last request's ---------------------
+
+
+async def test_an_opened_poem_saves_and_exports_with_its_own_blend_strength_and_form():
+    save_poems(SavedPoem(title="Raven", text="Raven text\n", blend={"Edgar Allan Poe": 1.0}, seed=7,
+                         sampling={"temperature": 0.8, "strength": 3.0, "form": "haiku"}))
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await generate(pilot, app)  # a poem of the default blend, free verse, at the default strength
+        assert app.last_request.form is None
+        app.unsaved = False
+        await pilot.press("f8", "down", "enter")
+        await settle(pilot, app)
+        assert app.query_one(PoemPane).text == "Raven text\n"
+        assert app.query_one(PoetsPane).strength == 3.0 and app.query_one(PromptPane).form == "haiku"
+        record = app.poem_on_screen("again")
+        assert record.blend == {"Edgar Allan Poe": 1.0} and record.seed == 7
+        assert record.sampling["strength"] == 3.0 and record.sampling["form"] == "haiku"
+
+
+async def test_a_restored_draft_keeps_its_form_and_saves_with_its_strength():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.query_one(PromptPane).query_one("#set-form", Select).value = "limerick"
+        app.query_one(PoetsPane).set_strength(2.5)
+        await generate(pilot, app)
+        assert app.last_request.form == "limerick" and app.query_one(PoemPane).form is not None
+        app.save_draft_now()
+    again = build_app(engine=StubEngine())
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot, again)
+        assert again.query_one(PromptPane).form == "limerick" and again.query_one(PoetsPane).strength == 2.5
+        assert again.query_one(PoemPane).form is not None and again.query_one(PoemPane).form.name.lower() == "limerick"
+        record = again.poem_on_screen("kept")
+        assert record.sampling["strength"] == 2.5 and record.sampling["form"] == "limerick"

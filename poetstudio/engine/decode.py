@@ -198,6 +198,9 @@ def decode(
         if cancel is not None and cancel.is_set():
             cancelled = True
             break
+        if constraint is not None and constraint.done:  # the opening lines may already fill the form
+            finished = True
+            break
         blended = blend_scores(logits[:poets], weights)
         scores = guide(blended, logits[poets] if guided else None, strength)
         scores = penalise_repeats(scores, generated, sampling.repetition_penalty)

@@ -192,9 +192,13 @@ class Engine:
         if spec.free:
             return None
         try:
-            return form_constraint(self.load().tokenizer, spec, opening, spec.deadline_s)
+            constraint = form_constraint(self.load().tokenizer, spec, opening, spec.deadline_s)
         except ValueError as exc:
             raise UserError(str(exc)) from None
+        if constraint.done:
+            raise UserError(f"the opening lines already fill a {spec.name} ({len(spec.lines)} lines); "
+                            "write fewer opening lines or pick a longer form")
+        return constraint
 
     def cancel(self) -> None:
         """Stop the running generation within one token; what was written is kept."""

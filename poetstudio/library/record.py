@@ -100,6 +100,8 @@ def _sampling(value) -> str:
             return f"'{name}' must be a whole number, not {_show(value[name])}"
     if value.get("seed") is not None and not _integer(value["seed"]):
         return f"'seed' must be a whole number or null, not {_show(value['seed'])}"
+    if "strength" in value and not (_number(value["strength"]) and value["strength"] >= 0):
+        return f"'strength' must be a number of 0 or more, not {_show(value['strength'])}"
     if value.get("form") is not None and not isinstance(value["form"], str):
         return f"'form' must be text (a form name or spec) or null, not {_show(value['form'])}"
     return ""

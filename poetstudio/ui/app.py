@@ -13,7 +13,7 @@ from textual.binding import Binding
 from textual.containers import Grid
 from textual.events import DescendantFocus, Resize
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, TextArea
+from textual.widgets import Footer, Header, Input, Select, TextArea
 from textual.worker import Worker, WorkerState, get_current_worker
 
 from poetstudio.analysis.attribution import Attribution
@@ -113,6 +113,7 @@ class StudioApp(App):
         self._autosave_timer = None
         self.readings: dict[str, tuple[PoemReading, Attribution | None]] = {}
         self.opened: tuple[int, str] | None = None
+        self.opened_poem: SavedPoem | None = None  # the library record of the poem opened, while it is on screen
         self.unsaved = any(p.strip() for p in self.draft.poems)
         self.shown_pane = "poets"
         self.before_generation: tuple = (None, self.unsaved, None)
@@ -146,7 +147,8 @@ class StudioApp(App):
             sampling["seed"] = None  # drafts before pinning held the last seed used, not a chosen one
         prompt.fill(self.draft.theme, self.draft.opening, sampling, sampling.get("variations", self.config.sampling.variations))
         if any(p.strip() for p in self.draft.poems):
-            self.query_one(PoemPane).load(self.draft.poems, self.draft.seeds, state="draft restored")
+            self.query_one(PoemPane).load(self.draft.poems, self.draft.seeds, state="draft restored",
+                                          form=saved_form(self.draft.sampling))
         self.query_one(PoetsPane).mood = self.draft.mood
         self.query_one(PoetsPane).strength = saved_strength(self.draft.sampling, self.config.sampling.strength)
         self.query_one(PoetsPane).focus()
@@ -435,11 +437,24 @@ class StudioApp(App):
         pane = self.query_one(PoemPane)
         prompt = self.query_one(PromptPane)
         request = self.last_request
+        opened = self.opened_poem if self.opened and self.opened[1] == pane.text else None
+        if opened is not None:  # a poem opened from the library: what made it, not the last request
+            fields = check_fields(opened)
+            return SavedPoem(
+                title=title, text=pane.text, theme=str(opened.theme or ""), opening=str(opened.opening or ""),
+                blend=fields.blend, mood=opened.mood if isinstance(opened.mood, str) else None,
+                sampling={**fields.sampling, "form": saved_form(opened.sampling)}, seed=fields.seed,
+                model=opened.model, adapter=opened.adapter, analysis=self.analysis_record(pane.text),
+            )
+        if request is not None:
+            sampling = {**asdict(request.sampling), "strength": request.strength, "form": request.form}
+        else:  # a poem restored with the draft: the settings the draft kept
+            sampling = {k: v for k, v in self.draft.sampling.items() if k not in ("variations", "pinned")}
         return SavedPoem(
             title=title, text=pane.text, theme=prompt.theme, opening=prompt.opening,
-            blend=request.blend if request else self.blend.active(), mood=request.mood if request else None,
-            sampling={**asdict(request.sampling), "strength": request.strength, "form": request.form} if request else {},
-            seed=pane.seed,
+            blend=request.blend if request else self.blend.active(),
+            mood=request.mood if request else self.query_one(PoetsPane).mood,
+            sampling=sampling, seed=pane.seed,
             model=self.config.model.base or "shipped default", adapter=self.config.model.adapter or None,
             analysis=self.analysis_record(pane.text),
         )
@@ -512,6 +527,8 @@ class StudioApp(App):
         pane.set_strength(saved_strength(fields.sampling, UNGUIDED_STRENGTH))  # saved before strength existed: 1
         self.blend = pane.blend
         self.opened = (poem.id, poem.text)
+        self.opened_poem = poem
+        self.last_request = None
         self.unsaved = False
         stored = fields.analysis
         pane.show_attribution(None)
@@ -540,6 +557,7 @@ class StudioApp(App):
 
     @on(Input.Changed, "#prompt Input")
     @on(TextArea.Changed, "#opening")
+    @on(Select.Changed, "#set-form")
     def prompt_changed(self, _event) -> None:
         self.schedule_autosave()
 
@@ -561,6 +579,7 @@ class StudioApp(App):
         except UserError:
             sampling_dict = dict(self.draft.sampling)
         sampling_dict["strength"] = self.query_one(PoetsPane).strength
+        sampling_dict["form"] = prompt.form
         self.draft = Draft(theme=prompt.theme, opening=prompt.opening, blend=self.blend.active(),
                            mood=self.query_one(PoetsPane).mood, sampling=sampling_dict,
                            poems=list(pane.poems) if pane.text.strip() else [],

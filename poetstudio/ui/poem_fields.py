@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from types import SimpleNamespace
 
-from poetstudio.engine.sampling_settings import Sampling
+from poetstudio.engine.sampling_settings import MAX_STRENGTH, Sampling
 
 SAMPLING_TYPES = {
     **{f.name: (float if f.type in ("float", float) else int) for f in fields(Sampling) if f.name != "seed"},
@@ -46,6 +46,8 @@ def check_fields(poem) -> PoemFields:
     sampling = poem.sampling
     if isinstance(sampling, dict):
         out.sampling = {k: v for k, v in sampling.items() if k in SAMPLING_TYPES and _number(v, SAMPLING_TYPES[k])}
+        if "strength" in out.sampling and not 0 <= out.sampling["strength"] <= MAX_STRENGTH:
+            del out.sampling["strength"]  # out of range: damaged, and the poem opens at the plain blend
         if len(out.sampling) != len([k for k in sampling if k in SAMPLING_TYPES]):
             out.damaged.append("sampling")
     else:
