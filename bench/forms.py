@@ -18,7 +18,7 @@ import time
 
 from poetstudio.engine.engine import Engine
 from poetstudio.engine.request import PoemRequest
-from poetstudio.engine.sampling_settings import Sampling
+from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, Sampling
 from poetstudio.forms.catalogue import FORMS
 from poetstudio.forms.check import check_poem
 
@@ -77,12 +77,13 @@ def sonnet_timing(engine: Engine, blend: dict, runs: int) -> tuple[float, float,
     return statistics.median(times), statistics.median(formed), statistics.median(free)
 
 
-def attribution_hits(engine: Engine, form: str | None, seeds: int) -> tuple[int, int]:
-    """(poems attributed to the poet who wrote them, poems) over single-poet poems to `form`."""
+def attribution_hits(engine: Engine, form: str | None, seeds: int, strength: float) -> tuple[int, int]:
+    """(poems attributed to the poet who wrote them, poems) over single-poet poems to `form`, written at
+    style `strength`."""
     hits = total = 0
     for blend in [b for b in BLENDS if len(b) == 1]:
         for k in range(seeds):
-            poem = engine.generate(PoemRequest(THEMES[k % len(THEMES)], blend, form=form,
+            poem = engine.generate(PoemRequest(THEMES[k % len(THEMES)], blend, form=form, strength=strength,
                                                sampling=Sampling(seed=3000 + k, max_new_tokens=FREE_TOKENS)))
             hits += engine.attribute(poem.text, THEMES[k % len(THEMES)]).best == next(iter(blend))
             total += 1
@@ -96,6 +97,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3, help="sonnets timed per blend")
     parser.add_argument("--judge", type=int, default=4, help="seeds per single poet for the attribution check (0 = skip)")
     parser.add_argument("--forms", help="comma-separated form keys (default: all); free verse is always run")
+    parser.add_argument("--strength", type=float, default=DEFAULT_STRENGTH,
+                        help="style strength of the attribution check's poems (default: the studio's)")
     args = parser.parse_args()
     engine = Engine()
     engine.load()
@@ -123,9 +126,12 @@ def main() -> None:
         print(f"Shakespearean sonnet, {label}, median of {args.runs}: {seconds:.2f} s (target < {target} s); "
               f"{formed:.0f} tok/s vs {free:.0f} tok/s free verse, same seeds and length ({formed / free:.2f}x)")
     if args.judge:
-        sonnet, free = attribution_hits(engine, "shakespearean-sonnet", args.judge), attribution_hits(engine, None, args.judge)
-        print(f"attribution names the poet: sonnets {sonnet[0]}/{sonnet[1]}, free verse {free[0]}/{free[1]} "
-              f"(single-poet poems, as the independent judge reads them: Engine.attribute)")
+        sonnet = attribution_hits(engine, "shakespearean-sonnet", args.judge, args.strength)
+        free = attribution_hits(engine, None, args.judge, args.strength)
+        gap = 100 * (free[0] / free[1] - sonnet[0] / sonnet[1])
+        print(f"attribution names the poet: sonnets {sonnet[0]}/{sonnet[1]}, free verse {free[0]}/{free[1]}, "
+              f"{gap:.0f} points apart (target within 10; single-poet poems at strength {args.strength:g}, as the "
+              f"independent judge reads them: Engine.attribute)")
 
 
 if __name__ == "__main__":
