@@ -23,7 +23,7 @@ def user_dirs(tmp_path, monkeypatch):
     return tmp_path
 
 
-async def wait_for(pilot, condition, seconds=30.0):
+async def wait_for(pilot, condition, seconds=90.0):  # a cold torch import under load can take 30 s
     for _ in range(int(seconds / 0.05)):
         if condition():
             return True
