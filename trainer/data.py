@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import random
 from dataclasses import dataclass, replace
@@ -147,11 +148,12 @@ def pack(examples: list[Example], seq_len: int, pad_id: int) -> Rows:
     return Rows(input_ids, labels, position_ids, poets)
 
 
-def epoch_order(n_rows: int, seed: int, epoch: int) -> list[int]:
+@functools.lru_cache(maxsize=2)  # the current epoch's order and the next: a step reads it, never reshuffles it
+def epoch_order(n_rows: int, seed: int, epoch: int) -> tuple[int, ...]:
     """The row order of one epoch: a shuffle fixed by (seed, epoch), so a resumed run sees the same batches."""
     order = list(range(n_rows))
     random.Random(seed * 100_003 + epoch).shuffle(order)
-    return order
+    return tuple(order)
 
 
 def batch_at(rows: Rows, batch_size: int, step: int, seed: int) -> Rows:

@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import bisect
 import re
-import threading
 from dataclasses import dataclass
 
 from poetstudio.analysis.meter import word_weights
 from poetstudio.analysis.pronounce import ARCHAIC, Word, cmu, lookup, syllable_count
 from poetstudio.analysis.rhyme import last_syllable, rhyme_kind, rhyme_tail
-from poetstudio.forms.tokens import TokenFacts
+from poetstudio.forms.tokens import TokenFacts, built_once_per_object
 
 SHORT_WORDS = frozenset("me be we he ye go no so do by my oh lo thee".split())
 """Words under three letters a line may end on (other short entries are mostly fragments and initials)."""
@@ -24,8 +23,6 @@ INFLECTIONS = ("s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "eth", "st
 ELISIONS = {"s": ("",), "d": ("ed",), "ll": ("",), "re": ("",), "ve": ("",), "t": ("",), "n": ("en",)}
 """What may follow an apostrophe inside a word, and the full form that must be known: summer's (summer),
 dimm'd (dimmed), heav'n (heaven). 'st is left out: the model hangs it on nouns ("mother'st")."""
-_cache: dict[int, tuple[TokenFacts, "Lexicon"]] = {}
-_lock = threading.Lock()
 
 
 def word_syllables(word: Word) -> int:
@@ -157,9 +154,4 @@ def known_words(facts: TokenFacts) -> frozenset[str]:
 
 def lexicon(facts: TokenFacts) -> Lexicon:
     """The lexicon of a tokenizer's facts, built once (about a second, after the dictionary loads)."""
-    with _lock:
-        entry = _cache.get(id(facts))
-        if entry is None or entry[0] is not facts:
-            entry = (facts, Lexicon(facts))
-            _cache[id(facts)] = entry
-        return entry[1]
+    return built_once_per_object(facts, Lexicon)

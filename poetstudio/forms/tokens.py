@@ -11,8 +11,19 @@ WORD_CHARS = re.compile(r"[A-Za-z'\u2019]")
 SEPARATORS = set(" \t,.;:!?-\u2014\u2013\"()\u201c\u201d\u2018")
 """Characters that end a word and add no syllable."""
 
-_cache: dict[int, tuple[object, "TokenFacts"]] = {}
+_cache: dict[int, tuple[object, object]] = {}
 _lock = threading.Lock()
+
+
+def built_once_per_object(owner, build):
+    """`build(owner)`, made on first use and kept while `owner` lives (keyed by identity; the owner is held
+    beside the value, so a reused id never returns another object's value). Thread-safe."""
+    with _lock:
+        entry = _cache.get(id(owner))
+        if entry is None or entry[0] is not owner:
+            entry = (owner, build(owner))
+            _cache[id(owner)] = entry
+        return entry[1]
 
 
 @dataclass
@@ -62,9 +73,4 @@ def build_facts(tokenizer) -> TokenFacts:
 
 def token_facts(tokenizer) -> TokenFacts:
     """The tokenizer's facts, built on first use and kept for as long as the tokenizer lives."""
-    with _lock:
-        entry = _cache.get(id(tokenizer))
-        if entry is None or entry[0] is not tokenizer:
-            entry = (tokenizer, build_facts(tokenizer))
-            _cache[id(tokenizer)] = entry
-        return entry[1]
+    return built_once_per_object(tokenizer, build_facts)
