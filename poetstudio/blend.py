@@ -1,10 +1,34 @@
-"""Blends as people write them ("dickinson=0.7, poe=0.3") parsed into {written name: weight}."""
+"""Blends: parsed from what people write ("dickinson=0.7, poe=0.3"), their weights checked and normalised.
+
+These are the only places a blend's weights are checked (`checked_weights`) and normalised (`normalised`);
+mapping written names to a model's poets is the model card's job (`ModelCard.resolve`).
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 from poetstudio.errors import UserError
+
+
+def checked_weights(blend: Mapping[str, object]) -> dict[str, float]:
+    """The blend with every weight a finite number of 0 or more (as float); otherwise a one-line UserError."""
+    checked: dict[str, float] = {}
+    for name, weight in blend.items():
+        good = isinstance(weight, (int, float)) and not isinstance(weight, bool) and math.isfinite(weight) and weight >= 0
+        if not good:
+            raise UserError(f"weight for {name} must be a number of 0 or more, not {weight!r}")
+        checked[name] = float(weight)
+    return checked
+
+
+def normalised(blend: Mapping[str, float]) -> dict[str, float]:
+    """The poets with weight above 0, their weights scaled to sum to 1; all zero is a one-line UserError."""
+    total = sum(w for w in blend.values() if w > 0)
+    if total <= 0:
+        raise UserError("set at least one poet's weight above 0")
+    return {poet: w / total for poet, w in blend.items() if w > 0}
 
 
 def parse_blend(text: str) -> dict[str, float]:

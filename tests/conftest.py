@@ -1,10 +1,26 @@
-"""Shared fixtures: the fixture corpus, the shared corpus beside the checkout, the shipped model."""
+"""Shared fixtures: the fixture corpus, the shared corpus beside the checkout, the shipped model, and the
+deterministic stand-in engine most studio tests drive."""
 
 from __future__ import annotations
 
+import threading
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
+from poetstudio.engine.api import (
+    Attribution,
+    DecodeResult,
+    GeneratedPoem,
+    Loaded,
+    LoadFailed,
+    LoadProgress,
+    PoemRequest,
+)
+from poetstudio.errors import UserError
+from poetstudio.model_info import card_from_metadata
+from poetstudio.poets import STUDIO_POETS
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SHARED_CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -32,3 +48,82 @@ def shipped_tokenizer():
     from poetstudio.model_info import default_base_dir
 
     return AutoTokenizer.from_pretrained(default_base_dir(), local_files_only=True)
+
+
+STUB_CARD = card_from_metadata({"blend_mode": "exact", "moods": {"Fear": 10, "Joy": 12},
+                                "poets": {p.name: {"poems": 100, "examples": 300}
+                                          for p in STUDIO_POETS if p.public_domain}})
+"""The stand-in model's card: every public-domain studio poet learned from 100 poems, two moods."""
+
+
+class StubEngine:
+    """A deterministic stand-in for the engine (an `EnginePort`) for Pilot tests that must not depend on model
+    timing: it loads at once (or when `load_gate` is set, or raises `load_error`, or reports `fail_message`),
+    and writes a poem of `lines` lines made from the request's seed (or always `poem`). `hold`: a poem streams
+    until cancelled; `context`: a theme plus opening lines longer than this is refused; `generate_error`: raised
+    by generate; `shares`: what `attribute` says the poem reads like."""
+
+    def __init__(self, load_gate: threading.Event | None = None, load_error: Exception | None = None,
+                 fail_message: str | None = None, hold: bool = False, lines: int = 4, context: int | None = None,
+                 generate_error: Exception | None = None, loads: bool = True, poem: str | None = None,
+                 shares: dict[str, float] | None = None, judged: list[str] | None = None,
+                 base: str = "/models/stub-base", adapter: str | None = "/models/stub-adapter"):
+        self.load_gate, self.load_error, self.fail_message, self.loads = load_gate, load_error, fail_message, loads
+        self.hold, self.lines, self.context, self.generate_error = hold, lines, context, generate_error
+        self.poem, self.base, self.adapter = poem, base, adapter
+        self.shares = shares or {"Emily Dickinson": 0.6, "Edgar Allan Poe": 0.4}
+        self.judged = judged if judged is not None else STUB_CARD.solid()
+        self.requests: list[PoemRequest] = []
+        self.cancelled = threading.Event()
+        self.started = threading.Event()
+
+    def load(self, on_event):
+        """Report loading, then readiness (or the failure asked for)."""
+        on_event(LoadProgress("loading the stand-in model"))
+        if self.load_gate is not None:
+            self.load_gate.wait(10)
+        if self.load_error is not None:
+            raise self.load_error
+        if self.fail_message is not None:
+            on_event(LoadFailed(self.fail_message))
+        elif self.loads:
+            on_event(Loaded(self.base, self.adapter, "cpu", STUB_CARD))
+
+    def poem_text(self, seed: int) -> str:
+        """The poem written for `seed`."""
+        return self.poem or "".join(f"Line {n} of the poem seeded {seed},\n" for n in range(1, self.lines + 1))
+
+    def generate(self, request: PoemRequest, on_piece) -> list[GeneratedPoem]:
+        """One poem per variation, consecutive seeds, streamed whole; stops early when cancelled."""
+        self.requests.append(request)
+        self.cancelled.clear()
+        if self.generate_error is not None:
+            raise self.generate_error
+        if self.context is not None and len(request.theme) + len(request.opening) > self.context:
+            raise UserError("the prompt is longer than the model's context")
+        blend = STUB_CARD.resolve(request.blend)
+        poems = []
+        for index in range(request.variations):
+            sampling = replace(request.sampling.seeded(), seed=request.sampling.seeded().seed + index)
+            text = self.poem_text(sampling.seed)
+            on_piece(index, text)
+            self.started.set()
+            if self.hold:
+                self.cancelled.wait(10)
+            cancelled = self.cancelled.is_set()
+            result = DecodeResult(text, list(range(30)), 0.01, 0.1, finished=not cancelled, cancelled=cancelled)
+            poems.append(GeneratedPoem(text, blend, request.mood, sampling.seed, sampling, result,
+                                       strength=request.strength, form=request.form))
+            if cancelled:
+                break
+        return poems
+
+    def attribute(self, text, title, mood):
+        """The fixed shares, over the judged poets."""
+        shares = {poet: 0.0 for poet in self.judged}
+        shares.update(self.shares)
+        return Attribution(shares, {}, 30)
+
+    def cancel(self):
+        """Stop a held poem."""
+        self.cancelled.set()

@@ -234,20 +234,23 @@ def test_generate_cli_errors_are_one_line(capsys):
     assert len(err) == 2 and "--top-p" in err[0] and "mood" in err[1]
 
 
-def test_background_load_reports_progress_and_readiness_as_values():
-    from poetstudio.engine.events import Loaded, LoadProgress
+def test_load_reports_progress_then_readiness_with_the_model_card():
+    from poetstudio.engine.api import Loaded, LoadProgress
 
     events = []
-    Engine(device="cpu").load_in_background(events.append).join(60)
+    assert Engine(device="cpu").load_reporting(events.append)
     assert any(isinstance(e, LoadProgress) for e in events)
-    assert isinstance(events[-1], Loaded) and events[-1].device == "cpu"
+    ready = events[-1]
+    assert isinstance(ready, Loaded) and ready.device == "cpu"
+    assert "Emily Dickinson" in ready.card.writable() and ready.card.exact
+    assert ready.card.unavailable() == {"A. E. Stallings": "in copyright: no public-domain poems"}
 
 
-def test_background_load_failure_is_a_value_not_an_exception(tmp_path):
-    from poetstudio.engine.events import LoadFailed
+def test_load_failure_is_a_value_not_an_exception(tmp_path):
+    from poetstudio.engine.api import LoadFailed
 
     events = []
-    Engine(base=str(tmp_path / "missing")).load_in_background(events.append).join(60)
+    assert not Engine(base=str(tmp_path / "missing")).load_reporting(events.append)
     assert isinstance(events[-1], LoadFailed) and "does not exist" in events[-1].message
 
 

@@ -6,62 +6,24 @@ the Pilot tests in test_studio.py drive the real shipped model.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 import pytest
 
-from poetstudio.analysis.attribution import Attribution
-from poetstudio.engine.events import Loaded, LoadProgress
 from poetstudio.library import Library, SavedPoem
 from poetstudio.paths import library_path
-from poetstudio.poets import STUDIO_POETS
 from poetstudio.ui.launch import build_app
+from tests.conftest import STUB_CARD
+from tests.conftest import StubEngine as ConftestStub
 
 SIZE = (140, 44)
 POEM = "The tide comes in and takes the light,\nAnd leaves the harbour to the night;\n\nA gull, a bell, a lantern's thread —\nThe sea keeps everything it said.\n"
 
 
-@dataclass
-class Result:
-    token_ids: list = field(default_factory=lambda: list(range(30)))
-    cancelled: bool = False
-
-
-@dataclass
-class StubPoem:
-    text: str = POEM
-    seed: int = 7
-    result: Result = field(default_factory=Result)
-
-
-class StubEngine:
-    """Loads at once (or never) and writes the same poem every time."""
-
-    def __init__(self, loads: bool = True):
-        self.loads = loads
-
-    def load(self, on_event):
-        on_event(LoadProgress("loading the stand-in model"))
-        if self.loads:
-            on_event(Loaded("stub", None, "cpu"))
-
-    def poets(self):
-        return {p.name: {"poems": 100} for p in STUDIO_POETS if p.public_domain}
-
-    def moods(self):
-        return ["Fear", "Joy"]
-
-    def generate(self, request, on_piece):
-        on_piece(0, POEM)
-        return [StubPoem()]
-
-    def attribute(self, text, title, mood):
-        shares = {poet: 0.0 for poet in self.poets() if poet != "Wallace Stevens"}  # Stevens: too thin to judge
-        shares.update({"Emily Dickinson": 0.55, "Edgar Allan Poe": 0.3, "Walt Whitman": 0.15})
-        return Attribution(shares, {}, 30)
-
-    def cancel(self):
-        pass
+def StubEngine(loads: bool = True) -> ConftestStub:  # noqa: N802 (stands where the class stood)
+    """The conftest stand-in, loading at once (or never), writing POEM, and reading it as a fixed blend
+    (Stevens left out: too thin to judge)."""
+    return ConftestStub(loads=loads, poem=POEM, base="stub", adapter=None,
+                        shares={"Emily Dickinson": 0.55, "Edgar Allan Poe": 0.3, "Walt Whitman": 0.15},
+                        judged=[p for p in STUB_CARD.solid() if p != "Wallace Stevens"])
 
 
 @pytest.fixture(autouse=True)

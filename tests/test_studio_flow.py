@@ -17,7 +17,7 @@ from poetstudio.ui.modals import AskText, Confirm, HelpScreen
 from poetstudio.ui.poem_pane import PoemPane
 from poetstudio.ui.poets_pane import PoetsPane
 from poetstudio.ui.prompt_pane import PromptPane
-from tests.studio_stub import StubEngine
+from tests.conftest import StubEngine
 
 SIZE = (140, 40)
 

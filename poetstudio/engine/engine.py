@@ -9,47 +9,24 @@ Blend modes:
 
 from __future__ import annotations
 
-import random
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
-from poetstudio.analysis.attribution import Attribution
 from poetstudio.analysis.judge import META_FILE, Judge, load_judge
+from poetstudio.engine.api import Attribution, EngineEvent, GeneratedPoem, Loaded, LoadFailed, LoadProgress, PoemRequest
 from poetstudio.engine.attribution import attribute
 from poetstudio.engine.constraints import FormConstraint, form_constraint
-from poetstudio.engine.decode import DecodeResult, decode, make_runner
-from poetstudio.engine.events import EngineEvent, Loaded, LoadFailed, LoadProgress
+from poetstudio.engine.decode import decode, make_runner
 from poetstudio.engine.loader import LoadedModel, load_model
-from poetstudio.engine.request import PoemRequest
 from poetstudio.engine.sampling import normalise_weights
-from poetstudio.engine.sampling_settings import Sampling
 from poetstudio.errors import UserError
 from poetstudio.forms.catalogue import FormSpecError, resolve_form
-from poetstudio.forms.writer import LineOutcome
-from poetstudio.model_info import THIN_POEMS, default_adapter_dir, default_base_dir, default_judge_dir
-from poetstudio.poets import STUDIO_POETS, canonical_poet, resolve_poet, studio_poet
+from poetstudio.model_info import ModelCard, card_from_metadata, default_adapter_dir, default_base_dir, default_judge_dir
 from poetstudio.prompt_format import PromptSpec, prompt_ids, unconditioned, uses_chat_template
 
 BLEND_MODES = ("auto", "exact", "prompt")
-
-
-@dataclass
-class Poem:
-    """A finished (or stopped) generation with everything needed to reproduce it (`strength`: the style
-    strength it was written at)."""
-
-    text: str
-    blend: dict[str, float]
-    mood: str | None
-    seed: int
-    sampling: Sampling
-    result: DecodeResult
-    warnings: list[str] = field(default_factory=list)
-    strength: float = 1.0
-    form: str | None = None
-    form_lines: list[LineOutcome] = field(default_factory=list)
 
 
 def request_spec(request: PoemRequest, poet: str | None) -> PromptSpec:
@@ -89,6 +66,7 @@ class Engine:
         self._generating = False
         self.judge_dir = Path(judge) if judge else default_judge_dir()
         self._judge: Judge | None = None
+        self._card = ModelCard()
 
     def load_reporting(self, on_event: Callable[[EngineEvent], None]) -> bool:
         """Load (blocking), reporting progress, failure and readiness to `on_event` as values; True if ready."""
@@ -97,14 +75,8 @@ class Engine:
         except UserError as exc:
             on_event(LoadFailed(str(exc)))
             return False
-        on_event(Loaded(loaded.base, loaded.adapter, str(loaded.device), tuple(loaded.warnings)))
+        on_event(Loaded(loaded.base, loaded.adapter, str(loaded.device), self.card, tuple(loaded.warnings)))
         return True
-
-    def load_in_background(self, on_event: Callable[[EngineEvent], None]) -> threading.Thread:
-        """`load_reporting` on a daemon thread."""
-        thread = threading.Thread(target=self.load_reporting, args=(on_event,), name="poetstudio-model-load", daemon=True)
-        thread.start()
-        return thread
 
     def load(self, on_status: Callable[[str], None] | None = None) -> LoadedModel:
         """Load the model once (later calls return it); progress goes to `on_status` as text."""
@@ -117,52 +89,30 @@ class Engine:
                 # starve the UI and other processes on a 2-core laptop
                 torch.set_num_threads(1)
             self.runner = make_runner(loaded.model, self.precision)
+            self._card = card_from_metadata(loaded.metadata, Path(loaded.adapter) if loaded.adapter else None)
             self.loaded = loaded
         return self.loaded
+
+    @property
+    def card(self) -> ModelCard:
+        """The loaded model's card: its poets (available or why not), moods and blend mode."""
+        self.load()
+        return self._card
 
     @property
     def mode(self) -> str:
         """The blend mode in force: as asked, or 'exact' when the adapter carries poet conditioning."""
         if self.requested_mode != "auto":
             return self.requested_mode
-        loaded = self.load()
-        conditioned = loaded.metadata.get("blend_mode") == "exact" and bool(loaded.metadata.get("poets"))
-        return "exact" if conditioned and not uses_chat_template(loaded.tokenizer) else "prompt"
+        return "exact" if self.card.exact and not uses_chat_template(self.load().tokenizer) else "prompt"
 
     def known_poets(self) -> list[str]:
-        """Poets the adapter was trained on; with no poet metadata, the studio's poets (prompt mode)."""
-        trained = list(self.load().metadata.get("poets", {}))
-        return trained or [p.name for p in STUDIO_POETS]
-
-    def thin_warnings(self, poets: list[str]) -> list[str]:
-        """Warnings for blended poets the adapter saw too few poems of."""
-        counts = self.load().metadata.get("poets", {})
-        return [
-            f"{poet}: only {counts[poet].get('poems', 0)} training poems; the voice will be weak"
-            for poet in poets
-            if poet in counts and counts[poet].get("poems", 0) < THIN_POEMS
-        ]
+        """Poets this model writes as: those its adapter was trained on, or, with no poet metadata, the studio's."""
+        return self.card.writable()
 
     def resolve_blend(self, blend: dict[str, float]) -> dict[str, float]:
-        """Map written names to known poets and check the weights; raise UserError on bad input."""
-        known = self.known_poets()
-        resolved: dict[str, float] = {}
-        for written, weight in blend.items():
-            try:
-                poet = resolve_poet(written, known)
-            except ValueError as exc:
-                studio = studio_poet(canonical_poet(written))
-                if studio is not None:
-                    why = "in copyright, no public-domain poems" if not studio.public_domain else "not in its training data"
-                    raise UserError(f"this model cannot write as {studio.name} ({why}); "
-                                    f"it knows: {', '.join(known)}") from None
-                raise UserError(str(exc)) from None
-            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not weight >= 0:
-                raise UserError(f"weight for {poet} must be a number of 0 or more, not {weight!r}")
-            resolved[poet] = resolved.get(poet, 0.0) + float(weight)
-        if not any(w > 0 for w in resolved.values()):
-            raise UserError("set at least one poet's weight above 0")
-        return {poet: w for poet, w in resolved.items() if w > 0}
+        """The blend mapped to this model's poets and normalised (`ModelCard.resolve`); UserError on bad input."""
+        return self.card.resolve(blend)
 
     def prompts(self, request: PoemRequest, blend: dict[str, float]) -> tuple[list[list[int]], list[float]]:
         """The rows to decode and their weights, for the mode in force."""
@@ -204,13 +154,22 @@ class Engine:
         """Stop the running generation within one token; what was written is kept."""
         self._cancel.set()
 
-    def generate(self, request: PoemRequest, on_piece: Callable[[str], None] | None = None) -> Poem:
+    def check_fits(self, prompts: list[list[int]]) -> None:
+        """Raise UserError when a prompt alone fills the model's context: such a prompt would take minutes and
+        gigabytes to read, and the model never saw a text that long."""
+        limit = context_length(self.load().model)
+        longest = max(len(p) for p in prompts)
+        if limit is not None and longest >= limit:
+            raise UserError(f"the theme and opening lines are {longest:,} tokens; this model reads at most "
+                            f"{limit:,}: shorten the opening lines and try again")
+
+    def generate(self, request: PoemRequest, on_piece: Callable[[str], None] | None = None) -> GeneratedPoem:
         """Generate one poem, streaming pieces (the opening lines first). Raises UserError on bad input."""
         loaded = self.load()
         blend = self.resolve_blend(request.blend)
         prompts, weights = self.prompts(request, blend)
-        seed = request.sampling.seed if request.sampling.seed is not None else random.randrange(2**31)
-        sampling = replace(request.sampling, seed=seed)
+        self.check_fits(prompts)
+        sampling = request.sampling.seeded()
         with self._claim:
             if self._generating:
                 raise UserError("a poem is being generated already; stop it first")
@@ -229,18 +188,14 @@ class Engine:
                                 unconditioned=self.unconditioned(request), constraint=constraint)
         finally:
             self._generating = False
-        total = sum(blend.values())
-        return Poem(opening + result.text, {p: w / total for p, w in blend.items()}, request.mood, seed, sampling,
-                    result, self.thin_warnings(list(blend)), request.strength, request.form,
-                    constraint.writer.outcomes if constraint is not None else [])
+        return GeneratedPoem(opening + result.text, blend, request.mood, sampling.seed, sampling, result,
+                             self.card.thin_warnings(blend), request.strength, request.form,
+                             constraint.writer.outcomes if constraint is not None else [])
 
     def attribution_poets(self) -> list[str]:
-        """The poets attribution weighs: those the adapter learned from at least THIN_POEMS poems. A thin
-        poet's conditioning is barely learned, so it reads like 'any verse' and would take shares by default."""
-        counts = self.load().metadata.get("poets", {})
-        known = self.known_poets()
-        solid = [p for p in known if counts.get(p, {}).get("poems", THIN_POEMS) >= THIN_POEMS]
-        return solid if len(solid) >= 2 else known
+        """The poets the model's own attribution weighs: those learned from enough poems (`ModelCard.solid`).
+        A thin poet's conditioning is barely learned, so it reads like 'any verse' and would take shares by default."""
+        return self.card.solid()
 
     def judge(self) -> Judge | None:
         """The judge beside the shipped model (or the folder given), loaded once; None where there is none."""
@@ -262,14 +217,21 @@ class Engine:
         with self._busy:
             return attribute(loaded.model, loaded.tokenizer, text, poets, title, mood)
 
-    def generate_variations(self, request: PoemRequest, on_piece: Callable[[int, str], None] | None = None) -> list[Poem]:
+    def generate_variations(self, request: PoemRequest,
+                            on_piece: Callable[[int, str], None] | None = None) -> list[GeneratedPoem]:
         """`request.variations` poems with consecutive seeds; stops early if cancelled."""
-        first = request.sampling.seed if request.sampling.seed is not None else random.randrange(2**31)
-        poems: list[Poem] = []
+        first = request.sampling.seeded().seed
+        poems: list[GeneratedPoem] = []
         for index in range(max(1, request.variations)):
             sampling = replace(request.sampling, seed=first + index)
             callback = (lambda piece, i=index: on_piece(i, piece)) if on_piece else None
             poems.append(self.generate(replace(request, sampling=sampling), callback))
-            if poems[-1].result.cancelled:
+            if poems[-1].cancelled:
                 break
         return poems
+
+
+def context_length(model) -> int | None:
+    """The most tokens the model was trained to read at once (None when its config does not say)."""
+    limit = getattr(getattr(model, "config", None), "max_position_embeddings", None)
+    return limit if isinstance(limit, int) and limit > 0 else None

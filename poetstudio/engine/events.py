@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from poetstudio.model_info import ModelCard
 
 
 @dataclass(frozen=True)
@@ -21,11 +23,13 @@ class LoadFailed:
 
 @dataclass(frozen=True)
 class Loaded:
-    """The model is ready; `warnings` are things the user should know (e.g. 4-bit fell back)."""
+    """The model is ready: what it is, where it runs, its card (the poets and moods it knows), and
+    `warnings` the user should know (e.g. 4-bit fell back)."""
 
     base: str
     adapter: str | None
     device: str
+    card: ModelCard = field(default_factory=ModelCard)
     warnings: tuple[str, ...] = ()
 
 

@@ -7,7 +7,8 @@ here too: its default, its bounds, and the one check every way in (CLI, studio, 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import random
+from dataclasses import dataclass, replace
 
 from poetstudio.errors import UserError
 
@@ -17,6 +18,7 @@ DEFAULT_STRENGTH = 1.5  # the judge's sweep (bench/README.md, Judge): 1.5 lifts 
 #                        from 2.1% to 3.5% and 5.2%.
 #                        The studio, `generate` and the config start here; a PoemRequest made in code is plain (1).
 MAX_STRENGTH = 10.0  # far past the sweep's largest setting (3), and catches a slip such as 15 for 1.5
+SEED_RANGE = 2**31  # seeds fit a signed 32-bit int, as torch and saved poems expect
 STRENGTH_STEP = 0.25  # one key press in the studio: reaches 1, 1.5, 2 and 3, the sweep's settings
 
 
@@ -30,6 +32,10 @@ class Sampling:
     max_new_tokens: int = 256
     repetition_penalty: float = 1.0
     seed: int | None = None
+
+    def seeded(self) -> Sampling:
+        """These settings with a seed: their own, or a fresh random one (the one place a seed is drawn)."""
+        return self if self.seed is not None else replace(self, seed=random.randrange(SEED_RANGE))
 
 
 def parse_strength(value) -> float:

@@ -3,7 +3,6 @@ every finished poem read (rhyme, metre, form, attribution) on a worker thread.""
 
 from __future__ import annotations
 
-import random
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -16,13 +15,19 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, TextArea
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from poetstudio.analysis.attribution import Attribution
 from poetstudio.analysis.report import READING_VERSION, PoemReading, analyze_poem
 from poetstudio.config import Config
 from poetstudio.draft import Draft, load_draft, save_draft
-from poetstudio.engine.events import Loaded, LoadFailed, LoadProgress
-from poetstudio.engine.request import PoemRequest
-from poetstudio.engine.sampling_settings import UNGUIDED_STRENGTH, parse_strength
+from poetstudio.engine.api import (
+    UNGUIDED_STRENGTH,
+    Attribution,
+    EnginePort,
+    Loaded,
+    LoadFailed,
+    LoadProgress,
+    PoemRequest,
+    parse_strength,
+)
 from poetstudio.errors import UserError
 from poetstudio.library import Library, SavedPoem
 from poetstudio.model_info import DEFAULT_MODEL_DIR
@@ -36,7 +41,6 @@ from poetstudio.ui.actions import (
     binding_id,
 )
 from poetstudio.ui.blend_state import BlendState
-from poetstudio.ui.engine_port import EnginePort
 from poetstudio.ui.exporting import export_poem
 from poetstudio.ui.help_keys import key_sections
 from poetstudio.ui.library_pane import LibraryPane
@@ -57,7 +61,6 @@ from poetstudio.ui.studio_state import StudioState, load_state, save_state
 
 __all__ = ["ACTIONS", "LIBRARY_COMMANDS", "POEM_COMMANDS", "POETS_COMMANDS", "StudioApp", "binding_id"]
 
-MIN_EXTRA_POEMS = 5  # poets outside the studio's ten get a row only when the adapter learned them from this many
 ALWAYS_ALLOWED = ("quit", "help")  # studio actions that still work with a dialog or the palette on top
 
 
@@ -236,19 +239,11 @@ class StudioApp(App):
         for warning in event.warnings:
             self.notify(warning, severity="warning")
         poets_pane = self.query_one(PoetsPane)
-        known = self.engine.poets()
-        studio_names = {p.name for p in STUDIO_POETS}
-        extra = [p for p, counts in known.items() if p not in studio_names and counts.get("poems", 0) >= MIN_EXTRA_POEMS]
-        names = [p.name for p in STUDIO_POETS] + extra
-        disabled = {}
-        for poet in STUDIO_POETS:
-            if known and poet.name not in known:
-                disabled[poet.name] = ("no public-domain poems (in copyright)" if not poet.public_domain
-                                       else "not in this model's training data")
+        disabled = event.card.unavailable()
         weights = {p: w for p, w in self.blend.weights.items() if p not in disabled}
-        poets_pane.moods = self.engine.moods()
+        poets_pane.moods = sorted(event.card.moods)
         poets_pane.note = ""
-        poets_pane.set_blend(BlendState(names, disabled=disabled, weights=weights))
+        poets_pane.set_blend(BlendState(event.card.studio_rows(), disabled=disabled, weights=weights))
         self.blend = poets_pane.blend
         if self.pending is not None:
             request, self.pending = self.pending, None
@@ -281,8 +276,8 @@ class StudioApp(App):
         Bad settings raise UserError."""
         prompt = self.query_one(PromptPane)
         sampling, variations = prompt.read_settings()
-        if new_seed or sampling.seed is None:
-            sampling = replace(sampling, seed=random.randrange(2**31))
+        sampling = replace(sampling, seed=None) if new_seed else sampling
+        sampling = sampling.seeded()
         blend = self.blend.active()
         if not blend:
             raise UserError("set at least one poet's weight (Poets pane: → raises, s solos)")
@@ -357,7 +352,7 @@ class StudioApp(App):
                 self.opened, self.unsaved, self.last_request = self.before_generation
             self.notify(message.error, severity="error")
         else:
-            stopped = any(getattr(p.result, "cancelled", False) for p in message.poems)
+            stopped = any(p.cancelled for p in message.poems)
             tokens = sum(len(p.result.token_ids) for p in message.poems)
             pane.finish("stopped" if stopped else "done", tokens, [p.seed for p in message.poems])
         self.schedule_autosave()

@@ -16,7 +16,7 @@ def build_app(model: str | None = None, adapter: str | None = None, device: str 
     """The studio app as configured; config errors (keys included) raise UserError before any screen is drawn."""
     from poetstudio.ui.actions import check_keymap
     from poetstudio.ui.app import StudioApp
-    from poetstudio.ui.engine_port import LazyEngine
+    from poetstudio.engine.lazy import LazyEngine
 
     path = Path(config_file) if config_file else config_path()
     config = apply_overrides(load_config(path), model, adapter, device)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from poetstudio.engine.events import EngineEvent
+from poetstudio.analysis.report import PoemReading
+from poetstudio.engine.api import Attribution, EngineEvent, GeneratedPoem
 
 
 class EngineStatus(Message):
@@ -27,7 +28,7 @@ class PoemPiece(Message):
 class GenerationDone(Message):
     """A generation ended: `poems` as returned by the engine, or `error` (one line)."""
 
-    def __init__(self, poems: list, error: str | None = None) -> None:
+    def __init__(self, poems: list[GeneratedPoem], error: str | None = None) -> None:
         super().__init__()
         self.poems = poems
         self.error = error
@@ -40,7 +41,8 @@ class BlendChanged(Message):
 class AnalysisReady(Message):
     """A poem was read: its rhyme/metre reading, and (once the model has scored it) its attribution."""
 
-    def __init__(self, text: str, reading, attribution=None, error: str | None = None) -> None:
+    def __init__(self, text: str, reading: PoemReading | None, attribution: Attribution | None = None,
+                 error: str | None = None) -> None:
         super().__init__()
         self.text = text
         self.reading = reading

@@ -1,0 +1,74 @@
+"""The model card: the one reading of an adapter's metadata that the engine, commands and studio share."""
+
+from __future__ import annotations
+
+import pytest
+
+from poetstudio.blend import checked_weights, normalised
+from poetstudio.engine.api import Sampling
+from poetstudio.errors import UserError
+from poetstudio.model_info import IN_COPYRIGHT, NOT_TRAINED, card_from_metadata, read_model_card
+
+METADATA = {"blend_mode": "exact", "moods": {"Joy": 3},
+            "poets": {"Emily Dickinson": {"poems": 300, "examples": 900}, "Walt Whitman": {"poems": 150},
+                      "Wallace Stevens": {"poems": 4}, "Christina Rossetti": {"poems": 40}}}
+
+
+def test_the_card_lists_the_studio_poets_first_each_available_or_with_its_reason():
+    card = card_from_metadata(METADATA)
+    names = [p.name for p in card.poets]
+    assert names[-1] == "Christina Rossetti" and "William Shakespeare" in names[:10]
+    assert card.unavailable()["A. E. Stallings"] == IN_COPYRIGHT
+    assert card.unavailable()["William Shakespeare"] == NOT_TRAINED
+    assert card.writable() == ["Walt Whitman", "Emily Dickinson", "Wallace Stevens", "Christina Rossetti"]
+    assert card.studio_rows()[-1] == "Christina Rossetti" and len(card.studio_rows()) == 11
+    assert card.exact and card.trained
+
+
+def test_thin_poets_are_warned_about_and_left_out_of_the_solid_set():
+    card = card_from_metadata(METADATA)
+    assert card.solid() == ["Walt Whitman", "Emily Dickinson", "Christina Rossetti"]
+    assert card.thin_warnings(["Wallace Stevens", "Walt Whitman"]) == [
+        "Wallace Stevens: only 4 training poems; the voice will be weak"]
+
+
+def test_a_model_without_poet_metadata_writes_as_every_studio_poet_in_words():
+    card = card_from_metadata({})
+    assert len(card.writable()) == 10 and not card.unavailable() and not card.exact
+    assert card.thin_warnings(card.writable()) == []
+
+
+def test_resolve_maps_spellings_merges_repeats_and_normalises():
+    card = card_from_metadata(METADATA)
+    assert card.resolve({"dickinson": 1, "Emily Dickinson": 1, "whitman": 2, "rossetti": 0}) == {
+        "Emily Dickinson": 0.5, "Walt Whitman": 0.5}
+
+
+@pytest.mark.parametrize(("blend", "message"), [
+    ({"stallings": 1}, "cannot write as A. E. Stallings (in copyright: no public-domain poems)"),
+    ({"shakespeare": 1}, "cannot write as William Shakespeare (not in this model's training data)"),
+    ({"dickinson": -1}, "weight for dickinson must be a number of 0 or more"),
+    ({"dickinson": True}, "weight for dickinson must be a number of 0 or more"),
+    ({"dickinson": float("nan")}, "weight for dickinson must be a number of 0 or more"),
+    ({"dickinson": 0}, "set at least one poet's weight above 0"),
+])
+def test_resolve_refuses_bad_blends_in_one_line(blend, message):
+    with pytest.raises(UserError, match=message.replace("(", r"\(").replace(")", r"\)")) as caught:
+        card_from_metadata(METADATA).resolve(blend)
+    assert "\n" not in str(caught.value)
+
+
+def test_weights_are_checked_and_normalised_in_one_place():
+    assert checked_weights({"a": 1, "b": 0}) == {"a": 1.0, "b": 0.0}
+    assert normalised({"a": 3.0, "b": 1.0, "c": 0.0}) == {"a": 0.75, "b": 0.25}
+
+
+def test_the_shipped_adapter_card_knows_nine_poets_and_not_stallings():
+    card = read_model_card()
+    assert len(card.writable()) == 9 and list(card.unavailable()) == ["A. E. Stallings"]
+
+
+def test_a_seed_is_drawn_once_and_kept():
+    drawn = Sampling().seeded()
+    assert isinstance(drawn.seed, int) and drawn.seeded() is drawn
+    assert Sampling(seed=5).seeded().seed == 5
