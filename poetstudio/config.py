@@ -149,23 +149,3 @@ def apply_overrides(config: Config, model: str | None, adapter: str | None, devi
     if device:
         config.model.device = device
     return config
-
-
-def show_config(config_file: str | None, write: bool) -> int:
-    """`poetstudio config`: print the path and the documented defaults; --write creates the file if absent."""
-    from poetstudio.paths import config_path
-
-    path = Path(config_file) if config_file else config_path()
-    load_config(path)
-    if write:
-        if path.exists():
-            print(f"{path} exists already; left as it is")
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(DEFAULT_CONFIG_TOML, encoding="utf-8")
-            print(f"wrote {path}")
-        return 0
-    state = "exists" if path.exists() else "absent: defaults in force (create it with --write)"
-    print(f"# config file: {path} ({state})")
-    print(DEFAULT_CONFIG_TOML, end="")
-    return 0

@@ -94,21 +94,3 @@ def read_adapter_info(path: str | Path | None = None) -> AdapterInfo:
     order = {p.name: i for i, p in enumerate(STUDIO_POETS)}
     poets.sort(key=lambda p: (order.get(p.name, len(order)), p.name))
     return AdapterInfo(folder, poets, metadata.get("moods", {}), metadata)
-
-
-def print_poets(adapter: str | None) -> int:
-    """`poetstudio poets`: one line per poet with counts, thin and unavailable poets marked."""
-    info = read_adapter_info(adapter)
-    print(f"poets of {info.path}:")
-    for poet in info.poets:
-        if not poet.available:
-            print(f"  {poet.name:28} unavailable: {poet.reason}")
-        else:
-            note = f"  (thin: only {poet.poems} poems, the voice is weak)" if poet.thin else ""
-            print(f"  {poet.name:28} {poet.poems:4} poems {poet.examples:5} passages{note}")
-    if info.moods:
-        print("moods: " + ", ".join(f"{m} ({n})" for m, n in sorted(info.moods.items())))
-    else:
-        print("moods: none (this adapter was trained without mood labels)")
-    return 0
-
