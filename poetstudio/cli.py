@@ -1,5 +1,5 @@
-"""The `poetstudio` command: the studio, and the headless subcommands (train, corpus stats, poets, generate,
-analyze, forms, library)."""
+"""The `poetstudio` command: the parser assembled from the command modules, the global options, and
+dispatch to the studio (no subcommand) or a subcommand's `run`."""
 
 from __future__ import annotations
 
@@ -8,22 +8,33 @@ import os
 import sys
 from pathlib import Path
 
-from poetstudio.analysis.cli import add_analyze_parser
+from poetstudio.commands import (
+    analyze,
+    corpus,
+    forms,
+    generate,
+    library,
+    poets,
+    studio,
+    train,
+)
+from poetstudio.commands import config as config_command
 from poetstudio.errors import UserError
-from poetstudio.forms.cli import add_forms_parser
-from poetstudio.generate_cli import add_generate_parser
-from poetstudio.library.cli import add_library_parser
-from poetstudio.train_cli import add_train_parser
+
+COMMANDS = {
+    "train": train,
+    "corpus": corpus,
+    "generate": generate,
+    "library": library,
+    "analyze": analyze,
+    "forms": forms,
+    "config": config_command,
+    "poets": poets,
+}
+"""Every subcommand's module, in the order `--help` lists them."""
 
 GLOBAL_OPTIONS = ("model", "adapter", "device")
 """Options given before the subcommand; a subcommand's own option of the same name wins over them."""
-
-def _add_corpus(sub) -> None:
-    corpus = sub.add_parser("corpus", help="inspect a corpus")
-    corpus_sub = corpus.add_subparsers(dest="corpus_command", required=True)
-    stats = corpus_sub.add_parser("stats", help="poems, lines and tokens per poet and per mood; thin poets; a general/ folder's cleaning")
-    stats.add_argument("paths", nargs="+", help=".jsonl, .csv, a folder of poet folders, or a general/ folder (MANIFEST.tsv)")
-    stats.add_argument("--novelty", metavar="TEXTFILE", help="also print the share of the file's 8-grams found in the corpus")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,16 +47,8 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", help="config TOML file (default: the one in the user config folder); "
                                          "every command reports a broken one")
     sub = parser.add_subparsers(dest="command")
-    add_train_parser(sub)
-    _add_corpus(sub)
-    add_generate_parser(sub)
-    add_library_parser(sub)
-    add_analyze_parser(sub)
-    add_forms_parser(sub)
-    config = sub.add_parser("config", help="show the config file's path and its documented defaults")
-    config.add_argument("--write", action="store_true", help="create the file with the documented defaults (never overwrites)")
-    poets = sub.add_parser("poets", help="the poets (and moods) the model knows")
-    poets.add_argument("--adapter", help="adapter folder (default: the shipped one)")
+    for command in COMMANDS.values():
+        command.add_parser(sub)
     return parser
 
 
@@ -80,41 +83,8 @@ def main(argv: list[str] | None = None) -> int:
     args = merge_global_options(build_parser().parse_args(argv))
     try:
         check_config(args)
-        if args.command == "train":
-            from poetstudio.train_cli import run_train
-
-            return run_train(args)
-        if args.command == "generate":
-            from poetstudio.generate_cli import run_generate
-
-            return run_generate(args)
-        if args.command == "analyze":
-            from poetstudio.analysis.cli import run_analyze
-
-            return run_analyze(args)
-        if args.command == "library":
-            from poetstudio.library.cli import run_library
-
-            return run_library(args)
-        if args.command == "forms":
-            from poetstudio.forms.cli import run_forms
-
-            return run_forms(args)
-        if args.command == "corpus":
-            from poetstudio.corpus.stats import run_stats
-
-            return run_stats(args.paths, args.novelty)
-        if args.command == "config":
-            from poetstudio.config import show_config
-
-            return show_config(args.config, args.write)
-        if args.command == "poets":
-            from poetstudio.model_info import print_poets
-
-            return print_poets(args.adapter)
-        from poetstudio.ui.launch import run_studio
-
-        return run_studio(args.model, args.adapter, args.device, args.config)
+        command = COMMANDS[args.command] if args.command else studio
+        return command.run(args)
     except UserError as exc:
         print(f"poetstudio: {exc}", file=sys.stderr)
         return 2

@@ -10,7 +10,12 @@ import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, MAX_STRENGTH, Sampling, parse_strength
+from poetstudio.engine.sampling_settings import (
+    DEFAULT_STRENGTH,
+    MAX_STRENGTH,
+    Sampling,
+    parse_strength,
+)
 from poetstudio.errors import UserError
 
 PUBLISHED = Sampling()  # the published model's sampling settings, kept in one place
@@ -72,6 +77,10 @@ class SamplingSettings:
     variations: int = 1
     strength: float = DEFAULT_STRENGTH
 
+    def sampling(self) -> Sampling:
+        """These defaults as the engine's one sampling type (no seed: each poem draws its own)."""
+        return Sampling(self.temperature, self.top_p, self.top_k, self.max_new_tokens, self.repetition_penalty)
+
 
 @dataclass
 class StudioSettings:
@@ -126,9 +135,12 @@ def load_config(path: Path | None) -> Config:
         raise UserError(f"{path}: every [keys] entry must be a key string like \"ctrl+g\"")
     sampling = _fill(SamplingSettings, data.get("sampling", {}), path, "sampling")
     try:
+        sampling.sampling()
         parse_strength(sampling.strength)
     except UserError as exc:
         raise UserError(f"{path}: [sampling] {exc}") from None
+    if sampling.variations < 1:
+        raise UserError(f"{path}: [sampling] variations must be at least 1, not {sampling.variations}")
     return Config(
         model=_fill(ModelSettings, data.get("model", {}), path, "model"),
         sampling=sampling,
@@ -149,23 +161,3 @@ def apply_overrides(config: Config, model: str | None, adapter: str | None, devi
     if device:
         config.model.device = device
     return config
-
-
-def show_config(config_file: str | None, write: bool) -> int:
-    """`poetstudio config`: print the path and the documented defaults; --write creates the file if absent."""
-    from poetstudio.paths import config_path
-
-    path = Path(config_file) if config_file else config_path()
-    load_config(path)
-    if write:
-        if path.exists():
-            print(f"{path} exists already; left as it is")
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(DEFAULT_CONFIG_TOML, encoding="utf-8")
-            print(f"wrote {path}")
-        return 0
-    state = "exists" if path.exists() else "absent: defaults in force (create it with --write)"
-    print(f"# config file: {path} ({state})")
-    print(DEFAULT_CONFIG_TOML, end="")
-    return 0

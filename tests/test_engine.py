@@ -163,7 +163,7 @@ def test_variations_use_consecutive_seeds(engine):
         ({"dickinson": -1}, "0 or more"),
         ({"dickinson": "lots"}, "number"),
         ({"dickinson": 0}, "at least one"),
-        ({"stallings": 1}, "cannot write as A. E. Stallings .in copyright"),
+        ({"stallings": 1}, "cannot write as A. E. Stallings: no public-domain poems .in copyright."),
     ],
 )
 def test_bad_blends_are_clear_errors(engine, blend, message):
@@ -243,7 +243,7 @@ def test_load_reports_progress_then_readiness_with_the_model_card():
     ready = events[-1]
     assert isinstance(ready, Loaded) and ready.device == "cpu"
     assert "Emily Dickinson" in ready.card.writable() and ready.card.exact
-    assert ready.card.unavailable() == {"A. E. Stallings": "in copyright: no public-domain poems"}
+    assert ready.card.unavailable() == {"A. E. Stallings": "no public-domain poems (in copyright)"}
 
 
 def test_load_failure_is_a_value_not_an_exception(tmp_path):

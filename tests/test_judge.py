@@ -122,7 +122,7 @@ def test_train_recipe_judge_builds_and_saves_it(tmp_path, capsys):
 
 
 def test_poetstudio_analyze_says_the_judge_read_the_poem():
-    from poetstudio.analysis.cli import format_attribution
+    from poetstudio.commands.analyze import format_attribution
 
     text = format_attribution(Attribution({"A B": 0.7, "C D": 0.3}, {}, 2, "judge"), ["Wallace Stevens"])
     assert "the judge" in text.splitlines()[0] and "not judged" in text.splitlines()[-1]

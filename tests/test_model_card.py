@@ -45,8 +45,8 @@ def test_resolve_maps_spellings_merges_repeats_and_normalises():
 
 
 @pytest.mark.parametrize(("blend", "message"), [
-    ({"stallings": 1}, "cannot write as A. E. Stallings (in copyright: no public-domain poems)"),
-    ({"shakespeare": 1}, "cannot write as William Shakespeare (not in this model's training data)"),
+    ({"stallings": 1}, "cannot write as A. E. Stallings: no public-domain poems (in copyright)"),
+    ({"shakespeare": 1}, "cannot write as William Shakespeare: not in this model's training data"),
     ({"dickinson": -1}, "weight for dickinson must be a number of 0 or more"),
     ({"dickinson": True}, "weight for dickinson must be a number of 0 or more"),
     ({"dickinson": float("nan")}, "weight for dickinson must be a number of 0 or more"),

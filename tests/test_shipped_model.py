@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from poetstudio.model_info import DEFAULT_MODEL_DIR, default_adapter_dir, default_base_dir, read_adapter_info
+from poetstudio.model_info import DEFAULT_MODEL_DIR, default_adapter_dir, default_base_dir, read_model_card
 from poetstudio.prompt_format import FORMAT_VERSION
 
 MAX_SHIPPED_BYTES = 40 * 1024 * 1024
@@ -41,7 +41,7 @@ def test_adapter_metadata_names_the_public_domain_poets_and_not_stallings():
     assert set(meta["poets"]) == PUBLIC_DOMAIN_POETS
     assert meta["prompt_format_version"] == FORMAT_VERSION and meta["blend_mode"] == "exact"
     assert meta["heldout_loss"] < 5.0  # the shipped adapter reached 4.55; an untrained one is above 8
-    info = read_adapter_info()
+    info = read_model_card()
     stallings = next(p for p in info.poets if p.name == "A. E. Stallings")
     assert not stallings.available and "copyright" in stallings.reason
 

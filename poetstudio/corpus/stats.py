@@ -1,5 +1,6 @@
-"""`poetstudio corpus stats`: poems, lines and tokens per poet and per mood, and which poets are too thin;
-for a general/ folder (one with MANIFEST.tsv), its books, authors, tokens and what each cleaning rule removed."""
+"""Corpus statistics: poems, lines and tokens per poet and per mood, and which poets are too thin; for a general/
+folder (one with MANIFEST.tsv), its books, authors, tokens and what each cleaning rule removed, as rich tables
+(`poetstudio corpus stats` prints them)."""
 
 from __future__ import annotations
 
@@ -9,14 +10,11 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
-from rich.console import Console
 from rich.table import Table
 
-from poetstudio.corpus.novelty import copied_share, ngram_index
 from poetstudio.corpus.cleaning import MANIFEST, RULES, CleanResult
 from poetstudio.corpus.general import read_general_corpus
 from poetstudio.corpus.poem import Poem
-from poetstudio.corpus.readers import read_corpus
 from poetstudio.corpus.split import DEFAULT_HELDOUT_FRACTION, split_corpus
 from poetstudio.model_info import THIN_POEMS, default_base_dir
 
@@ -51,7 +49,8 @@ def thin_poets(per_poet: dict[str, list[int]]) -> list[str]:
     return [p for p, (poems, _, tokens) in per_poet.items() if poems < THIN_POEMS or tokens < THIN_TOKENS]
 
 
-def _table(title: str, column: str, rows: dict[str, list[int]], unit: str) -> Table:
+def counts_table(title: str, column: str, rows: dict[str, list[int]], unit: str) -> Table:
+    """A table of `tally`'s rows, most poems first, with a total row."""
     table = Table(title=title)
     table.add_column(column)
     for name in ("poems", "lines", unit):
@@ -139,39 +138,3 @@ def general_tables(folder: str, poems: list[Poem]) -> tuple[Table, Table]:
         rules.add_row(rule, f"{result.counts.blocks.get(rule, 0):,}", f"{chars:,}",
                       f"{chars / max(1, result.chars_before):.1%}", RULE_NOTES.get(rule, ""))
     return summary, rules
-
-
-def run_stats(paths: list[str], novelty_file: str | None = None) -> int:
-    """Print the stats tables, skipped rows and thin poets; with a text file, its copied 8-gram share;
-    for a general/ folder, its books, authors, tokens and cleaning table."""
-    general = [p for p in paths if is_general_folder(p)]
-    paths = [p for p in paths if p not in general]
-    console = Console()
-    if general and not paths:
-        beside = Path(general[0]).parent / "poems.jsonl"
-        paths = [str(beside)] if beside.exists() else []
-    report = read_corpus(paths) if paths else None
-    for folder in general:
-        for table in general_tables(folder, report.poems if report else []):
-            console.print(table)
-    if report is None:
-        return 0
-    unit, _ = token_counter()
-    per_poet = tally(report.poems, lambda p: p.poet)
-    console.print(_table(f"{len(report.poems)} poems from {', '.join(paths)}", "poet", per_poet, unit))
-    moods = [p for p in report.poems if p.mood]
-    if moods:
-        console.print(_table("per mood", "mood", tally(moods, lambda p: p.mood), unit))
-    thin = thin_poets(per_poet)
-    if thin:
-        names = ", ".join(sorted(thin))
-        console.print(f"too thin to learn (under {THIN_POEMS} poems or {THIN_TOKENS:,} {unit}): {names}", soft_wrap=True)
-    if report.skipped:
-        console.print(f"skipped {len(report.skipped)} malformed rows:", soft_wrap=True)
-        for line in report.skipped[:20]:
-            console.print(f"  {line}", markup=False, soft_wrap=True)
-    if novelty_file:
-        text = Path(novelty_file).read_text(encoding="utf-8")
-        share, total = copied_share([text], ngram_index(p.text for p in report.poems))
-        console.print(f"{novelty_file}: {share:.2%} of its {total} 8-word sequences occur in the corpus", soft_wrap=True)
-    return 0

@@ -22,9 +22,42 @@ SEED_RANGE = 2**31  # seeds fit a signed 32-bit int, as torch and saved poems ex
 STRENGTH_STEP = 0.25  # one key press in the studio: reaches 1, 1.5, 2 and 3, the sweep's settings
 
 
+class SamplingError(UserError):
+    """A sampling setting out of its range: `field` names it, `rule` says what it must be (callers that name
+    the setting their own way, a flag or a box label, put their name before `rule`)."""
+
+    def __init__(self, name: str, rule: str, value) -> None:
+        super().__init__(f"{name} {rule}, not {value!r}")
+        self.field, self.rule, self.value = name, rule, value
+
+
+RULES = {
+    "temperature": (float, lambda v: v >= 0, "must be 0 (greedy) or more"),
+    "top_p": (float, lambda v: 0 < v <= 1, "must be above 0 and at most 1"),
+    "top_k": (int, lambda v: v >= 0, "must be a whole number, 0 (off) or more"),
+    "max_new_tokens": (int, lambda v: v >= 1, "must be a whole number, at least 1"),
+    "repetition_penalty": (float, lambda v: v > 0, "must be above 0 (1 means none)"),
+    "seed": (int, lambda v: 0 <= v < SEED_RANGE, f"must be a whole number from 0 to {SEED_RANGE - 1}"),
+}
+"""Each sampling setting's kind and range, with the rule in words: the one check of sampling settings."""
+
+
+def check_setting(name: str, value) -> float | int | None:
+    """`value` as sampling setting `name` wants it (ints for whole numbers, floats otherwise; None for no seed);
+    a wrong kind or a value out of range raises SamplingError."""
+    kind, fits, rule = RULES[name]
+    if value is None and name == "seed":
+        return None
+    number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if not number or (kind is int and not isinstance(value, int)) or not fits(value):
+        raise SamplingError(name, rule, value)
+    return kind(value)
+
+
 @dataclass(frozen=True)
 class Sampling:
-    """Temperature, nucleus and top-k filtering, length, repetition penalty and seed."""
+    """Temperature, nucleus and top-k filtering, length, repetition penalty and seed; checked when made
+    (`check_setting`), so a Sampling in hand is always usable."""
 
     temperature: float = 0.8
     top_p: float = 0.85
@@ -32,6 +65,10 @@ class Sampling:
     max_new_tokens: int = 256
     repetition_penalty: float = 1.0
     seed: int | None = None
+
+    def __post_init__(self) -> None:
+        for name in RULES:
+            object.__setattr__(self, name, check_setting(name, getattr(self, name)))
 
     def seeded(self) -> Sampling:
         """These settings with a seed: their own, or a fresh random one (the one place a seed is drawn)."""

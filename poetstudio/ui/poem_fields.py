@@ -3,19 +3,26 @@ imported or hand-edited row may hold strings where numbers belong, and must open
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from types import SimpleNamespace
 
-from poetstudio.engine.sampling_settings import MAX_STRENGTH, Sampling
+from poetstudio.blend import checked_weights
+from poetstudio.engine.sampling_settings import RULES, check_setting, parse_strength
+from poetstudio.errors import UserError
 
-SAMPLING_TYPES = {
-    **{f.name: (float if f.type in ("float", float) else int) for f in fields(Sampling) if f.name != "seed"},
-    "strength": float,  # style strength is saved beside the sampling settings
-}
+SAVED_SETTINGS = [name for name in RULES if name != "seed"] + ["strength"]  # strength is saved beside them
 
 
-def _number(value, kind) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and (kind is float or isinstance(value, int))
+def usable_setting(name: str, value) -> bool:
+    """True when a saved sampling setting (or the style strength) passes the engine's own check."""
+    try:
+        if name == "strength":
+            parse_strength(value if isinstance(value, (int, float)) and not isinstance(value, bool) else None)
+        else:
+            check_setting(name, value)
+    except UserError:
+        return False
+    return True
 
 
 @dataclass
@@ -39,20 +46,20 @@ def check_fields(poem) -> PoemFields:
     raw = getattr(poem, "raw", None) or {}
     poem = SimpleNamespace(**{name: raw.get(name, getattr(poem, name)) for name in ("blend", "sampling", "seed", "analysis")})
     blend = poem.blend
-    if isinstance(blend, dict) and all(isinstance(p, str) and _number(w, float) and w >= 0 for p, w in blend.items()):
-        out.blend = {p: float(w) for p, w in blend.items()}
-    else:
+    try:
+        if not isinstance(blend, dict) or not all(isinstance(p, str) for p in blend):
+            raise UserError("not a blend")
+        out.blend = checked_weights(blend)
+    except UserError:
         out.damaged.append("blend")
     sampling = poem.sampling
     if isinstance(sampling, dict):
-        out.sampling = {k: v for k, v in sampling.items() if k in SAMPLING_TYPES and _number(v, SAMPLING_TYPES[k])}
-        if "strength" in out.sampling and not 0 <= out.sampling["strength"] <= MAX_STRENGTH:
-            del out.sampling["strength"]  # out of range: damaged, and the poem opens at the plain blend
-        if len(out.sampling) != len([k for k in sampling if k in SAMPLING_TYPES]):
+        out.sampling = {k: v for k, v in sampling.items() if k in SAVED_SETTINGS and usable_setting(k, v)}
+        if len(out.sampling) != len([k for k in sampling if k in SAVED_SETTINGS]):
             out.damaged.append("sampling")
     else:
         out.damaged.append("sampling")
-    if poem.seed is None or _number(poem.seed, int):
+    if usable_setting("seed", poem.seed):
         out.seed = poem.seed
     else:
         out.damaged.append("seed")

@@ -8,7 +8,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, TextArea
 
 from poetstudio.config import SamplingSettings
-from poetstudio.engine.sampling_settings import Sampling
+from poetstudio.engine.sampling_settings import Sampling, SamplingError
 from poetstudio.errors import UserError
 from poetstudio.forms.catalogue import FORMS, find_form
 
@@ -116,16 +116,18 @@ class PromptPane(Vertical):
             except ValueError:
                 raise UserError(f"{label} must be a number, not '{raw}'") from None
         defaults = self.defaults
-        sampling = Sampling(
-            temperature=values["temperature"] if values["temperature"] is not None else defaults.temperature,
-            top_p=values["top_p"] if values["top_p"] is not None else defaults.top_p,
-            top_k=values["top_k"] if values["top_k"] is not None else defaults.top_k,
-            max_new_tokens=values["max_new_tokens"] or defaults.max_new_tokens,
-            repetition_penalty=self.repetition_penalty,
-            seed=values["seed"],
-        )
-        if sampling.temperature < 0 or not 0 < sampling.top_p <= 1 or sampling.top_k < 0 or sampling.max_new_tokens < 1:
-            raise UserError("check the settings: temp ≥ 0, 0 < top_p ≤ 1, top_k ≥ 0, max tok ≥ 1")
+        labels = {name: label for name, label, _ in SETTINGS}
+        try:
+            sampling = Sampling(
+                temperature=values["temperature"] if values["temperature"] is not None else defaults.temperature,
+                top_p=values["top_p"] if values["top_p"] is not None else defaults.top_p,
+                top_k=values["top_k"] if values["top_k"] is not None else defaults.top_k,
+                max_new_tokens=values["max_new_tokens"] or defaults.max_new_tokens,
+                repetition_penalty=self.repetition_penalty,
+                seed=values["seed"],
+            )
+        except SamplingError as exc:
+            raise UserError(f"{labels.get(exc.field, exc.field)} {exc.rule}") from None
         variations = values["variations"] or defaults.variations
         if not 1 <= variations <= 20:
             raise UserError("n (variations) must be between 1 and 20")

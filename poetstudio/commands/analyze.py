@@ -9,12 +9,13 @@ from pathlib import Path
 
 from poetstudio.analysis.attribution import Attribution
 from poetstudio.analysis.report import PoemReading, analyze_poem
+from poetstudio.commands.moods import check_mood
 from poetstudio.errors import UserError
 
 BAR_WIDTH = 20
 
 
-def add_analyze_parser(sub) -> None:
+def add_parser(sub) -> None:
     """Register the analyze subcommand and its flags."""
     cmd = sub.add_parser("analyze", help="rhyme scheme, syllables, metre, form and poet attribution of a poem")
     cmd.add_argument("file", help="a text file with the poem, or - to read standard input")
@@ -78,17 +79,16 @@ def format_attribution(attribution: Attribution, left_out: list[str] = ()) -> st
     return "\n".join(lines)
 
 
-def run_analyze(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Read the poem, analyze it, attribute it unless --no-model, print text or JSON."""
     text = read_poem(args.file)
     reading = analyze_poem(text)
     attribution, left_out = None, []
     if not args.no_model:
         from poetstudio.engine.engine import Engine
-        from poetstudio.generate_cli import check_mood
 
         engine = Engine(args.model, args.adapter, args.device)
-        mood = check_mood(args.mood, engine.load().metadata.get("moods", {}))
+        mood = check_mood(args.mood, engine.card.moods)
         attribution = engine.attribute(text, args.title, mood)
         left_out = [p for p in engine.known_poets() if p not in attribution.shares]
     if args.json:

@@ -8,17 +8,18 @@ from poetstudio.forms.catalogue import FORMS
 from poetstudio.forms.spec import FEET, MAX_SYLLABLES
 
 
-def add_forms_parser(sub) -> None:
+def add_parser(sub) -> None:
     """Register the forms subcommand."""
     sub.add_parser("forms", help="the forms `generate --form` writes, and the custom spec grammar",
                    description="List the built-in forms and how to write a custom form spec.")
 
 
 def _counts(form) -> str:
+    """The syllable counts part of a catalogue form's spec ("-" when it has none)."""
     return next((part for part in form.spec.split() if part[0].isdigit()), "-")
 
 
-def run_forms(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Print the catalogue and the spec grammar."""
     print(f"{'form':22} {'scheme':24} {'syllables':10} {'foot':8} about")
     for form in FORMS:

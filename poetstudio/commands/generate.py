@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
-from collections.abc import Callable
 from dataclasses import asdict
 
 from poetstudio.blend import parse_blend
-from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, MAX_STRENGTH, Sampling, parse_strength
+from poetstudio.commands.cancellable import run_cancellable
+from poetstudio.commands.moods import check_mood
+from poetstudio.engine.sampling_settings import (
+    DEFAULT_STRENGTH,
+    MAX_STRENGTH,
+    Sampling,
+    SamplingError,
+    parse_strength,
+)
 from poetstudio.errors import UserError
 
 
-def add_generate_parser(sub) -> None:
+def add_parser(sub) -> None:
     """Register the generate subcommand and its flags."""
     gen = sub.add_parser("generate", help="write a poem from a blend of poets, streamed to stdout")
     gen.add_argument("theme", help="the poem's theme or title")
@@ -43,52 +48,41 @@ def add_generate_parser(sub) -> None:
     gen.add_argument("--blend-mode", default="auto", choices=["auto", "exact", "prompt"])
 
 
-def check_sampling(args: argparse.Namespace) -> None:
-    """Reject sampling settings that cannot work, with what to write instead."""
-    if args.temperature < 0:
-        raise UserError("--temperature must be 0 (greedy) or more")
-    if not 0 < args.top_p <= 1:
-        raise UserError("--top-p must be above 0 and at most 1")
-    if args.top_k < 0 or args.max_new_tokens < 1 or args.n < 1:
-        raise UserError("--top-k must be 0 or more; --max-new-tokens and --n at least 1")
-    if args.repetition_penalty <= 0:
-        raise UserError("--repetition-penalty must be above 0 (1 means none)")
+def sampling_from(args: argparse.Namespace) -> Sampling:
+    """The flags' sampling settings, checked once by `Sampling` (a bad one names its flag); also checks --n
+    and turns --strength into a number."""
+    try:
+        sampling = Sampling(args.temperature, args.top_p, args.top_k, args.max_new_tokens, args.repetition_penalty,
+                            args.seed)
+    except SamplingError as exc:
+        raise UserError(f"--{exc.field.replace('_', '-')} {exc.rule}, not {exc.value!r}") from None
+    if args.n < 1:
+        raise UserError(f"--n must be at least 1, not {args.n}")
     try:
         args.strength = parse_strength(args.strength)
     except UserError as exc:
         raise UserError(f"--{exc}") from None
+    return sampling
 
 
-def check_mood(mood: str | None, known: dict[str, int]) -> str | None:
-    """The mood as the adapter spells it; unknown moods are an error that lists the known ones."""
-    if mood is None:
-        return None
-    if not known:
-        raise UserError("this adapter was trained without moods; drop --mood")
-    match = next((m for m in known if m.lower() == mood.lower()), None)
-    if match is None:
-        raise UserError(f"unknown mood '{mood}'; this adapter knows: {', '.join(sorted(known))}")
-    return match
-
-
-def run_generate(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Load the engine, generate, stream or print JSON; Ctrl-C stops and keeps what was written."""
     from poetstudio.engine.engine import Engine
     from poetstudio.engine.request import PoemRequest
 
-    check_sampling(args)
+    sampling = sampling_from(args)
     form = check_form(args.form)
     blend = parse_blend(args.blend)
     engine = Engine(base=args.model, adapter=args.adapter, device=args.device, blend_mode=args.blend_mode,
                     quantize=args.quantize)
     loaded = engine.load()
-    mood = check_mood(args.mood, loaded.metadata.get("moods", {}))
-    for warning in loaded.warnings + engine.thin_warnings(list(engine.resolve_blend(blend))):
+    mood = check_mood(args.mood, engine.card.moods)
+    for warning in loaded.warnings + engine.card.thin_warnings(engine.resolve_blend(blend)):
         print(f"poetstudio: warning: {warning}", file=sys.stderr)
     request = PoemRequest(
         theme=args.theme, blend=blend, opening=args.opening.replace("\\n", "\n"),
         mood=mood,
-        sampling=Sampling(args.temperature, args.top_p, args.top_k, args.max_new_tokens, args.repetition_penalty, args.seed),
+        sampling=sampling,
         variations=args.n, strength=args.strength,
         form=args.form if form is not None else None,
     )
@@ -124,6 +118,7 @@ def check_form(text: str | None):
 
 
 def _form_note(poem, form) -> str:
+    """The footer's note on how many lines meet the form ("" without a form)."""
     if form is None:
         return ""
     from poetstudio.forms.check import check_poem
@@ -134,43 +129,8 @@ def _form_note(poem, form) -> str:
     return f", {form.name}: {met}/{len(form.lines)} lines meet it" + (f" (missed {' '.join(missed)})" if missed else "")
 
 
-def run_cancellable(work: Callable[[], None], cancel: Callable[[], None]) -> bool:
-    """Run `work` on a thread and wait for it to end; Ctrl-C calls `cancel` (the work stops within a
-    token) and the wait goes on. Returns whether Ctrl-C was pressed; re-raises what `work` raised.
-
-    Ctrl-C is a handler, not a KeyboardInterrupt: one raised inside Thread.join can mark the thread
-    finished while it still decodes, and a thread in torch at interpreter exit aborts the process."""
-    interrupted = threading.Event()
-    failure: list[BaseException] = []
-
-    def target() -> None:
-        try:
-            work()
-        except BaseException as exc:  # handed to the main thread below
-            failure.append(exc)
-
-    def on_interrupt(signum, frame) -> None:
-        interrupted.set()
-        cancel()
-
-    worker = threading.Thread(target=target, name="poetstudio-generate", daemon=True)
-    in_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGINT, on_interrupt) if in_main else None
-    try:
-        worker.start()
-        while worker.is_alive():
-            worker.join(0.1)
-            if interrupted.is_set():
-                cancel()  # again: a variation that began after the first cancel stops too
-    finally:
-        if in_main:
-            signal.signal(signal.SIGINT, previous)
-    if failure:
-        raise failure[0]
-    return interrupted.is_set()
-
-
 def _streamer(variations: int):
+    """Write each piece to stdout as it comes, with a header per variation when there are several."""
     current = {"index": -1}
 
     def on_piece(index: int, piece: str) -> None:
@@ -185,6 +145,7 @@ def _streamer(variations: int):
 
 
 def _record(poem, engine, loaded) -> dict:
+    """One poem as the JSON object `--json` prints."""
     result = poem.result
     return {
         "text": poem.text,

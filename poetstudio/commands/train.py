@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 
+
 def parse_bool(text: str) -> bool:
     """A yes/no flag value: true/false, yes/no, on/off or 1/0."""
     value = text.strip().lower()
@@ -59,7 +60,7 @@ TRAIN_FLAGS: dict[str, tuple[type, str]] = {
 """Every recipe field that is also a flag: its type and its --help line."""
 
 
-def add_train_parser(sub) -> None:
+def add_parser(sub) -> None:
     """Register the train subcommand; every flag left out keeps the recipe's value."""
     train = sub.add_parser("train", help="fine-tune a LoRA adapter (or train a small base model from scratch)",
                            description="Train with a recipe; every flag given overrides the recipe's value.")
@@ -74,7 +75,7 @@ def add_train_parser(sub) -> None:
                            metavar=None if kind is str else "BOOL" if kind is parse_bool else kind.__name__.upper())
 
 
-def run_train(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """`poetstudio train`: build the configuration, train, print where the result went."""
     from trainer.config import build_config
 

@@ -26,7 +26,7 @@ def _limit(text: str) -> int:
     return value
 
 
-def add_library_parser(sub) -> None:
+def add_parser(sub) -> None:
     """Register the library subcommands."""
     library = sub.add_parser("library", help="the saved-poem library, for scripts and backups")
     library.add_argument("--db", help="library file (default: the one in the user data folder)")
@@ -57,12 +57,14 @@ def add_library_parser(sub) -> None:
 
 
 def _line(poem) -> str:
+    """One poem as a `list` / `search` line: id, mark, date, title, blend (or what is damaged)."""
     star = "!" if poem.damaged else "*" if poem.favourite else " "
     about = f"damaged: {poem.damage}" if poem.damaged else blend_line(poem)
     return f"{poem.id:5} {star} {poem.created[:16].replace('T', ' ')}  {poem.title[:40]:40}  {about}"
 
 
 def _print_list(library: Library, args: argparse.Namespace) -> None:
+    """`list` or `search`: the poems, cut at --limit, with notes on stderr when cut or damaged."""
     fetch = args.limit + 1 if args.limit else -1  # one more than shown tells whether the list was cut
     if args.library_command == "list":
         poems = library.list(limit=fetch)
@@ -84,6 +86,7 @@ def _print_list(library: Library, args: argparse.Namespace) -> None:
 
 
 def _export(library: Library, args: argparse.Namespace) -> None:
+    """`export`: one poem, or all oldest first, in the chosen format."""
     if args.all:
         poems = list(reversed(library.list(limit=-1)))
         if args.format == "json":
@@ -97,13 +100,14 @@ def _export(library: Library, args: argparse.Namespace) -> None:
 
 
 def _import(library: Library, paths: list[str]) -> None:
+    """`import`: add the poems of JSON exports, skipping those already in the library."""
     poems = [poem for path in paths for poem in read_import(Path(path))]
     added, skipped = library.import_poems(poems)
     note = f"; skipped {skipped} already in the library" if skipped else ""
     print(f"imported {added} poem(s){note}")
 
 
-def run_library(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Carry out one library subcommand."""
     library = Library(args.db or library_path())
     try:
