@@ -41,11 +41,11 @@ def random_llama_1b(folder: Path) -> str:
 
 def ours(config, steps: int, warmup: int) -> float:
     """Useful tokens per second of poetstudio's loop over packed rows."""
+    from poetstudio.engine.loader import pick_device
     from trainer.checkpoint import TrainState
     from trainer.data import batch_at
     from trainer.dataset import build_dataset, read_split
     from trainer.loop import Distributed, lr_lambda, prepare_model_and_tokenizer, train_step
-    from poetstudio.engine.loader import pick_device
     from trainer.modeling import pick_dtype
 
     device = pick_device(config.device)
@@ -73,9 +73,9 @@ def plain(config, steps: int, warmup: int) -> float:
     """Useful tokens per second of transformers.Trainer + peft with padding to the longest in each batch."""
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
 
-    from trainer.dataset import read_split
-    from trainer.data import poem_examples
     from poetstudio.engine.loader import pick_device
+    from trainer.data import poem_examples
+    from trainer.dataset import read_split
     from trainer.modeling import add_lora, load_base_model, load_tokenizer, pick_dtype
 
     device = pick_device(config.device)

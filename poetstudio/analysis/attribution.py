@@ -26,7 +26,7 @@ class Attribution:
         return {"shares": dict(self.shares), "loglik": dict(self.loglik), "tokens": self.tokens, "method": self.method}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Attribution":
+    def from_dict(cls, data: dict) -> Attribution:
         """Back from `to_dict`."""
         return cls(dict(data["shares"]), dict(data.get("loglik", {})), int(data.get("tokens", 0)),
                    str(data.get("method", "model")))

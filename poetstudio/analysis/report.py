@@ -47,7 +47,7 @@ class PoemReading:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict) -> "PoemReading":
+    def from_dict(cls, data: dict) -> PoemReading:
         """Back from `to_dict`'s JSON."""
         lines = [LineReading(**line) for line in data.get("lines", [])]
         return cls(lines, data.get("scheme", ""), data.get("meter", ""), data.get("form", ""),

@@ -143,7 +143,7 @@ class Counts:
         self.blocks[rule] += blocks
         self.chars[rule] += chars
 
-    def merge(self, other: "Counts") -> None:
+    def merge(self, other: Counts) -> None:
         """Add another book's counts to these."""
         self.blocks.update(other.blocks)
         self.chars.update(other.chars)

@@ -19,7 +19,7 @@ class Poem:
     @property
     def key(self) -> str:
         """A stable identity for the poem, used for the held-out split and de-duplication."""
-        digest = hashlib.sha1(f"{self.poet}\x00{self.title}\x00{self.text}".encode("utf-8"))
+        digest = hashlib.sha1(f"{self.poet}\x00{self.title}\x00{self.text}".encode())
         return digest.hexdigest()
 
     @property
@@ -35,7 +35,7 @@ class ReadReport:
     poems: list[Poem] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
 
-    def extend(self, other: "ReadReport") -> None:
+    def extend(self, other: ReadReport) -> None:
         """Add another report's poems and skipped rows to this one."""
         self.poems.extend(other.poems)
         self.skipped.extend(other.skipped)

@@ -23,7 +23,13 @@ from poetstudio.engine.loader import LoadedModel, load_model
 from poetstudio.engine.sampling import normalise_weights
 from poetstudio.errors import UserError
 from poetstudio.forms.catalogue import FormSpecError, resolve_form
-from poetstudio.model_info import ModelCard, card_from_metadata, default_adapter_dir, default_base_dir, default_judge_dir
+from poetstudio.model_info import (
+    ModelCard,
+    card_from_metadata,
+    default_adapter_dir,
+    default_base_dir,
+    default_judge_dir,
+)
 from poetstudio.prompt_format import PromptSpec, prompt_ids, unconditioned, uses_chat_template
 
 BLEND_MODES = ("auto", "exact", "prompt")

@@ -7,7 +7,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from poetstudio.engine.api import Attribution, EngineEvent, GeneratedPoem, Loaded, LoadFailed, PieceCallback, PoemRequest
+from poetstudio.engine.api import (
+    Attribution,
+    EngineEvent,
+    GeneratedPoem,
+    Loaded,
+    LoadFailed,
+    PieceCallback,
+    PoemRequest,
+)
 from poetstudio.errors import UserError
 
 

@@ -14,9 +14,9 @@ from poetstudio.paths import config_path, data_dir, draft_path, library_path
 def build_app(model: str | None = None, adapter: str | None = None, device: str | None = None,
               config_file: str | None = None, engine=None):
     """The studio app as configured; config errors (keys included) raise UserError before any screen is drawn."""
+    from poetstudio.engine.lazy import LazyEngine
     from poetstudio.ui.actions import check_keymap
     from poetstudio.ui.app import StudioApp
-    from poetstudio.engine.lazy import LazyEngine
 
     path = Path(config_file) if config_file else config_path()
     config = apply_overrides(load_config(path), model, adapter, device)

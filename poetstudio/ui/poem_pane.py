@@ -17,7 +17,6 @@ from poetstudio.forms.catalogue import FormSpecError, resolve_form
 from poetstudio.forms.check import check_poem
 from poetstudio.forms.spec import FormSpec
 
-
 REFRESH_SECONDS = 1 / 30  # redraw at most 30 times a second, however fast tokens come: the GIL is shared with decoding
 LETTER_STYLES = ("bold cyan", "bold magenta", "bold yellow", "bold green", "bold blue", "bold red")
 
