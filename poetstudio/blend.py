@@ -16,7 +16,8 @@ def checked_weights(blend: Mapping[str, object]) -> dict[str, float]:
     """The blend with every weight a finite number of 0 or more (as float); otherwise a one-line UserError."""
     checked: dict[str, float] = {}
     for name, weight in blend.items():
-        good = isinstance(weight, (int, float)) and not isinstance(weight, bool) and math.isfinite(weight) and weight >= 0
+        number = isinstance(weight, (int, float)) and not isinstance(weight, bool)
+        good = number and math.isfinite(weight) and weight >= 0
         if not good:
             raise UserError(f"weight for {name} must be a number of 0 or more, not {weight!r}")
         checked[name] = float(weight)

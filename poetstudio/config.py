@@ -107,7 +107,8 @@ def _fill(section_cls, data: dict, path: Path, section: str):
     values = {}
     for key, value in data.items():
         if key not in known:
-            raise UserError(f"{path}: unknown setting [{section}] {key}; see the documented defaults (F1 in the studio)")
+            raise UserError(f"{path}: unknown setting [{section}] {key}; "
+                            "see the documented defaults (F1 in the studio)")
         expected = type(known[key].default)
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
@@ -129,7 +130,8 @@ def load_config(path: Path | None) -> Config:
         raise UserError(f"{path}: cannot read the config ({exc})") from None
     unknown = set(data) - {"model", "sampling", "studio", "keys"}
     if unknown:
-        raise UserError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}; sections are model, sampling, studio, keys")
+        raise UserError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}; "
+                        "sections are model, sampling, studio, keys")
     keys = data.get("keys", {})
     if not all(isinstance(v, str) for v in keys.values()):
         raise UserError(f"{path}: every [keys] entry must be a key string like \"ctrl+g\"")

@@ -15,7 +15,8 @@ from tests.conftest import STUB_CARD
 from tests.conftest import StubEngine as ConftestStub
 
 SIZE = (140, 44)
-POEM = "The tide comes in and takes the light,\nAnd leaves the harbour to the night;\n\nA gull, a bell, a lantern's thread —\nThe sea keeps everything it said.\n"
+POEM = ("The tide comes in and takes the light,\nAnd leaves the harbour to the night;\n\n"
+        "A gull, a bell, a lantern's thread —\nThe sea keeps everything it said.\n")
 
 
 def StubEngine(loads: bool = True) -> ConftestStub:  # noqa: N802 (stands where the class stood)

@@ -179,14 +179,11 @@ async def test_help_lists_keys_and_palette_lists_actions():
         await pilot.press("escape")
         titles = [c.title for c in app.get_system_commands(app.screen)]
         assert {"Generate", "Stop", "Save", "Library: undo delete", "Poets: solo"} <= set(titles)
-        from poetstudio.ui.app import LIBRARY_COMMANDS, POEM_COMMANDS, POETS_COMMANDS
-        from poetstudio.ui.library_pane import PoemList
+        from poetstudio.ui.app import PALETTE_PANES
 
-        for cls, commands in ((PoetsPane, POETS_COMMANDS), (PoemPane, POEM_COMMANDS), (PoemList, LIBRARY_COMMANDS)):
-            keyed = {b.action[6:-2].replace('"', "'") if b.action.startswith("pane('") else b.action
-                     for b in cls.BINDINGS if not b.action.startswith(("move", "scroll", "select_cursor"))}
-            assert keyed <= {action for _, action in commands}, cls.__name__
-            assert {label for label, _ in commands} <= set(titles)
+        for cls, pane in PALETTE_PANES:
+            acting = [b for b in cls.BINDINGS if b.id and not b.action.startswith(("move", "scroll"))]
+            assert acting and all(f"{pane}: {b.tooltip}" in titles for b in acting), cls.__name__
 
 
 async def test_a_huge_pasted_prompt_is_refused_at_once_with_a_clear_message():

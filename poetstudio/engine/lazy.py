@@ -23,7 +23,8 @@ class LazyEngine:
     """An `EnginePort` over `poetstudio.engine.engine.Engine`, imported and built on the first `load`."""
 
     def __init__(self, base: str | None, adapter: str | None, device: str, blend_mode: str, quantize: str):
-        self.settings = dict(base=base or None, adapter=adapter, device=device, blend_mode=blend_mode, quantize=quantize)
+        self.settings = dict(base=base or None, adapter=adapter, device=device, blend_mode=blend_mode,
+                             quantize=quantize)
         self.engine = None
 
     def load(self, on_event: Callable[[EngineEvent], None]) -> None:

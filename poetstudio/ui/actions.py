@@ -23,24 +23,11 @@ ACTIONS = {
 }
 NOT_PRIORITY = ("stop",)  # Escape reaches an open dialog or the palette first; it stops a poem only when none is open
 
-POETS_COMMANDS = (
-    ("Poets: raise weight", "nudge(1)"), ("Poets: lower weight", "nudge(-1)"),
-    ("Poets: raise weight a lot", "coarse(1)"), ("Poets: lower weight a lot", "coarse(-1)"),
-    ("Poets: type a weight", "type_weight"), ("Poets: zero", "zero"), ("Poets: solo", "solo"),
-    ("Poets: equalise", "equalise"), ("Poets: reset", "reset"), ("Poets: next mood", "next_mood"),
-    ("Poets: stronger voices", "strength(1)"), ("Poets: weaker voices", "strength(-1)"),
-    ("Poets: type a style strength", "type_strength"),
-)
-POEM_COMMANDS = (("Poem: next variation", "flip(1)"), ("Poem: previous variation", "flip(-1)"),
-                 ("Poem: rhyme/syllable gutter on/off", "toggle_annotations"),
-                 ("Poem: copy to the clipboard", "copy"), ("Poem: pin this poem's seed", "pin_seed"),
-                 ("Poem: export Markdown (without saving)", "export('md')"),
-                 ("Poem: export text (without saving)", "export('txt')"))
-LIBRARY_COMMANDS = (
-    ("Library: open", "open"), ("Library: rename", "rename"), ("Library: delete", "delete"),
-    ("Library: undo delete", "undo"), ("Library: favourite", "favourite"),
-    ("Library: export Markdown", "export('md')"), ("Library: export text", "export('txt')"),
-)
+
+
+def palette_commands(bindings, pane: str) -> list[tuple[str, str]]:
+    """(palette title, action) for each binding that carries a palette title: 'Poets: solo', ..."""
+    return [(f"{pane}: {b.tooltip}", b.action) for b in bindings if b.tooltip]
 
 
 def binding_id(action: str) -> str:

@@ -32,18 +32,11 @@ from poetstudio.errors import UserError
 from poetstudio.library import Library, SavedPoem
 from poetstudio.model_info import DEFAULT_MODEL_DIR
 from poetstudio.poets import STUDIO_POETS
-from poetstudio.ui.actions import (
-    ACTIONS,
-    LIBRARY_COMMANDS,
-    NOT_PRIORITY,
-    POEM_COMMANDS,
-    POETS_COMMANDS,
-    binding_id,
-)
+from poetstudio.ui.actions import ACTIONS, NOT_PRIORITY, binding_id, palette_commands
 from poetstudio.ui.blend_state import BlendState
 from poetstudio.ui.exporting import export_poem
 from poetstudio.ui.help_keys import key_sections
-from poetstudio.ui.library_pane import LibraryPane
+from poetstudio.ui.library_pane import LibraryPane, PoemList
 from poetstudio.ui.messages import (
     AnalysisReady,
     BlendChanged,
@@ -53,14 +46,16 @@ from poetstudio.ui.messages import (
 )
 from poetstudio.ui.modals import AskText, Confirm, HelpScreen
 from poetstudio.ui.poem_fields import check_fields
-from poetstudio.ui.poem_pane import PoemPane
+from poetstudio.ui.poem_pane import PoemPane, PoemState
 from poetstudio.ui.poets_pane import PoetsPane
 from poetstudio.ui.prompt_pane import PromptPane, ThemeInput
 from poetstudio.ui.studio_screen import PANES, StudioScreen, lay_out
 from poetstudio.ui.studio_state import StudioState, load_state, save_state
 
-__all__ = ["ACTIONS", "LIBRARY_COMMANDS", "POEM_COMMANDS", "POETS_COMMANDS", "StudioApp", "binding_id"]
+__all__ = ["ACTIONS", "PALETTE_PANES", "StudioApp", "binding_id"]
 
+PALETTE_PANES = ((PoetsPane, "Poets"), (PoemPane, "Poem"), (PoemList, "Library"))
+"""The widgets whose bindings become palette commands (each binding's tooltip is its title)."""
 ALWAYS_ALLOWED = ("quit", "help")  # studio actions that still work with a dialog or the palette on top
 
 
@@ -148,9 +143,10 @@ class StudioApp(App):
         sampling = {**defaults, **self.draft.sampling}
         if not sampling.get("pinned"):
             sampling["seed"] = None  # drafts before pinning held the last seed used, not a chosen one
-        prompt.fill(self.draft.theme, self.draft.opening, sampling, sampling.get("variations", self.config.sampling.variations))
+        variations = sampling.get("variations", self.config.sampling.variations)
+        prompt.fill(self.draft.theme, self.draft.opening, sampling, variations)
         if any(p.strip() for p in self.draft.poems):
-            self.query_one(PoemPane).load(self.draft.poems, self.draft.seeds, state="draft restored",
+            self.query_one(PoemPane).load(self.draft.poems, self.draft.seeds, state=PoemState.RESTORED,
                                           form=saved_form(self.draft.sampling))
         self.query_one(PoetsPane).mood = self.draft.mood
         self.query_one(PoetsPane).strength = saved_strength(self.draft.sampling, self.config.sampling.strength)
@@ -208,7 +204,8 @@ class StudioApp(App):
 
     @work(thread=True, group="load", exit_on_error=False)
     def load_engine(self) -> None:
-        """Load the model on a thread; events come back as messages (an unexpected error: see on_worker_state_changed)."""
+        """Load the model on a thread; events come back as messages (an unexpected error: see
+        on_worker_state_changed)."""
         self.engine.load(lambda event: self.post_message(EngineStatus(event)))
 
     def on_engine_status(self, message: EngineStatus) -> None:
@@ -260,12 +257,14 @@ class StudioApp(App):
         if event.state != WorkerState.ERROR:
             return
         error = event.worker.error
-        text = str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}"
+        first_line = (str(error).splitlines() or [""])[0]
+        text = str(error) if isinstance(error, UserError) else f"{type(error).__name__}: {first_line}"
         group = event.worker.group
         if group == "load":
             self.load_did_fail(f"the model could not be loaded: {text}")
         elif group == "generate":
-            self.on_generation_done(GenerationDone([], text if isinstance(error, UserError) else f"generation failed: {text}"))
+            why = text if isinstance(error, UserError) else f"generation failed: {text}"
+            self.on_generation_done(GenerationDone([], why))
         else:
             self.notify(f"could not read the poem: {text}", severity="warning")
 
@@ -348,13 +347,13 @@ class StudioApp(App):
             return
         pane = self.query_one(PoemPane)
         if message.error:
-            if pane.finish("failed"):
+            if pane.finish(PoemState.FAILED):
                 self.opened, self.unsaved, self.last_request = self.before_generation
             self.notify(message.error, severity="error")
         else:
             stopped = any(p.cancelled for p in message.poems)
             tokens = sum(len(p.result.token_ids) for p in message.poems)
-            pane.finish("stopped" if stopped else "done", tokens, [p.seed for p in message.poems])
+            pane.finish(PoemState.STOPPED if stopped else PoemState.DONE, tokens, [p.seed for p in message.poems])
         self.schedule_autosave()
         if self.pending is not None:
             request, self.pending = self.pending, None
@@ -514,7 +513,8 @@ class StudioApp(App):
         fields = check_fields(poem)
         defaults = {k: v for k, v in asdict(self.config.sampling).items() if k != "variations"}
         prompt = self.query_one(PromptPane)
-        prompt.fill(str(poem.theme or ""), str(poem.opening or ""), {**defaults, **fields.sampling, "seed": None, "form": saved_form(poem.sampling)}, 1)
+        settings = {**defaults, **fields.sampling, "seed": None, "form": saved_form(poem.sampling)}
+        prompt.fill(str(poem.theme or ""), str(poem.opening or ""), settings, 1)
         pane = self.query_one(PoetsPane)
         weights = {p: w for p, w in fields.blend.items() if p in self.blend.weights and p not in self.blend.disabled}
         pane.set_blend(BlendState(self.blend.poets, disabled=self.blend.disabled, weights=weights))
@@ -536,7 +536,7 @@ class StudioApp(App):
         when = str(poem.created or "")[:16].replace("T", " ")
         heading = f"“{poem.title}”" + (f" · {when}" if when else "")
         self.query_one(PoemPane).load([poem.text], [fields.seed] if fields.seed is not None else [],
-                                      state=f"opened #{poem.id}", heading=heading,
+                                      label=f"opened #{poem.id}", heading=heading,
                                       form=saved_form(poem.sampling))
         if fields.damaged:
             self.notify(f"“{poem.title}” has damaged fields ({', '.join(fields.damaged)}); "
@@ -605,12 +605,10 @@ class StudioApp(App):
         yield from super().get_system_commands(screen)
         for action, (_key, label, text) in ACTIONS.items():
             yield SystemCommand(label, text, lambda a=action: self.run_action(a))
-        panes = ((PoetsPane, POETS_COMMANDS), (PoemPane, POEM_COMMANDS), (LibraryPane, LIBRARY_COMMANDS))
-        for cls, commands in panes:
-            pane = self.query_one(cls)
-            for label, action in commands:
-                yield SystemCommand(label, f"{label} ({cls.__name__.removesuffix('Pane').lower()} pane)",
-                                    lambda a=action, p=pane: p.run_action(a))
+        for cls, pane in PALETTE_PANES:
+            widget = self.query_one(cls)
+            for title, action in palette_commands(cls.BINDINGS, pane):
+                yield SystemCommand(title, f"{title} ({pane.lower()} pane)", lambda a=action, w=widget: w.run_action(a))
 
     async def action_quit(self) -> None:
         """Stop any poem, save the draft, then leave at once."""

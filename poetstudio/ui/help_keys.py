@@ -11,7 +11,8 @@ from poetstudio.ui.poets_pane import PoetsPane
 
 def key_sections(keymap: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
     """(keys, what they do) by section: the studio's, then each pane's, the Prompt pane and search box included."""
-    studio = [(display_key(keymap.get(binding_id(a), key)), named(text, binding_id(a))) for a, (key, _, text) in ACTIONS.items()]
+    studio = [(display_key(keymap.get(binding_id(a), key)), named(text, binding_id(a)))
+              for a, (key, _, text) in ACTIONS.items()]
     return {
         "Studio (anywhere)": studio + [("tab / shift+tab", "Next / previous field"),
                                        ("ctrl+p", "Command palette: every action, colour themes")],

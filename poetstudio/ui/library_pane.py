@@ -69,13 +69,13 @@ class PoemList(ListView):
     """The list of poems; typing goes to the search box, the keys below act on the highlighted poem."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Open", show=False, id="library_open"),
-        Binding("f2", "pane('rename')", "Rename", id="library_rename"),
-        Binding("delete", "pane('delete')", "Delete", id="library_delete"),
-        Binding("ctrl+z", "pane('undo')", "Undo delete", id="library_undo"),
-        Binding("ctrl+f", "pane('favourite')", "Favourite", id="library_favourite"),
-        Binding("ctrl+e", "pane('export(\"md\")')", "Export .md", id="library_export_md"),
-        Binding("ctrl+t", "pane('export(\"txt\")')", "Export .txt", id="library_export_txt"),
+        Binding("enter", "select_cursor", "Open", show=False, tooltip="open", id="library_open"),
+        Binding("f2", "pane('rename')", "Rename", tooltip="rename", id="library_rename"),
+        Binding("delete", "pane('delete')", "Delete", tooltip="delete", id="library_delete"),
+        Binding("ctrl+z", "pane('undo')", "Undo delete", tooltip="undo delete", id="library_undo"),
+        Binding("ctrl+f", "pane('favourite')", "Favourite", tooltip="favourite", id="library_favourite"),
+        Binding("ctrl+e", "pane('export(\"md\")')", "Export .md", tooltip="export Markdown", id="library_export_md"),
+        Binding("ctrl+t", "pane('export(\"txt\")')", "Export .txt", tooltip="export text", id="library_export_txt"),
     ]
 
     async def action_pane(self, action: str) -> None:

@@ -44,7 +44,8 @@ def check_fields(poem) -> PoemFields:
     good settings) still opens."""
     out = PoemFields()
     raw = getattr(poem, "raw", None) or {}
-    poem = SimpleNamespace(**{name: raw.get(name, getattr(poem, name)) for name in ("blend", "sampling", "seed", "analysis")})
+    poem = SimpleNamespace(**{name: raw.get(name, getattr(poem, name))
+                              for name in ("blend", "sampling", "seed", "analysis")})
     blend = poem.blend
     try:
         if not isinstance(blend, dict) or not all(isinstance(p, str) for p in blend):

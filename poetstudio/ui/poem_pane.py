@@ -4,6 +4,7 @@ once read, each line annotated with its rhyme letter and syllables, and the sche
 from __future__ import annotations
 
 import time
+from enum import StrEnum
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -17,6 +18,21 @@ from poetstudio.forms.catalogue import FormSpecError, resolve_form
 from poetstudio.forms.check import check_poem
 from poetstudio.forms.spec import FormSpec
 
+
+class PoemState(StrEnum):
+    """Where the Poem pane is: its value is the word the status line shows."""
+
+    IDLE = "idle"
+    WRITING = "writing"
+    STOPPING = "stopping"
+    DONE = "done"
+    STOPPED = "stopped"
+    FAILED = "failed"
+    OPENED = "opened"
+    RESTORED = "draft restored"
+
+
+STREAMING = (PoemState.WRITING, PoemState.STOPPING)
 REFRESH_SECONDS = 1 / 30  # redraw at most 30 times a second, however fast tokens come: the GIL is shared with decoding
 LETTER_STYLES = ("bold cyan", "bold magenta", "bold yellow", "bold green", "bold blue", "bold red")
 
@@ -48,13 +64,16 @@ class PoemPane(Vertical, can_focus=True):
     """Shows variation `shown` of the current poems and the live status line."""
 
     BINDINGS = [
-        Binding("right,n", "flip(1)", "Next variation", id="poem_next"),
-        Binding("left,p", "flip(-1)", "Prev variation", id="poem_previous"),
-        Binding("a", "toggle_annotations", "Rhyme/syllable gutter on/off", id="poem_gutter"),
-        Binding("c", "copy", "Copy poem", id="poem_copy"),
-        Binding("s", "pin_seed", "Pin seed", id="poem_pin_seed"),
-        Binding("x", "export('md')", "Export .md (unsaved too)", show=False, id="poem_export_md"),
-        Binding("t", "export('txt')", "Export .txt (unsaved too)", show=False, id="poem_export_txt"),
+        Binding("right,n", "flip(1)", "Next variation", tooltip="next variation", id="poem_next"),
+        Binding("left,p", "flip(-1)", "Prev variation", tooltip="previous variation", id="poem_previous"),
+        Binding("a", "toggle_annotations", "Rhyme/syllable gutter on/off", tooltip="rhyme/syllable gutter on/off",
+                id="poem_gutter"),
+        Binding("c", "copy", "Copy poem", tooltip="copy to the clipboard", id="poem_copy"),
+        Binding("s", "pin_seed", "Pin seed", tooltip="pin this poem's seed", id="poem_pin_seed"),
+        Binding("x", "export('md')", "Export .md (unsaved too)", show=False, tooltip="export Markdown (without saving)",
+                id="poem_export_md"),
+        Binding("t", "export('txt')", "Export .txt (unsaved too)", show=False, tooltip="export text (without saving)",
+                id="poem_export_txt"),
         Binding("up", "scroll('up')", "Scroll up", show=False),
         Binding("down", "scroll('down')", "Scroll down", show=False),
         Binding("pageup", "scroll('page_up')", "Page up", show=False),
@@ -87,12 +106,13 @@ class PoemPane(Vertical, can_focus=True):
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self.poems: list[str] = []
+        self.opened_label = ""
         self.seeds: list[int] = []
         self.shown = 0
         self.tokens = 0
         self.started = 0.0
         self.finished_at: float | None = None
-        self.state = "idle"
+        self.state = PoemState.IDLE
         self.dirty = False
         self.reading: PoemReading | None = None
         self.annotate = True
@@ -127,7 +147,7 @@ class PoemPane(Vertical, can_focus=True):
         self.tokens = 0
         self.started = time.perf_counter()
         self.finished_at = None
-        self.state = "writing"
+        self.state = PoemState.WRITING
         self.heading = ""
         self.reading = None
         self._show()
@@ -142,21 +162,21 @@ class PoemPane(Vertical, can_focus=True):
             self.shown = index
         self.dirty = self.dirty or index == self.shown
 
-    def finish(self, state: str, tokens: int | None = None, seeds: list[int] | None = None) -> bool:
-        """The generation ended ('done', 'stopped' or 'failed'); keep whatever was written. A generation that
+    def finish(self, state: PoemState, tokens: int | None = None, seeds: list[int] | None = None) -> bool:
+        """The generation ended (DONE, STOPPED or FAILED); keep whatever was written. A generation that
         failed before writing anything brings back the poem that was on screen (and returns True)."""
-        if state == "failed" and not any(p.strip() for p in self.poems) and self.before is not None:
+        if state == PoemState.FAILED and not any(p.strip() for p in self.poems) and self.before is not None:
             self.poems, self.seeds, previous, self.heading, self.form = self.before
             self.before = None
             self.dirty = False
-            self.state = previous if previous not in ("idle", "writing", "stopping") else "failed"
+            self.state = previous if previous not in (PoemState.IDLE, *STREAMING) else PoemState.FAILED
             self.finished_at = time.perf_counter()
             self._show(top=True)
             self._announce()
             return True
         self.dirty = False
         self.finished_at = time.perf_counter()
-        self.state = state
+        self.state = PoemState(state)
         if tokens is not None:
             self.tokens = tokens
         if seeds:
@@ -168,21 +188,22 @@ class PoemPane(Vertical, can_focus=True):
 
     def stopping(self) -> None:
         """Escape was pressed: say so at once (the engine stops within a token)."""
-        if self.state == "writing":
-            self.state = "stopping"
+        if self.state == PoemState.WRITING:
+            self.state = PoemState.STOPPING
             self._status()
 
-    def load(self, poems: list[str], seeds: list[int] | None = None, state: str = "opened", heading: str = "",
-             form: str | None = None) -> None:
-        """Show poems that were not streamed (draft, library), from their top; `heading` names an opened poem,
-        `form` the form it was asked to meet."""
+    def load(self, poems: list[str], seeds: list[int] | None = None, state: PoemState = PoemState.OPENED,
+             heading: str = "", form: str | None = None, label: str = "") -> None:
+        """Show poems that were not streamed (draft, library), from their top; `label` says which in the status
+        line ('opened #12'), `heading` names an opened poem, `form` the form it was asked to meet."""
         self.set_form(form)
         self.poems = poems or [""]
         self.seeds = seeds or []
         self.shown = 0
         self.tokens = 0
         self.finished_at = self.started = time.perf_counter()
-        self.state = state
+        self.state = PoemState(state)
+        self.opened_label = label
         self.heading = heading
         self.reading = None
         self._show(top=True)
@@ -206,7 +227,7 @@ class PoemPane(Vertical, can_focus=True):
     @property
     def streaming(self) -> bool:
         """True while a poem is being written (or is stopping)."""
-        return self.state in ("writing", "stopping")
+        return self.state in STREAMING
 
     @property
     def text(self) -> str:
@@ -225,8 +246,9 @@ class PoemPane(Vertical, can_focus=True):
     def action_scroll(self, where: str) -> None:
         """Scroll the poem by keyboard: up, down, page_up, page_down, home, end."""
         scroll = self.query_one("#poem-scroll", VerticalScroll)
-        {"up": scroll.scroll_up, "down": scroll.scroll_down, "page_up": scroll.scroll_page_up,
-         "page_down": scroll.scroll_page_down, "home": scroll.scroll_home, "end": scroll.scroll_end}[where](animate=False)
+        moves = {"up": scroll.scroll_up, "down": scroll.scroll_down, "page_up": scroll.scroll_page_up,
+                 "page_down": scroll.scroll_page_down, "home": scroll.scroll_home, "end": scroll.scroll_end}
+        moves[where](animate=False)
 
     def action_copy(self) -> None:
         """Copy the poem on screen to the clipboard (through the terminal)."""
@@ -273,9 +295,9 @@ class PoemPane(Vertical, can_focus=True):
         seed = f" · seed {self.seed}" if self.seed is not None else ""
         heading = f" {self.heading}" if self.heading else ""
         line = Text()
-        if self.state in ("idle", "opened", "draft restored") or self.state.startswith("opened"):
-            if self.state != "idle":
-                line.append(self.state, style="bold")
+        if self.state in (PoemState.IDLE, PoemState.OPENED, PoemState.RESTORED):
+            if self.state != PoemState.IDLE:
+                line.append(self.opened_label or self.state, style="bold")
                 line.append(f"{heading}{variation}{seed}")
         else:
             line.append(self.state, style="bold")
@@ -285,7 +307,8 @@ class PoemPane(Vertical, can_focus=True):
     def _show(self, top: bool = False) -> None:
         """Redraw; while writing, follow the end; `top` scrolls to the poem's first line."""
         reading = self.reading if self.annotate else None
-        body = annotated(self.text, reading, self.form) if reading and reading.lines else (self.text or "(no poem yet: write a theme, then ctrl+g)")
+        plain = self.text or "(no poem yet: write a theme, then ctrl+g)"
+        body = annotated(self.text, reading, self.form) if reading and reading.lines else plain
         self.query_one("#poem-text", Static).update(body)
         self.query_one("#poem-reading", Static).update(reading.summary if reading else "")
         self._status()

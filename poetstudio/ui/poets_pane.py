@@ -30,19 +30,22 @@ class PoetsPane(Widget, can_focus=True):
     BINDINGS = [
         Binding("up", "move(-1)", "Up", show=False, id="poets_up"),
         Binding("down", "move(1)", "Down", show=False, id="poets_down"),
-        Binding("right,plus", "nudge(1)", "+fine", id="poets_raise"),
-        Binding("left,minus", "nudge(-1)", "-fine", id="poets_lower"),
-        Binding("shift+right,full_stop", "coarse(1)", "+coarse", id="poets_raise_coarse"),
-        Binding("shift+left,comma", "coarse(-1)", "-coarse", id="poets_lower_coarse"),
-        Binding("equals_sign", "type_weight", "Type", id="poets_type"),
-        Binding("0", "zero", "Zero", id="poets_zero"),
-        Binding("s", "solo", "Solo", id="poets_solo"),
-        Binding("e", "equalise", "Equalise", id="poets_equalise"),
-        Binding("r", "reset", "Reset", id="poets_reset"),
-        Binding("m", "next_mood", "Mood", id="poets_mood"),
-        Binding("right_square_bracket", "strength(1)", "Stronger voices", show=False, id="poets_stronger"),
-        Binding("left_square_bracket", "strength(-1)", "Weaker voices", show=False, id="poets_weaker"),
-        Binding("g", "type_strength", "Type a strength", show=False, id="poets_type_strength"),
+        Binding("right,plus", "nudge(1)", "+fine", tooltip="raise weight", id="poets_raise"),
+        Binding("left,minus", "nudge(-1)", "-fine", tooltip="lower weight", id="poets_lower"),
+        Binding("shift+right,full_stop", "coarse(1)", "+coarse", tooltip="raise weight a lot", id="poets_raise_coarse"),
+        Binding("shift+left,comma", "coarse(-1)", "-coarse", tooltip="lower weight a lot", id="poets_lower_coarse"),
+        Binding("equals_sign", "type_weight", "Type", tooltip="type a weight", id="poets_type"),
+        Binding("0", "zero", "Zero", tooltip="zero", id="poets_zero"),
+        Binding("s", "solo", "Solo", tooltip="solo", id="poets_solo"),
+        Binding("e", "equalise", "Equalise", tooltip="equalise", id="poets_equalise"),
+        Binding("r", "reset", "Reset", tooltip="reset", id="poets_reset"),
+        Binding("m", "next_mood", "Mood", tooltip="next mood", id="poets_mood"),
+        Binding("right_square_bracket", "strength(1)", "Stronger voices", show=False, tooltip="stronger voices",
+                id="poets_stronger"),
+        Binding("left_square_bracket", "strength(-1)", "Weaker voices", show=False, tooltip="weaker voices",
+                id="poets_weaker"),
+        Binding("g", "type_strength", "Type a strength", show=False, tooltip="type a style strength",
+                id="poets_type_strength"),
     ]
 
     cursor = reactive(0)
@@ -134,7 +137,8 @@ class PoetsPane(Widget, can_focus=True):
                 text.append(f" {100 * share:3.0f}%", style="magenta")
             text.append("\n")
         mood = self.mood or "none"
-        text.append(f"\nmood: {mood}" + ("  (m: next)" if self.moods else "  (this model has no moods)"), style="italic")
+        hint = "  (m: next)" if self.moods else "  (this model has no moods)"
+        text.append(f"\nmood: {mood}{hint}", style="italic")
         hint = "[ ] g" if self.compact else f"[ ]: ∓{STRENGTH_STEP:g}, g: type; 1 = plain blend"
         text.append(f"\nstrength: {self.strength:g}  ({hint})", style="italic")
         if self.note:
@@ -249,7 +253,8 @@ class PoetsPane(Widget, can_focus=True):
             except UserError as exc:
                 self.app.notify(str(exc), severity="error")
 
-        self.app.push_screen(AskText(f"Style strength (0 to {MAX_STRENGTH:g}; 1 = the plain blend):", f"{self.strength:g}"),
+        question = f"Style strength (0 to {MAX_STRENGTH:g}; 1 = the plain blend):"
+        self.app.push_screen(AskText(question, f"{self.strength:g}"),
                              apply)
 
     def on_focus(self) -> None:

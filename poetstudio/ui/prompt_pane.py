@@ -72,7 +72,8 @@ class PromptPane(Vertical):
                     yield Input(id=f"set-{name}", type=kind, placeholder="random" if name == "seed" else "")
             with Vertical(classes="setting", id="form-setting"):
                 yield Label("form")
-                yield Select([(f.name, f.key) for f in FORMS], id="set-form", value=FREE, allow_blank=False, compact=True)
+                yield Select([(f.name, f.key) for f in FORMS], id="set-form", value=FREE, allow_blank=False,
+                             compact=True)
 
     def fill(self, theme: str, opening: str, sampling: dict, variations: int) -> None:
         """Show these values."""
