@@ -73,8 +73,9 @@ def heldout(bench: Bench) -> float | None:
         got, total = by_poet.get(poem.poet, (0, 0))
         by_poet[poem.poet] = (got + hit, total + 1)
     detail = ", ".join(f"{p.split()[-1]} {g}/{t}" for p, (g, t) in sorted(by_poet.items()))
+    thin = f"\n    not judged (thin): {', '.join(left_out)}" if left_out else ""
     print(f"  model self-read (secondary): {right}/{len(poems)} = {right / len(poems):.1%} of real held-out poems "
-          f"(whole) attributed to their poet\n    {detail}" + (f"\n    not judged (thin): {', '.join(left_out)}" if left_out else ""))
+          f"(whole) attributed to their poet\n    {detail}" + thin)
     return right / len(poems)
 
 
@@ -87,7 +88,8 @@ def singles(bench: Bench) -> float:
         hits = sum(max(s, key=s.get) == poet for s in judged)
         own_hits = sum(max(s, key=s.get) == poet for s in self_read)
         right, total, own = right + hits, total + len(judged), own + own_hits
-        print(f"  single {poet:28} {hits}/{len(judged)} judged {poet.split()[-1]}; mean share {mean_shares(judged)[poet]:.2f}"
+        print(f"  single {poet:28} {hits}/{len(judged)} judged {poet.split()[-1]}; "
+              f"mean share {mean_shares(judged)[poet]:.2f}"
               f"  (model self-read {own_hits}/{len(judged)})")
     print(f"singles: {right}/{total} = {right / total:.1%} judged as the poet asked for (target 90%); "
           f"model self-read {own}/{total} = {own / total:.1%}")
@@ -140,7 +142,8 @@ def main() -> None:
     parser.add_argument("--model")
     parser.add_argument("--adapter")
     parser.add_argument("--device", default="auto")
-    parser.add_argument("--strength", type=float, default=1.0, help="style strength passed to the engine (1: the exact blend)")
+    parser.add_argument("--strength", type=float, default=1.0,
+                        help="style strength passed to the engine (1: the exact blend)")
     parser.add_argument("--judge-dir", help="use this exported judge (as the studio ships it) instead of fitting one")
     parser.add_argument("--parts", default="heldout,singles,pairs,sweep", help="comma-separated parts to run")
     args = parser.parse_args()

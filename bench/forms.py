@@ -95,7 +95,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--poems", type=int, default=8)
     parser.add_argument("--runs", type=int, default=3, help="sonnets timed per blend")
-    parser.add_argument("--judge", type=int, default=4, help="seeds per single poet for the attribution check (0 = skip)")
+    parser.add_argument("--judge", type=int, default=4,
+                        help="seeds per single poet for the attribution check (0 = skip)")
     parser.add_argument("--forms", help="comma-separated form keys (default: all); free verse is always run")
     parser.add_argument("--strength", type=float, default=DEFAULT_STRENGTH,
                         help="style strength of the attribution check's poems (default: the studio's)")
@@ -112,14 +113,17 @@ def main() -> None:
     for form in chosen:
         r = results[form.key]
         checks = r["checks"]
-        scheme = f"{sum(c.scheme_read_back for c in checks)}/{len(checks)}" if checks and "A" in checks[0].asked else "-"
+        has_scheme = checks and "A" in checks[0].asked
+        scheme = f"{sum(c.scheme_read_back for c in checks)}/{len(checks)}" if has_scheme else "-"
         relaxed = f"{100 * r['relaxed'] / r['lines']:.1f}%" if r["lines"] else "-"
         rate = statistics.mean(r["rates"])
-        print(f"{form.key:22} {share([c.share('syllables') for c in checks]):>9} {share([c.share('rhyme') for c in checks]):>7} "
+        print(f"{form.key:22} {share([c.share('syllables') for c in checks]):>9} "
+              f"{share([c.share('rhyme') for c in checks]):>7} "
               f"{share([c.share('refrain') for c in checks]):>8} {share([c.share('metre') for c in checks]):>6} "
               f"{scheme:>7} {relaxed:>7} {statistics.mean(r['seconds']):6.2f} {rate:6.0f} {rate / free_rate:6.2f}x")
     every = [c for key, r in results.items() for c in r["checks"]]
-    print(f"{'all forms':22} {share([c.share('syllables') for c in every]):>9} {share([c.share('rhyme') for c in every]):>7} "
+    print(f"{'all forms':22} {share([c.share('syllables') for c in every]):>9} "
+          f"{share([c.share('rhyme') for c in every]):>7} "
           f"{share([c.share('refrain') for c in every]):>8} {share([c.share('metre') for c in every]):>6}")
     for label, blend, target in (("one poet", BLENDS[0], 10), ("3-poet blend", BLENDS[6], 20)):
         seconds, formed, free = sonnet_timing(engine, blend, args.runs)

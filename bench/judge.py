@@ -147,7 +147,8 @@ def reads_like(engine, judge, split) -> None:
             counts[i] += picks[key] == poem.poet
     n = len(poems)
     print(f"reads like, on {n} held-out poems (whole): (a) model {score['a']}/{n} = {score['a'] / n:.1%}, "
-          f"(b) judge {score['b']}/{n} = {score['b'] / n:.1%}, (c) mean of both {score['c']}/{n} = {score['c'] / n:.1%}")
+          f"(b) judge {score['b']}/{n} = {score['b'] / n:.1%}, "
+          f"(c) mean of both {score['c']}/{n} = {score['c'] / n:.1%}")
     print("  " + ", ".join(f"{p.split()[-1]} {a}/{b}/{c} of {t}" for p, (a, b, c, t) in sorted(per_poet.items())))
     for label, poet, title, text in canonical_poems():
         model = engine.model_attribute(text, title).shares
@@ -210,7 +211,8 @@ def run_strength(engine, judge, args, strength: float) -> StrengthRun:
         run.texts += texts
         print(f"  single {poet:28} {hits:2}/{len(texts)} judged {poet.split()[-1]}; "
               f"mean share {sum(s[poet] for s in shares) / len(shares):.2f}")
-    print(f"  singles: {run.right}/{run.total} = {run.right / max(run.total, 1):.1%} judged as the poet asked for (target 90%)")
+    print(f"  singles: {run.right}/{run.total} = {run.right / max(run.total, 1):.1%} "
+          f"judged as the poet asked for (target 90%)")
     for a, b in PAIRS:
         if a not in poets or b not in poets:
             continue
@@ -225,7 +227,8 @@ def run_strength(engine, judge, args, strength: float) -> StrengthRun:
         run.mids.append(mid)
         print(f"  sweep {a.split()[-1]}-{b.split()[-1]} at {' '.join(f'{w:g}' for w in SWEEP_WEIGHTS)}: "
               f"{a.split()[-1]}'s share within the pair {' '.join(f'{v:.2f}' for v in within)}; "
-              f"Spearman {rho:.2f} (target 0.9); 0.5 blend {mid:.2f} ({'in' if 0.35 <= mid <= 0.65 else 'OUT of'} 0.35-0.65)")
+              f"Spearman {rho:.2f} (target 0.9); "
+              f"0.5 blend {mid:.2f} ({'in' if 0.35 <= mid <= 0.65 else 'OUT of'} 0.35-0.65)")
     return run
 
 
@@ -236,7 +239,8 @@ def training_index():
     from poetstudio.corpus.novelty import ngrams, words
 
     texts = [p.text for p in read_path(POEMS).poems]
-    texts += [strip_gutenberg(b.read_text(encoding="utf-8-sig", errors="replace")) for b in sorted((CORPUS / "raw").rglob("*.txt"))]
+    books = sorted((CORPUS / "raw").rglob("*.txt"))
+    texts += [strip_gutenberg(b.read_text(encoding="utf-8-sig", errors="replace")) for b in books]
     grams = {hash(g) for t in texts for g in ngrams(t)}
     return grams, {w for t in texts for w in words(t)}
 
@@ -293,13 +297,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=16, help="poems per single poet and per sweep point")
     parser.add_argument("--max-new-tokens", type=int, default=120)
-    parser.add_argument("--strength", type=float, nargs="+", default=[1.0], help="style strength(s) to run, e.g. 1 1.5 2 3")
+    parser.add_argument("--strength", type=float, nargs="+", default=[1.0],
+                        help="style strength(s) to run, e.g. 1 1.5 2 3")
     parser.add_argument("--seed", type=int, default=500, help="poem i of every blend uses seed SEED + i")
     parser.add_argument("--model")
     parser.add_argument("--adapter")
     parser.add_argument("--device", default="auto")
     parser.add_argument("--judge-dir", help="use this exported judge (as the studio ships it) instead of fitting one")
-    parser.add_argument("--parts", default="heldout,readslike,generate", help="comma-separated: heldout, readslike, generate")
+    parser.add_argument("--parts", default="heldout,readslike,generate",
+                        help="comma-separated: heldout, readslike, generate")
     args = parser.parse_args()
     if any(s <= 0 for s in args.strength):
         raise SystemExit("judge: --strength values must be above 0")
@@ -326,14 +332,17 @@ def main() -> None:
             print(f"  copying: {copied_share(run.texts, grams):.2%} of generated 8-word sequences found in the "
                   f"training text (target under 2%)", flush=True)
             runs.append(run)
-        print(f"\nstrength table ({args.n} poems per single poet and per sweep point, {args.max_new_tokens} new tokens, "
+        print(f"\nstrength table ({args.n} poems per single poet and per sweep point, "
+              f"{args.max_new_tokens} new tokens, "
               f"seeds from {args.seed}; bits/char on {len(scored)} held-out poems)")
-        print("strength  singles judged right  sweep Spearman (min)  0.5 blends in range  held-out bits/char  non-words  copied")
+        print("strength  singles judged right  sweep Spearman (min)  0.5 blends in range  "
+              "held-out bits/char  non-words  copied")
         for run in runs:
             rho = f"{sum(run.rhos) / len(run.rhos):.2f} ({min(run.rhos):.2f})" if run.rhos else "-"
             inside = sum(0.35 <= m <= 0.65 for m in run.mids)
-            print(f"{run.strength:8g}  {run.right:>4}/{run.total:<4} = {run.right / max(run.total, 1):5.1%}  {rho:>20}  "
-                  f"{inside:>10}/{len(run.mids):<8}  {bits[run.strength]:18.3f}  {nonword_share(run.texts, corpus_words):9.2%}  "
+            print(f"{run.strength:8g}  {run.right:>4}/{run.total:<4} = {run.right / max(run.total, 1):5.1%}  "
+                  f"{rho:>20}  {inside:>10}/{len(run.mids):<8}  {bits[run.strength]:18.3f}  "
+                  f"{nonword_share(run.texts, corpus_words):9.2%}  "
                   f"{copied_share(run.texts, grams):6.2%}")
     print(f"[{time.perf_counter() - started:.0f} s]")
 

@@ -44,7 +44,9 @@ def main() -> None:
         env = {"POETSTUDIO_DATA_DIR": home, "POETSTUDIO_CONFIG_DIR": home, "PATH": ""}
         for _ in range(args.runs):
             started = time.time()
-            out = subprocess.run([sys.executable, "-c", CHILD], capture_output=True, text=True, env=env, timeout=60).stdout
+            out = subprocess.run(
+                [sys.executable, "-c", CHILD], capture_output=True, text=True, env=env, timeout=60
+            ).stdout
             line = next(line for line in out.splitlines() if line.startswith("FRAME"))
             _, stamp, torch_loaded = line.split()
             times.append(float(stamp) - started)

@@ -108,7 +108,9 @@ def plain(config, steps: int, warmup: int) -> float:
             bf16=dtype == torch.bfloat16, use_cpu=device.type == "cpu", dataloader_num_workers=0,
             disable_tqdm=True, seed=config.seed,
         )
-        trainer = Trainer(model=model, args=args, train_dataset=rows, data_collator=counting_collator, callbacks=[Clock()])
+        trainer = Trainer(
+            model=model, args=args, train_dataset=rows, data_collator=counting_collator, callbacks=[Clock()]
+        )
         trainer.train()
     _sync(device)
     # the collator runs one batch ahead of the step that ends the timing window; that batch is not trained
@@ -143,7 +145,8 @@ def main() -> None:
         ours_rate = ours(config, args.steps, args.warmup)
         plain_rate = plain(config, args.steps, args.warmup)
     device = "cuda: " + torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"
-    print(f"model {Path(base).name if not args.random_llama_1b else 'Llama-3.2-1B-shaped (random)'}, corpus {corpus.name}, "
+    model_name = Path(base).name if not args.random_llama_1b else "Llama-3.2-1B-shaped (random)"
+    print(f"model {model_name}, corpus {corpus.name}, "
           f"batch {args.batch_size} x {args.seq_len}, {args.steps} timed steps, {device}")
     print(f"poetstudio trainer (packed):       {ours_rate:10,.0f} useful tokens/s")
     print(f"transformers Trainer + peft (pad): {plain_rate:10,.0f} useful tokens/s")

@@ -57,7 +57,7 @@ async def keystrokes_while_streaming(keys: int) -> list[float]:
         while app.query_one("#poem").tokens < 5:
             await pilot.pause(0.01)
         theme = prompt.query_one("#theme")
-        for index in range(keys):
+        for _ in range(keys):
             char = random.choice("abcdefghij")
             before = theme.value
             started = time.perf_counter()

@@ -122,7 +122,8 @@ def test_importing_the_analysis_loads_no_dictionary_or_torch():
 
 
 def test_how_much_of_a_poem_rhymes_names_it():
-    half = "the night is long\nthe day is short\nand then a song\nof every sort\n\nwalking the river\nunder grey sky\nwater and stone\nmoving along\n"
+    half = ("the night is long\nthe day is short\nand then a song\nof every sort\n\n"
+            "walking the river\nunder grey sky\nwater and stone\nmoving along\n")
     assert analyze_poem(half).form == "quatrains (ABAB)"  # stanzas alike: named by the first one's scheme
     loose = half.replace("water and stone\nmoving along", "water and stone\nmoving away\n\nsilence")
     assert analyze_poem(loose).form == "partly rhymed verse, irregular stanzas"

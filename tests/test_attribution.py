@@ -48,7 +48,8 @@ def engine() -> Engine:
 
 @pytest.mark.slow
 def test_shares_cover_every_poet_with_enough_poems_and_sum_to_one(engine):
-    attribution = engine.model_attribute("The sea at night is dark and wide,\nAnd all the stars go down the tide.\n", "the sea")
+    poem = "The sea at night is dark and wide,\nAnd all the stars go down the tide.\n"
+    attribution = engine.model_attribute(poem, "the sea")
     card = engine.card
     assert set(attribution.shares) == {p for p in engine.known_poets() if card.poet(p).poems >= THIN_POEMS}
     assert "Emily Dickinson" in attribution.shares and "Wallace Stevens" not in attribution.shares  # 3 poems

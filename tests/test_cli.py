@@ -32,7 +32,8 @@ def test_corpus_stats_on_a_bad_file_is_one_line_and_exit_2(fixtures):
 
 def test_corpus_stats_novelty_share(fixtures, tmp_path, capsys):
     copied = tmp_path / "copied.txt"
-    copied.write_text("I will go down to the grey water\nWhere the heron stands alone, and something new entirely here\n")
+    copied.write_text("I will go down to the grey water\n"
+                      "Where the heron stands alone, and something new entirely here\n")
     main(["corpus", "stats", str(fixtures / "mini.jsonl"), "--novelty", str(copied)])
     line = capsys.readouterr().out.strip().splitlines()[-1]
     share = float(line.split("%")[0].split()[-1])
@@ -44,7 +45,7 @@ def test_poets_lists_stallings_as_unavailable_for_the_shipped_model(capsys):
     out = capsys.readouterr().out
     stallings = next(line for line in out.splitlines() if "A. E. Stallings" in line)
     assert "unavailable" in stallings
-    assert "Emily Dickinson" in out and "thin" in next(l for l in out.splitlines() if "Wallace Stevens" in l)
+    assert "Emily Dickinson" in out and "thin" in next(line for line in out.splitlines() if "Wallace Stevens" in line)
 
 
 def test_poets_of_an_adapter_trained_with_stallings(tmp_path, capsys):
@@ -93,7 +94,8 @@ def test_analyze_reads_standard_input_and_prints_json_with_attribution():
 @pytest.mark.parametrize("setup, message", [
     (lambda d: str(d / "missing.txt"), "no such file"),
     (lambda d: (d / "empty.txt").write_text("  \n") and str(d / "empty.txt"), "is empty"),
-    (lambda d: (d / "latin1.txt").write_bytes("caf\xe9 po\xe8me".encode("latin-1")) and str(d / "latin1.txt"), "not UTF-8"),
+    (lambda d: (d / "latin1.txt").write_bytes("caf\xe9 po\xe8me".encode("latin-1")) and str(d / "latin1.txt"),
+     "not UTF-8"),
 ])
 def test_analyze_bad_input_is_one_line_and_exit_2(tmp_path, setup, message):
     result = run("analyze", setup(tmp_path), "--no-model")

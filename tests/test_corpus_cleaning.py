@@ -68,7 +68,8 @@ def test_prose_introduction_is_prose_and_stanzas_are_verse():
     assert is_prose(intro)
     assert not is_prose(stanza)
     assert is_prose("Look you, bring me in the names of some six or seven, the most\nsufficient of your parish.")
-    assert not is_prose("Thou shalt hear the Never, never, whisper'd by the phantom years,\nAnd a song from out the distance")
+    assert not is_prose("Thou shalt hear the Never, never, whisper'd by the phantom years,\n"
+                        "And a song from out the distance")
 
 
 def test_long_wrapped_verse_is_not_prose_and_is_rejoined():
@@ -125,7 +126,8 @@ def test_recurring_one_line_speakers_are_not_titles(general):
 def test_footnote_running_over_blocks_is_dropped(general):
     book = _book(general, "GITenberg__Odes_101")
     text = ("TO AUTUMN\n\nSeason of mists and mellow fruitfulness,\nClose bosom-friend of the maturing sun;\n\n"
-            "[Footnote 1: The ode was written at Winchester.\n\n    Where are the songs of Spring? Ay, where are they?\n"
+            "[Footnote 1: The ode was written at Winchester.\n\n"
+            "    Where are the songs of Spring? Ay, where are they?\n"
             "]\n\nARGUMENT\n\nThink not of them, thou hast thy music too,--")
     counts = Counts()
     pieces = clean_book(book, text, counts)

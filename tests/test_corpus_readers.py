@@ -33,13 +33,17 @@ def test_csv_restores_line_breaks_keeps_emotion_and_skips_bad_rows(fixtures):
     assert [p.poet for p in report.poems] == ["E. E. Cummings", "W. B. Yeats"]
     flat = report.poems[0]
     assert flat.mood == "Fear"
-    assert flat.text.split("\n") == ["The lamp is low,", "And all the house is still;", "Outside the rain.", "Inside the will."]
+    assert flat.text.split("\n") == [
+        "The lamp is low,", "And all the house is still;", "Outside the rain.", "Inside the will.",
+    ]
     assert report.skipped == ["mini.csv: row 3: needs a poem and a poet in the right columns"]
 
 
 def test_txt_folder_one_subfolder_per_poet(fixtures):
     report = read_path(fixtures / "txt_corpus")
-    assert {(p.poet, p.title) for p in report.poems} == {("Emily Dickinson", "Hope Song"), ("W. B. Yeats", "Grey Water")}
+    assert {(p.poet, p.title) for p in report.poems} == {
+        ("Emily Dickinson", "Hope Song"), ("W. B. Yeats", "Grey Water"),
+    }
     assert any("Empty.txt" in s for s in report.skipped)
     grey = next(p for p in report.poems if p.title == "Grey Water")
     assert "\n\n" in grey.text

@@ -175,6 +175,7 @@ def test_forms_lists_the_catalogue(capsys):
 def test_a_saved_poems_form_must_be_text():
     from poetstudio.library.record import poem_from_import
 
-    assert poem_from_import({"title": "t", "text": "x", "sampling": {"form": "limerick"}}).sampling["form"] == "limerick"
+    imported = poem_from_import({"title": "t", "text": "x", "sampling": {"form": "limerick"}})
+    assert imported.sampling["form"] == "limerick"
     with pytest.raises(ValueError, match="'form' must be text"):
         poem_from_import({"title": "t", "text": "x", "sampling": {"form": 3}})

@@ -124,7 +124,9 @@ def test_two_writers_at_once_do_not_corrupt_the_library(tmp_path):
 
 def test_a_killed_writer_loses_nothing_committed(tmp_path):
     path = tmp_path / "killed.sqlite3"
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), "k", "10", "hang"], stdout=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), "k", "10", "hang"], stdout=subprocess.PIPE, text=True
+    )
     assert writer.stdout.readline().strip() == "saved"
     writer.kill()
     writer.wait()

@@ -52,7 +52,10 @@ def test_unconditioned_share_and_anthologies():
 
 
 def test_training_poems_can_be_repeated():
-    pieces = [Piece("John Keats", True, "Ode", [STANZA], "book"), Piece("Emily Dickinson", True, "Hope", [STANZA], "poems.jsonl")]
+    pieces = [
+        Piece("John Keats", True, "Ode", [STANZA], "book"),
+        Piece("Emily Dickinson", True, "Hope", [STANZA], "poems.jsonl"),
+    ]
     docs = documents(_cleaned(pieces), 10_000, 0.0, seed=1, poems_repeat=3)
     assert [d.author for d in docs] == ["John Keats"] + ["Emily Dickinson"] * 3
 

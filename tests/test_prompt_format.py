@@ -19,7 +19,8 @@ from poetstudio.prompt_format import (
 )
 from trainer.data import poem_examples
 
-POEM = "Because I could not stop for Death,\nHe kindly stopped for me;\nThe carriage held but just ourselves\nAnd Immortality."
+POEM = ("Because I could not stop for Death,\nHe kindly stopped for me;\n"
+        "The carriage held but just ourselves\nAnd Immortality.")
 CHAT_TEMPLATE = (
     "{% for m in messages %}<|bos|>{{ m['role'] }}: {{ m['content'] }}\n{% endfor %}"
     "{% if add_generation_prompt %}assistant: {% endif %}"
@@ -97,7 +98,8 @@ def test_the_engine_s_unconditioned_row_drops_only_the_poet_line(tokenizer):
                           strength=2.0)
     [poet_row] = row_prompts(tokenizer, request, ["Emily Dickinson"])
     plain_row = unconditioned_prompt(tokenizer, request)
-    assert plain_row == prompt_ids(tokenizer, PromptSpec(poet=None, title="The Carriage", mood="Fear", opening="Because I"))
+    plain_spec = PromptSpec(poet=None, title="The Carriage", mood="Fear", opening="Because I")
+    assert plain_row == prompt_ids(tokenizer, plain_spec)
     if tokenizer.chat_template:
         assert "any poet" in tokenizer.decode(plain_row) and "Emotion: Fear" in tokenizer.decode(plain_row)
     else:

@@ -211,7 +211,9 @@ def test_broken_config_is_one_line_naming_file_and_line(tmp_path):
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "poetstudio", "--config", str(config)], capture_output=True, text=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "poetstudio", "--config", str(config)], capture_output=True, text=True
+    )
     assert result.returncode == 2 and str(config) in result.stderr and "line 2" in result.stderr
     assert result.stderr.count("\n") == 1
     assert main is not None
@@ -333,7 +335,8 @@ async def test_style_strength_keys_a_bad_value_saved_with_the_poem_and_restored_
         poets.focus()
         assert poets.strength == DEFAULT_STRENGTH  # a new studio starts at the default the judge chose
         await pilot.press("right_square_bracket", "right_square_bracket")
-        assert poets.strength == DEFAULT_STRENGTH + 0.5 and f"strength: {DEFAULT_STRENGTH + 0.5:g}" in str(poets.render())
+        assert (poets.strength == DEFAULT_STRENGTH + 0.5
+                and f"strength: {DEFAULT_STRENGTH + 0.5:g}" in str(poets.render()))
         await pilot.press(*["left_square_bracket"] * 3)
         assert poets.strength == 1.25
         await pilot.press("g", *"loud", "enter")

@@ -153,7 +153,8 @@ def judge_parts(judge: Judge) -> tuple[dict, dict[str, np.ndarray]]:
 def judge_from_parts(meta: dict, arrays: dict[str, np.ndarray]) -> Judge:
     """Back from `judge_parts`."""
     if meta.get("format") != FORMAT_VERSION:
-        raise UserError(f"judge format {meta.get('format')} is not {FORMAT_VERSION}; rebuild it with `poetstudio train --recipe judge`")
+        raise UserError(f"judge format {meta.get('format')} is not {FORMAT_VERSION}; "
+                        "rebuild it with `poetstudio train --recipe judge`")
     features = [
         FeatureSet(f["kind"], tuple(f["ngram_range"]), {term: i for i, term in enumerate(f["vocabulary"])},
                    arrays[f"idf_{i}"].astype(np.float64))
@@ -188,4 +189,5 @@ def load_judge(folder: str | Path) -> Judge:
         raise UserError(f"{folder}: no judge here ({Path(exc.filename).name} is missing); "
                         "build one with `poetstudio train --recipe judge`") from None
     except (json.JSONDecodeError, SafetensorError, KeyError, IndexError, ValueError) as exc:
-        raise UserError(f"{folder}: broken judge files ({type(exc).__name__}); rebuild with `poetstudio train --recipe judge`") from None
+        raise UserError(f"{folder}: broken judge files ({type(exc).__name__}); "
+                        "rebuild with `poetstudio train --recipe judge`") from None

@@ -102,7 +102,8 @@ def scan(words: list[Word], prefer: tuple[str, int] | None = None) -> LineMeter:
             continue
         for foot, feet, template, extra in templates(len(weights)):
             cost = (_cost(weights, template) + extra) / len(weights)
-            bonus = (PREFER_BONUS if prefer and foot == prefer[0] else 0.0) + (LENGTH_BONUS if (foot, feet) == prefer else 0.0)
+            bonus = PREFER_BONUS if prefer and foot == prefer[0] else 0.0
+            bonus += LENGTH_BONUS if (foot, feet) == prefer else 0.0
             key = (cost - bonus, order.index(foot))
             if best is None or key < best[:2]:
                 best = (cost - bonus, order.index(foot), LineMeter(weights, template, foot, feet, 1.0 - cost))

@@ -130,7 +130,8 @@ def _from_ending(word: str, dictionary: dict[str, list[Pron]]) -> tuple[Pron, ..
     for start in range(MIN_PREFIX, len(letters) - MIN_SUFFIX + 1):
         ending = letters[start:]
         if ending in dictionary:
-            head = tuple("V0" for _ in range(estimate_syllables(letters[:start]) if re.search("[aeiouy]", letters[:start]) else 0))
+            prefix = letters[:start]
+            head = tuple("V0" for _ in range(estimate_syllables(prefix) if re.search("[aeiouy]", prefix) else 0))
             return tuple(head + p for p in dictionary[ending])
     return None
 

@@ -96,4 +96,5 @@ def analyze_poem(text: str) -> PoemReading:
     ]
     scheme = " ".join("".join(rhymes[i].letter for i in s) for s in stanzas if s)
     guessed = sorted({w.text for line in words for w in line if not w.known})
-    return PoemReading(lines, scheme, meter, detect_form(rhymes, stanzas, meter, [m.syllables for m in meters]), guessed)
+    form = detect_form(rhymes, stanzas, meter, [m.syllables for m in meters])
+    return PoemReading(lines, scheme, meter, form, guessed)

@@ -74,7 +74,8 @@ class LineRhyme:
 def rhyme_scheme(endings: list[Word | None], stanzas: list[int]) -> list[LineRhyme]:
     """Letters for each line from its last word. A line takes the letter of the nearest earlier line
     (within RHYME_WINDOW) it truly rhymes with, else the nearest slant rhyme in its own stanza, else a new
-    letter. `stanzas[i]` is line i's stanza number; `endings[i]` is None for a line without words (it gets no letter)."""
+    letter. `stanzas[i]` is line i's stanza number; `endings[i]` is None for a line without words (it gets no
+    letter)."""
     result: list[LineRhyme] = []
     letters_used = 0
     for i, word in enumerate(endings):

@@ -9,7 +9,8 @@ from pathlib import Path
 def add_parser(sub) -> None:
     """Register the config subcommand."""
     config = sub.add_parser("config", help="show the config file's path and its documented defaults")
-    config.add_argument("--write", action="store_true", help="create the file with the documented defaults (never overwrites)")
+    config.add_argument("--write", action="store_true",
+                        help="create the file with the documented defaults (never overwrites)")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -11,9 +11,13 @@ def add_parser(sub) -> None:
     """Register the corpus subcommand and its stats subcommand."""
     corpus = sub.add_parser("corpus", help="inspect a corpus")
     corpus_sub = corpus.add_subparsers(dest="corpus_command", required=True)
-    stats = corpus_sub.add_parser("stats", help="poems, lines and tokens per poet and per mood; thin poets; a general/ folder's cleaning")
-    stats.add_argument("paths", nargs="+", help=".jsonl, .csv, a folder of poet folders, or a general/ folder (MANIFEST.tsv)")
-    stats.add_argument("--novelty", metavar="TEXTFILE", help="also print the share of the file's 8-grams found in the corpus")
+    stats = corpus_sub.add_parser(
+        "stats", help="poems, lines and tokens per poet and per mood; thin poets; a general/ folder's cleaning"
+    )
+    stats.add_argument("paths", nargs="+",
+                       help=".jsonl, .csv, a folder of poet folders, or a general/ folder (MANIFEST.tsv)")
+    stats.add_argument("--novelty", metavar="TEXTFILE",
+                       help="also print the share of the file's 8-grams found in the corpus")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -60,7 +64,8 @@ def print_stats(paths: list[str], novelty_file: str | None = None) -> int:
     thin = thin_poets(per_poet)
     if thin:
         names = ", ".join(sorted(thin))
-        console.print(f"too thin to learn (under {THIN_POEMS} poems or {THIN_TOKENS:,} {unit}): {names}", soft_wrap=True)
+        console.print(f"too thin to learn (under {THIN_POEMS} poems or {THIN_TOKENS:,} {unit}): {names}",
+                      soft_wrap=True)
     if report.skipped:
         console.print(f"skipped {len(report.skipped)} malformed rows:", soft_wrap=True)
         for line in report.skipped[:20]:
@@ -68,5 +73,6 @@ def print_stats(paths: list[str], novelty_file: str | None = None) -> int:
     if novelty_file:
         text = Path(novelty_file).read_text(encoding="utf-8")
         share, total = copied_share([text], ngram_index(p.text for p in report.poems))
-        console.print(f"{novelty_file}: {share:.2%} of its {total} 8-word sequences occur in the corpus", soft_wrap=True)
+        console.print(f"{novelty_file}: {share:.2%} of its {total} 8-word sequences occur in the corpus",
+                      soft_wrap=True)
     return 0

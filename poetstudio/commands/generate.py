@@ -24,7 +24,8 @@ def add_parser(sub) -> None:
     """Register the generate subcommand and its flags."""
     gen = sub.add_parser("generate", help="write a poem from a blend of poets, streamed to stdout")
     gen.add_argument("theme", help="the poem's theme or title")
-    gen.add_argument("--blend", required=True, help="'Emily Dickinson=0.7,Edgar Allan Poe=0.3' (aliases and parts of names work)")
+    gen.add_argument("--blend", required=True,
+                     help="'Emily Dickinson=0.7,Edgar Allan Poe=0.3' (aliases and parts of names work)")
     gen.add_argument("--opening", default="", help="opening lines the poem starts with (\\n for line breaks)")
     gen.add_argument("--mood", help="a mood the adapter knows (see `poetstudio poets`)")
     gen.add_argument("--seed", type=int)

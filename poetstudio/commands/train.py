@@ -51,8 +51,10 @@ TRAIN_FLAGS: dict[str, tuple[type, str]] = {
     "contrast_tokens": (int, "a poem's first tokens that the contrast reads"),
     "init_from": (str, "scratch: go on pretraining this saved model (folder) with its tokenizer instead of a new one"),
     "compile": (parse_bool, "torch.compile the model before training (true/false; worth it on a GPU)"),
-    "budget_minutes": (float, "size the learning-rate schedule to this much wall clock (0 = off): max_steps is fitted after the first steps"),
-    "unconditioned_share": (float, "share of passages (LoRA) or documents (pretraining) written without their Poet line"),
+    "budget_minutes": (float, "size the learning-rate schedule to this much wall clock (0 = off): "
+                              "max_steps is fitted after the first steps"),
+    "unconditioned_share": (float,
+                            "share of passages (LoRA) or documents (pretraining) written without their Poet line"),
     "general_corpus": (str, "scratch: a general/ folder of Gutenberg verse books with MANIFEST.tsv to pretrain on"),
     "cache_dir": (str, "where the cleaned corpus and the flat token files are cached between runs"),
     "poems_repeat": (int, "scratch: how many times the ten poets' training poems go into the pretraining data"),

@@ -443,7 +443,8 @@ def heading_title(block: str) -> str | None:
 
 _INVISIBLE = re.compile("[\u200b-\u200f\u202a-\u202e\u2060\ufeff]")
 _TITLE_NUMBER = re.compile(r"^\d+\.\s+|\s*[\[(]\d+[\])]\s*$|\s+\d{1,4}$")
-_TITLE_CREDIT = re.compile(r"\s*(\[[^\]]*\]|_[^_]+_)\s*$")  # "A Vagabond Song. [Bliss Carman]", "The Message _Woodberry_"
+# "A Vagabond Song. [Bliss Carman]", "The Message _Woodberry_"
+_TITLE_CREDIT = re.compile(r"\s*(\[[^\]]*\]|_[^_]+_)\s*$")
 EDITORIAL_TITLES = re.compile(  # an editor's heading, not a poem's title: the verse after it keeps the book's
     r"^(the |another )?(argument|contents|table of contents|preface|prefatory note|introductory note|note|notes|"
     r"advertisement|variants?( on the text)?|ms|mss|footnotes?( on the text)?|errata|illustrations|"

@@ -79,7 +79,9 @@ class EndingFinder:
         kinds = {j: kind(word, self.ends[j].text) for j in self._window()}
         found = next((j for j, k in kinds.items() if k == "true"), None)
         if found is None:
-            found = next((j for j, k in kinds.items() if k == "slant" and self.spec.lines[j].stanza == self.goal.stanza), None)
+            found = next(
+                (j for j, k in kinds.items() if k == "slant" and self.spec.lines[j].stanza == self.goal.stanza), None
+            )
         if found is None:
             return partner not in kinds and kind(word, self.ends[partner].text) is not None
         return self.spec.lines[found].group == self.goal.group

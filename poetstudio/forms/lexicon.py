@@ -18,7 +18,9 @@ WEAK_ENDINGS = frozenset("""a an the and but or nor for if as than that this the
 into onto upon unto my thy your our their its his her is am are was were has had hath doth dost
 shall will would should could can may might must let not whose which what who whom when while where""".split())
 """Function words that leave a line hanging; never offered as a line's last word."""
-INFLECTIONS = ("s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "eth", "st", "ness", "y", "en", "ful", "less", "ings")
+INFLECTIONS = (
+    "s", "es", "ed", "d", "ing", "ly", "er", "ers", "est", "eth", "st", "ness", "y", "en", "ful", "less", "ings",
+)
 """Endings a known word may take and stay known ("star" -> "stars", "starry"; "dim" -> "dimmed")."""
 ELISIONS = {"s": ("",), "d": ("ed",), "ll": ("",), "re": ("",), "ve": ("",), "t": ("",), "n": ("en",)}
 """What may follow an apostrophe inside a word, and the full form that must be known: summer's (summer),
@@ -117,7 +119,9 @@ class Lexicon:
         (`fits` is the same function for a given foot; the key holds its name)."""
         key = (count, position, getattr(fits, "key", None))
         if key not in self._fitting:
-            self._fitting[key] = frozenset(w for w in self.by_count.get(count, ()) if fits(self.entries[w].weights, position))
+            self._fitting[key] = frozenset(
+                w for w in self.by_count.get(count, ()) if fits(self.entries[w].weights, position)
+            )
         return self._fitting[key]
 
     def true_rhymes(self, word: Word) -> set[str]:
@@ -147,7 +151,12 @@ def known_words(facts: TokenFacts) -> frozenset[str]:
     base = {w for w in base if w in dictionary}
     found = set(base) | set(ARCHAIC)
     for word in base:
-        stems = {word, word[:-1] if word.endswith("e") else word, word + word[-1], word[:-1] + "i" if word.endswith("y") else word}
+        stems = {
+            word,
+            word[:-1] if word.endswith("e") else word,
+            word + word[-1],
+            word[:-1] + "i" if word.endswith("y") else word,
+        }
         found |= {stem + end for stem in stems for end in INFLECTIONS if stem + end in dictionary}
     return frozenset(found)
 

@@ -8,7 +8,9 @@ from functools import lru_cache
 from poetstudio.analysis.meter import COST, FEET, VARIANT_COST, word_weights
 from poetstudio.analysis.pronounce import Word
 
-METRE_SLACK = 0.05  # misfit a line may carry per syllable (the scan allows 0.25, but a looser line often scans as anapests): ten syllables, two monosyllables off the beat
+# misfit a line may carry per syllable (the scan allows 0.25, but a looser line often scans as anapests):
+# ten syllables, two monosyllables off the beat
+METRE_SLACK = 0.05
 
 
 def weights_fit(options, position: int, foot: str | None) -> bool:
@@ -41,7 +43,8 @@ def stress_cost(word: Word, position: int, foot: str | None) -> float:
         cost = 0.0
         for k, weight in enumerate(weights):
             beat = unit[(position + k) % len(unit)]
-            cost += VARIANT_COST if position + k == 0 and weight == "S" and beat == "x" else COST.get((weight, beat), 0.0)
+            variant = position + k == 0 and weight == "S" and beat == "x"
+            cost += VARIANT_COST if variant else COST.get((weight, beat), 0.0)
         best = cost if best is None else min(best, cost)
     return best or 0.0
 

@@ -52,7 +52,9 @@ class TokenFacts:
 
 
 def _usable(text: str) -> bool:
-    return bool(text) and "\ufffd" not in text and all(WORD_CHARS.match(c) or c in SEPARATORS or c == "\n" for c in text)
+    return bool(text) and "\ufffd" not in text and all(
+        WORD_CHARS.match(c) or c in SEPARATORS or c == "\n" for c in text
+    )
 
 
 def build_facts(tokenizer) -> TokenFacts:

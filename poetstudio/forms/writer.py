@@ -253,7 +253,8 @@ class FormWriter:
             return None
         if check and grew and partial and not self._word_fits(used, partial, cost):
             return None
-        return LineState(used, partial, ended, state.tail, started, closed, last, state.gap + 1 if letterless else 0, cost)
+        gap = state.gap + 1 if letterless else 0
+        return LineState(used, partial, ended, state.tail, started, closed, last, gap, cost)
 
     def _complete(self, used: int, text: str, check: bool, cost: float) -> tuple[int, bool, float] | None:
         """A word finished at syllable `used`: the syllables after it, whether it ends the line, and the

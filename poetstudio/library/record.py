@@ -125,7 +125,8 @@ def _analysis(value) -> str:
     for name in READING_TEXTS:
         if name in reading and not isinstance(reading[name], str):
             return f"'reading.{name}' must be text, not {_show(reading[name])}"
-    if "lines" in reading and not (isinstance(reading["lines"], list) and all(isinstance(x, dict) for x in reading["lines"])):
+    lines = reading.get("lines", [])
+    if not (isinstance(lines, list) and all(isinstance(x, dict) for x in lines)):
         return "'reading.lines' must be a list of objects"
     shares = value.get("attribution", {}).get("shares", {})
     if not isinstance(shares, dict) or not all(_number(s) for s in shares.values()):

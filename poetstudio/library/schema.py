@@ -36,10 +36,12 @@ MIGRATIONS: list[str] = [
         INSERT INTO poems_fts(rowid, title, text, poets) VALUES (new.id, new.title, new.text, new.poets);
     END;
     CREATE TRIGGER poems_ad AFTER DELETE ON poems BEGIN
-        INSERT INTO poems_fts(poems_fts, rowid, title, text, poets) VALUES ('delete', old.id, old.title, old.text, old.poets);
+        INSERT INTO poems_fts(poems_fts, rowid, title, text, poets)
+            VALUES ('delete', old.id, old.title, old.text, old.poets);
     END;
     CREATE TRIGGER poems_au AFTER UPDATE OF title, text, poets ON poems BEGIN
-        INSERT INTO poems_fts(poems_fts, rowid, title, text, poets) VALUES ('delete', old.id, old.title, old.text, old.poets);
+        INSERT INTO poems_fts(poems_fts, rowid, title, text, poets)
+            VALUES ('delete', old.id, old.title, old.text, old.poets);
         INSERT INTO poems_fts(rowid, title, text, poets) VALUES (new.id, new.title, new.text, new.poets);
     END;
     INSERT INTO poems_fts(poems_fts) VALUES ('rebuild');

@@ -70,7 +70,8 @@ class Library:
             raise LibraryError(f"{self.path} is damaged or not a poetstudio library ({exc}); it was left untouched: "
                                "move it aside to start a new one") from None
         if ok != "ok":
-            raise LibraryError(f"{self.path} is damaged ({ok}); it was left untouched: restore a backup or move it aside")
+            raise LibraryError(f"{self.path} is damaged ({ok}); it was left untouched: "
+                               "restore a backup or move it aside")
         if version > SCHEMA_VERSION:
             raise LibraryError(f"{self.path} was made by a newer poetstudio (schema {version}, this one knows "
                                f"{SCHEMA_VERSION}); upgrade poetstudio. The file was left untouched")
@@ -166,7 +167,9 @@ class Library:
     def set_favourite(self, poem_id: int, favourite: bool) -> SavedPoem:
         """Mark or unmark a favourite."""
         with self._write():
-            self.conn.execute("UPDATE poems SET favourite = ?, updated = ? WHERE id = ?", (int(favourite), _now(), poem_id))
+            self.conn.execute(
+                "UPDATE poems SET favourite = ?, updated = ? WHERE id = ?", (int(favourite), _now(), poem_id)
+            )
         return self.get(poem_id)
 
     def delete(self, poem_id: int) -> None:
