@@ -8,7 +8,7 @@ import pytest
 from poetstudio.ui.launch import build_app
 from poetstudio.ui.poem_pane import PoemPane
 from poetstudio.ui.prompt_pane import PromptPane
-from tests.test_studio import SIZE, user_dirs, wait_for  # noqa: F401 (user_dirs: the autouse fixture, shared)
+from tests.test_studio import SIZE, ready, settle, user_dirs, wait_for  # noqa: F401 (user_dirs: the autouse fixture, shared)
 
 pytestmark = pytest.mark.slow
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 async def test_the_form_picker_writes_a_limerick_and_marks_its_lines():
     app = build_app(device="cpu")
     async with app.run_test(size=SIZE) as pilot:
-        assert await wait_for(pilot, lambda: app.ready), app.sub_title
+        await ready(pilot, app)
         await pilot.press("f6", *"the sea at night")
         prompt = app.query_one(PromptPane)
         prompt.query_one("#set-seed").value = "1000"
@@ -25,7 +25,8 @@ async def test_the_form_picker_writes_a_limerick_and_marks_its_lines():
         assert prompt.form == "limerick"
         await pilot.press("ctrl+g")
         poem = app.query_one(PoemPane)
-        assert await wait_for(pilot, lambda: not app.generating and poem.state == "done")
+        await settle(pilot)
+        assert not app.generating and poem.state == "done"
         assert app.last_request.form == "limerick"
         assert len([line for line in poem.text.split("\n") if line.strip()]) == 5
         assert await wait_for(pilot, lambda: poem.reading is not None)

@@ -31,8 +31,16 @@ async def wait_for(pilot, condition, seconds=90.0):  # a cold torch import under
     return condition()
 
 
+async def settle(pilot):
+    """Wait for every worker (load, generation, reading) to end, then for the messages they posted."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
 async def ready(pilot, app):
-    assert await wait_for(pilot, lambda: app.ready), app.sub_title
+    await pilot.pause()  # the load worker starts after the first frame
+    await settle(pilot)
+    assert app.ready, app.sub_title
 
 
 def slow_down(app, seconds_per_piece=0.1):
@@ -101,8 +109,8 @@ async def test_generate_stream_stop_save_search_open_rename_delete_undo(user_dir
         await pilot.press(*" again")
         assert prompt.theme == "the sea at night again"
         await pilot.press("escape")
-        assert await wait_for(pilot, lambda: not app.generating)
-        assert poem.state == "stopped" and poem.text.strip()
+        await settle(pilot)
+        assert not app.generating and poem.state == "stopped" and poem.text.strip()
         kept = poem.text
         await pilot.press("ctrl+s")
         await pilot.press(*"Harbour Lights", "enter")
@@ -193,14 +201,16 @@ async def test_a_huge_pasted_prompt_is_refused_at_once_with_a_clear_message():
         await pilot.press("f6", *"the sea")
         app.query_one("#opening").text = "the sea, the sea, the endless sea\n" * 3000  # about 100 KB
         await pilot.press("ctrl+g")
-        assert await wait_for(pilot, lambda: not app.generating, seconds=10)
+        await settle(pilot)
+        assert not app.generating
         refusals = [n.message for n in app._notifications if n.severity == "error"]
         assert any("this model reads at most 256" in m and "shorten the opening lines" in m for m in refusals)
         app.query_one("#opening").text = ""
         app.query_one(PromptPane).query_one("#set-max_new_tokens").value = "8"
         await pilot.press("ctrl+g")
         poem = app.query_one(PoemPane)
-        assert await wait_for(pilot, lambda: poem.state == "done" and poem.text.strip())
+        await settle(pilot)
+        assert poem.state == "done" and poem.text.strip()
 
 
 def test_broken_config_is_one_line_naming_file_and_line(tmp_path):
@@ -242,7 +252,8 @@ async def test_keys_can_be_rebound_in_the_config(tmp_path):
         await pilot.press("f6", *"rain")
         await pilot.press("ctrl+t")
         poem = app.query_one(PoemPane)
-        assert await wait_for(pilot, lambda: poem.state in ("done", "stopped") and poem.tokens > 0)
+        await settle(pilot)
+        assert poem.state in ("done", "stopped") and poem.tokens > 0
         help_keys = dict((text, key) for key, text in app.key_sections()["Studio (anywhere)"])
         from poetstudio.ui.actions import ACTIONS
 
@@ -348,7 +359,8 @@ async def test_style_strength_keys_a_bad_value_saved_with_the_poem_and_restored_
         app.query_one(PromptPane).query_one("#set-max_new_tokens").value = "12"
         await pilot.press("ctrl+g")
         poem = app.query_one(PoemPane)
-        assert await wait_for(pilot, lambda: poem.state in ("done", "stopped") and poem.tokens > 0)
+        await settle(pilot)
+        assert poem.state in ("done", "stopped") and poem.tokens > 0
         assert app.last_request.strength == 2.0
         await pilot.press("ctrl+s", "enter")
         library = app.query_one(LibraryPane)
