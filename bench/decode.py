@@ -48,7 +48,8 @@ def random_llama_bench(args) -> None:
     generate, batch 1, bf16 on CUDA (fp32 elsewhere)."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from poetstudio.engine.decode import decode, make_runner
+    from poetstudio.engine.decode import decode
+    from poetstudio.engine.runners import make_runner
     from poetstudio.engine.sampling import normalise_weights
     from poetstudio.engine.sampling_settings import Sampling
 
@@ -147,7 +148,7 @@ def shipped_model_bench(args) -> None:
     guided = PoemRequest(theme="the sea at night", blend={p: 1.0 for p in poets[:4]}, strength=GUIDED_STRENGTH)
     no_stop = Sampling(max_new_tokens=args.tokens, seed=0)
 
-    from poetstudio.engine.decode import make_runner
+    from poetstudio.engine.runners import make_runner
 
     exact_runner = make_runner(model, "fp32")
 

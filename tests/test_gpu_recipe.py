@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -35,8 +37,10 @@ def test_the_gpu_recipe_trains_at_a_tiny_size_on_the_cpu(fixtures, tmp_path):
     """Everything but torch.compile, which takes minutes to build CPU kernels (the CUDA test compiles)."""
     from transformers import AutoModelForCausalLM
 
-    result = train(tiny(fixtures, tmp_path, "base-gpu", compile=False))
-    assert result.steps == 3 and result.best_heldout_loss < 6.0  # a fresh 300-token model starts near ln 300 = 5.7
+    # the recipe's 100 warm-up steps would keep three steps at a near-zero rate; one step at 1e-2 shows learning
+    result = train(tiny(fixtures, tmp_path, "base-gpu", compile=False, warmup_steps=1, lr=1e-2))
+    assert result.steps == 3
+    assert result.best_heldout_loss < math.log(300) - 0.3  # a fresh 300-token model starts at ln 300 = 5.70; 5.20 here
     assert result.model_flops_per_s > 0 and result.model_flops_utilisation is None  # no known peak on a CPU
     model = AutoModelForCausalLM.from_pretrained(tmp_path / "out", local_files_only=True)
     assert model.config.max_position_embeddings == 64

@@ -20,10 +20,10 @@ import torch.nn.functional as F
 from rich.console import Console
 from transformers.utils import logging as hf_logging
 
-from poetstudio.engine.decode import right_pad
-from poetstudio.engine.loader import pick_device
 from poetstudio.errors import UserError
 from poetstudio.prompt_format import IGNORE_INDEX, poet_rows
+from poetstudio.runtime.device import pick_device, pick_dtype
+from poetstudio.runtime.padding import right_pad
 from trainer.checkpoint import (
     TrainState,
     find_checkpoint,
@@ -40,7 +40,6 @@ from trainer.modeling import (
     load_base_model,
     load_tokenizer,
     new_scratch_model,
-    pick_dtype,
 )
 from trainer.pretrain_data import pretrain_corpus, pretrain_dataset, tokenizer_texts
 from trainer.progress import TrainProgress
