@@ -1,8 +1,9 @@
 """Decode speed: poetstudio's decode loop vs `model.generate`, same model and settings.
 
 Prints tokens/s of each, the ratio, a 4-poet blend's speed relative to a single poet (unguided, and with
-style strength 2: one more row, the poem with no poet named), and time to first token. Both sides sample with the published settings and generate exactly --tokens tokens (end-of-text
-is suppressed in `generate` by min_new_tokens, in ours by ignore_eos).
+style strength 2: one more row, the poem with no poet named), and time to first token. Both sides sample
+with the published settings and generate exactly --tokens tokens (end-of-text is suppressed in `generate` by
+min_new_tokens, in ours by ignore_eos).
 
     python bench/decode.py --tokens 200 --runs 3                         # shipped model, CPU
     python bench/decode.py --random-llama-1b --device cuda --tokens 256  # Llama-3.2-1B shape, bf16, GPU
@@ -19,7 +20,6 @@ import statistics
 import time
 
 import torch
-
 
 LLAMA_32_1B = dict(  # Llama-3.2-1B's published config: sizes, grouped queries, Llama 3 RoPE scaling
     vocab_size=128256, hidden_size=2048, intermediate_size=8192, num_hidden_layers=16, num_attention_heads=32,
@@ -48,7 +48,8 @@ def random_llama_bench(args) -> None:
     generate, batch 1, bf16 on CUDA (fp32 elsewhere)."""
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from poetstudio.engine.decode import decode, make_runner
+    from poetstudio.engine.decode import decode
+    from poetstudio.engine.runners import make_runner
     from poetstudio.engine.sampling import normalise_weights
     from poetstudio.engine.sampling_settings import Sampling
 
@@ -147,7 +148,7 @@ def shipped_model_bench(args) -> None:
     guided = PoemRequest(theme="the sea at night", blend={p: 1.0 for p in poets[:4]}, strength=GUIDED_STRENGTH)
     no_stop = Sampling(max_new_tokens=args.tokens, seed=0)
 
-    from poetstudio.engine.decode import make_runner
+    from poetstudio.engine.runners import make_runner
 
     exact_runner = make_runner(model, "fp32")
 
@@ -192,13 +193,16 @@ def shipped_model_bench(args) -> None:
     guided_rate, guided_ttft = statistics.median(guided_rates), statistics.median(guided_ttfts)
     generate_again = hf_generate()
     generate_rate = max(generate_rate, generate_again)  # the better of two runs: the ratio is not flattered
-    print(f"shipped model on {loaded.device} ({torch.get_num_threads()} threads), {args.tokens} tokens, median of {args.runs}")
+    print(f"shipped model on {loaded.device} ({torch.get_num_threads()} threads), {args.tokens} tokens, "
+          f"median of {args.runs}")
     print(f"transformers generate (fp32):              {generate_rate:7.1f} tok/s")
     print(f"poetstudio decode, fp32 weights, 1 poet:   {exact_rate:7.1f} tok/s  (logits equal generate's to 1e-5; "
           f"first token {exact_ttft * 1000:.0f} ms)")
     print(f"poetstudio decode, default (fp16 weights): {single_rate:7.1f} tok/s  (first token {ttft * 1000:.0f} ms)")
-    print(f"poetstudio decode, default, 4-poet blend:  {blend_rate:7.1f} tok/s  (first token {blend_ttft * 1000:.0f} ms)")
-    print(f"poetstudio decode, 4-poet + guidance:      {guided_rate:7.1f} tok/s  (first token {guided_ttft * 1000:.0f} ms; "
+    print(f"poetstudio decode, default, 4-poet blend:  {blend_rate:7.1f} tok/s  "
+          f"(first token {blend_ttft * 1000:.0f} ms)")
+    print(f"poetstudio decode, 4-poet + guidance:      {guided_rate:7.1f} tok/s  "
+          f"(first token {guided_ttft * 1000:.0f} ms; "
           f"5 rows, strength {GUIDED_STRENGTH:g})")
     print(f"ratio ours/generate, same fp32 numerics: {exact_rate / generate_rate:.2f}x")
     print(f"ratio ours/generate, default:            {single_rate / generate_rate:.2f}x (target 1.5x)")

@@ -269,8 +269,8 @@ def guided_bits_per_char(engine, poems, strengths: list[float]) -> dict[float, f
     the row with no Poet line (the unconditioned header), over each poem's first MAX_SCORED_TOKENS tokens."""
     import torch
 
-    from poetstudio.engine.decode import right_pad
     from poetstudio.prompt_format import PromptSpec, header_ids
+    from poetstudio.runtime.padding import right_pad
 
     loaded = engine.load()
     model, tokenizer = loaded.model, loaded.tokenizer

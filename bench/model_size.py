@@ -69,8 +69,8 @@ def tokens_per_s(model, runner, rows: int, tokens: int, runs: int) -> float:
 
 def main() -> None:
     """Time each size and print the table."""
-    from poetstudio.engine.decode import FastRunner, make_runner
     from poetstudio.engine.fast_llama import WeightFormat
+    from poetstudio.engine.runners import FastRunner, make_runner
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tokens", type=int, default=120)

@@ -41,12 +41,11 @@ def random_llama_1b(folder: Path) -> str:
 
 def ours(config, steps: int, warmup: int) -> float:
     """Useful tokens per second of poetstudio's loop over packed rows."""
-    from poetstudio.engine.loader import pick_device
+    from poetstudio.runtime.device import pick_device, pick_dtype
     from trainer.checkpoint import TrainState
     from trainer.data import batch_at
     from trainer.dataset import build_dataset, read_split
     from trainer.loop import Distributed, lr_lambda, prepare_model_and_tokenizer, train_step
-    from trainer.modeling import pick_dtype
 
     device = pick_device(config.device)
     dtype = pick_dtype(config.dtype, device)
@@ -73,10 +72,10 @@ def plain(config, steps: int, warmup: int) -> float:
     """Useful tokens per second of transformers.Trainer + peft with padding to the longest in each batch."""
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
 
-    from poetstudio.engine.loader import pick_device
+    from poetstudio.runtime.device import pick_device, pick_dtype
     from trainer.data import poem_examples
     from trainer.dataset import read_split
-    from trainer.modeling import add_lora, load_base_model, load_tokenizer, pick_dtype
+    from trainer.modeling import add_lora, load_base_model, load_tokenizer
 
     device = pick_device(config.device)
     dtype = pick_dtype(config.dtype, device)

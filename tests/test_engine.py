@@ -8,10 +8,11 @@ import threading
 import pytest
 import torch
 
-from poetstudio.engine.decode import GraphRunner, TransformersRunner, decode, make_runner
+from poetstudio.engine.decode import decode
 from poetstudio.engine.engine import Engine, row_prompts
 from poetstudio.engine.fast_llama import BATCH_FORMATS, FastLlama
 from poetstudio.engine.request import PoemRequest
+from poetstudio.engine.runners import GraphRunner, TransformersRunner, make_runner
 from poetstudio.engine.sampling import normalise_weights
 from poetstudio.engine.sampling_settings import Sampling
 from poetstudio.errors import UserError

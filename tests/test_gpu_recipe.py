@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 
@@ -35,14 +37,19 @@ def test_the_gpu_recipe_trains_at_a_tiny_size_on_the_cpu(fixtures, tmp_path):
     """Everything but torch.compile, which takes minutes to build CPU kernels (the CUDA test compiles)."""
     from transformers import AutoModelForCausalLM
 
-    result = train(tiny(fixtures, tmp_path, "base-gpu", compile=False))
-    assert result.steps == 3 and result.best_heldout_loss < 6.0  # a fresh 300-token model starts near ln 300 = 5.7
+    # the recipe's 100 warm-up steps would keep three steps at a near-zero rate; one step at 1e-2 shows learning
+    result = train(tiny(fixtures, tmp_path, "base-gpu", compile=False, warmup_steps=1, lr=1e-2))
+    assert result.steps == 3
+    assert result.best_heldout_loss < math.log(300) - 0.3  # a fresh 300-token model starts at ln 300 = 5.70; 5.20 here
     assert result.model_flops_per_s > 0 and result.model_flops_utilisation is None  # no known peak on a CPU
     model = AutoModelForCausalLM.from_pretrained(tmp_path / "out", local_files_only=True)
     assert model.config.max_position_embeddings == 64
 
 
-@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU (CI has none): bf16 + compile + fused AdamW")
+NO_CUDA = "needs a CUDA GPU (CI has none): bf16 + compile + fused AdamW"
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason=NO_CUDA)
 def test_the_gpu_recipe_trains_at_a_tiny_size_on_cuda(fixtures, tmp_path):
     result = train(tiny(fixtures, tmp_path, "base-gpu", device="cuda", dtype="bf16", compile=True))
     assert result.steps == 3 and result.tokens_per_s > 0
@@ -82,6 +89,7 @@ def test_init_from_goes_on_pretraining_a_saved_model_with_a_longer_context(fixtu
     result = train(second)
     after = AutoModelForCausalLM.from_pretrained(second.output, local_files_only=True)
     assert result.steps == 2 and after.config.max_position_embeddings == 128
-    assert AutoTokenizer.from_pretrained(second.output).get_vocab() == AutoTokenizer.from_pretrained(first.output).get_vocab()
+    vocab = AutoTokenizer.from_pretrained(first.output).get_vocab()
+    assert AutoTokenizer.from_pretrained(second.output).get_vocab() == vocab
     # a near-zero learning rate: the weights are the saved model's, not a fresh initialisation
     assert torch.allclose(before.model.embed_tokens.weight, after.model.embed_tokens.weight, atol=1e-5)

@@ -1,4 +1,5 @@
-"""Blend maths on small tensors: weights, the product of experts, temperature, top-k and top-p."""
+"""Blend maths on small tensors: weights, the product of experts, guidance, the penalty, temperature, top-k,
+top-p and the draw, each as a function and as a step of the decode pipeline."""
 
 from __future__ import annotations
 
@@ -8,19 +9,18 @@ import pytest
 import torch
 
 from poetstudio.blend import parse_blend
+from poetstudio.engine.request import PoemRequest
 from poetstudio.engine.sampling import (
-    blend_logprobs,
     blend_scores,
     candidates,
-    filter_top_k_top_p,
     guide,
     normalise_weights,
     penalise_repeats,
     sample_token,
 )
-from poetstudio.engine.request import PoemRequest
 from poetstudio.engine.sampling_settings import MAX_STRENGTH, Sampling, parse_strength
 from poetstudio.errors import UserError
+from tests.reference_sampling import blend_logprobs, filter_top_k_top_p
 
 
 def test_weights_are_normalised():
@@ -48,7 +48,8 @@ def test_unnormalised_blend_samples_exactly_like_the_normalised_one(weights):
     scores, logprobs = blend_scores(logits, weights), blend_logprobs(logits, weights)
     assert torch.allclose(torch.log_softmax(scores, -1), logprobs, atol=1e-5)
     settings = Sampling(temperature=0.8, top_k=40, top_p=0.85)
-    (score_ids, score_probs), (logprob_ids, logprob_probs) = candidates(scores, settings), candidates(logprobs, settings)
+    score_ids, score_probs = candidates(scores, settings)
+    logprob_ids, logprob_probs = candidates(logprobs, settings)
     assert score_ids.tolist() == logprob_ids.tolist()
     assert torch.allclose(score_probs, logprob_probs, atol=1e-6)
 
@@ -89,8 +90,6 @@ def test_temperature_zero_is_greedy_and_sampling_respects_filters():
 
 @pytest.mark.parametrize(("top_k", "top_p"), [(40, 0.85), (0, 0.9), (5, 1.0), (0, 1.0)])
 def test_fast_candidates_match_the_reference_filter(top_k, top_p):
-    from poetstudio.engine.sampling import candidates
-
     logits = torch.randn(500, generator=torch.Generator().manual_seed(top_k))
     ids, probs = candidates(logits, Sampling(temperature=0.7, top_k=top_k, top_p=top_p))
     reference = torch.softmax(filter_top_k_top_p(logits / 0.7, top_k, top_p), -1)

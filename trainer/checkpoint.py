@@ -59,6 +59,8 @@ def save_checkpoint(output: Path, model, optimizer, scheduler, state: TrainState
     tensors = {f"model.{k}": v for k, v in trainable_state(model).items()}
     tensors.update(opt_tensors)
     tensors["rng.torch"] = torch.get_rng_state()
+    if torch.cuda.is_available() and torch.cuda.is_initialized():  # dropout on CUDA draws from the GPU's generator
+        tensors["rng.cuda"] = torch.cuda.get_rng_state()
     save_file(tensors, fresh / "state.safetensors")
     meta = {
         "state": state.__dict__,
@@ -96,5 +98,19 @@ def load_checkpoint(path: Path, model, optimizer, scheduler) -> tuple[TrainState
             params[name].copy_(value.to(params[name].device, params[name].dtype))
     _restore_optimizer(optimizer, tensors, meta["optimizer"])
     scheduler.load_state_dict(meta["scheduler"])
+    follow_schedule(optimizer, scheduler)
     torch.set_rng_state(tensors["rng.torch"])
+    if "rng.cuda" in tensors and torch.cuda.is_available():
+        torch.cuda.set_rng_state(tensors["rng.cuda"])
     return TrainState(**meta["state"]), meta["config"]
+
+
+def follow_schedule(optimizer, scheduler) -> None:
+    """Set each parameter group's learning rate to what this run's schedule gives at the restored step.
+
+    The optimizer's saved rate is the one the checkpointed run's schedule set after its last step; a resume
+    with another max_steps (or a budget fitted anew) has another cosine, and the next step must use it, as a
+    run that never stopped would (the scheduler only recomputes the rate after that step).
+    """
+    for group, base, factor in zip(optimizer.param_groups, scheduler.base_lrs, scheduler.lr_lambdas):
+        group["lr"] = base * factor(scheduler.last_epoch)

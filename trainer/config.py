@@ -129,7 +129,8 @@ def validate(config: TrainConfig) -> None:
     if config.budget_minutes < 0:
         raise UserError(f"budget_minutes must be 0 (off) or more, not {config.budget_minutes}")
     if config.general_corpus and config.mode != "scratch":
-        raise UserError("general_corpus pretrains a base model: use it with mode = 'scratch' (an adapter trains on --corpus)")
+        raise UserError("general_corpus pretrains a base model: use it with mode = 'scratch' "
+                        "(an adapter trains on --corpus)")
     if config.poems_repeat < 1:
         raise UserError(f"poems_repeat must be 1 or more, not {config.poems_repeat}")
     if not 0 <= config.heldout_fraction < 0.5:

@@ -47,7 +47,7 @@ class Rows:
     def __len__(self) -> int:
         return self.input_ids.shape[0]
 
-    def select(self, index: torch.Tensor | slice) -> "Rows":
+    def select(self, index: torch.Tensor | slice) -> Rows:
         """A subset of rows."""
         return Rows(self.input_ids[index], self.labels[index], self.position_ids[index], self.poets[index])
 
@@ -74,7 +74,8 @@ def poem_examples(tokenizer, poems: list[Poem], poet_index: dict[str, int], seq_
 
     examples = []
     for poem in poems:
-        spec = PromptSpec(poet=poem.poet if condition else None, title=poem.title, mood=poem.mood if condition else None)
+        spec = PromptSpec(poet=poem.poet if condition else None, title=poem.title,
+                          mood=poem.mood if condition else None)
         budget = seq_len - len(header_ids(tokenizer, spec)) - 2  # room for the final newline and end token
         for part in split_passages(poem.text, budget, count):
             poet = poet_index.get(poem.poet, NO_POET)

@@ -10,7 +10,7 @@ from poetstudio.corpus import read_corpus
 from poetstudio.corpus.general import line_keys, read_general_verse
 from poetstudio.corpus.split import split_corpus
 from trainer.config import TrainConfig
-from trainer.data import ContrastItem, Rows, contrast_items, poem_examples, pack, text_examples
+from trainer.data import ContrastItem, Rows, contrast_items, pack, poem_examples, text_examples
 
 
 @dataclass
@@ -57,7 +57,8 @@ def build_dataset(config: TrainConfig, tokenizer, report, split, blocks: list[st
     train_examples = poem_examples(tokenizer, train_poems, index, config.seq_len, condition,
                                    config.unconditioned_share, config.seed)
     train_examples += text_examples(tokenizer, blocks, config.seq_len)
-    heldout_examples = poem_examples(tokenizer, [p for p in split.heldout if p.poet in index], index, config.seq_len, condition)
+    heldout_poems = [p for p in split.heldout if p.poet in index]
+    heldout_examples = poem_examples(tokenizer, heldout_poems, index, config.seq_len, condition)
     pad = tokenizer.pad_token_id
     poet_counts: dict[str, dict] = {poet: {"poems": 0, "examples": 0, "heldout_poems": 0} for poet in poets}
     for poem in train_poems:

@@ -76,7 +76,8 @@ def fit_judge(poems: list[Poem], poets: list[str] | None = None, seed: int = 123
         raise UserError("building the judge needs scikit-learn: pip install 'poetstudio[judge]'") from None
     poets = poets or judged_poets(poems)
     if len(poets) < 2:
-        raise UserError(f"the judge needs at least two poets with {THIN_POEMS} or more poems; the corpus has {len(poets)}")
+        raise UserError(f"the judge needs at least two poets with {THIN_POEMS} or more poems; "
+                        f"the corpus has {len(poets)}")
     texts, labels = passages(poems, poets)
     vectorizers = [
         TfidfVectorizer(analyzer="char", ngram_range=CHAR_RANGE, preprocessor=normalise, sublinear_tf=True,
@@ -125,7 +126,8 @@ def format_accuracy(accuracy: dict[str, tuple[int, int]]) -> str:
     right = sum(r for r, _ in accuracy.values())
     total = sum(t for _, t in accuracy.values())
     detail = ", ".join(f"{p.split()[-1]} {r}/{t}" for p, (r, t) in sorted(accuracy.items()))
-    return f"judge held-out accuracy: {right}/{total} = {right / max(total, 1):.1%} of held-out passages (target 90%); {detail}"
+    return (f"judge held-out accuracy: {right}/{total} = {right / max(total, 1):.1%} of held-out passages "
+            f"(target 90%); {detail}")
 
 
 def train_judge(config) -> Path:

@@ -20,10 +20,10 @@ import torch.nn.functional as F
 from rich.console import Console
 from transformers.utils import logging as hf_logging
 
-from poetstudio.engine.decode import right_pad
-from poetstudio.engine.loader import pick_device
 from poetstudio.errors import UserError
 from poetstudio.prompt_format import IGNORE_INDEX, poet_rows
+from poetstudio.runtime.device import pick_device, pick_dtype
+from poetstudio.runtime.padding import right_pad
 from trainer.checkpoint import (
     TrainState,
     find_checkpoint,
@@ -40,7 +40,6 @@ from trainer.modeling import (
     load_base_model,
     load_tokenizer,
     new_scratch_model,
-    pick_dtype,
 )
 from trainer.pretrain_data import pretrain_corpus, pretrain_dataset, tokenizer_texts
 from trainer.progress import TrainProgress
@@ -127,7 +126,8 @@ def token_losses(model, batch: Rows, device: torch.device) -> tuple[torch.Tensor
     labels = torch.cat([batch.labels[:, 1:], batch.labels.new_full((len(batch), 1), -100)], dim=1).to(device)
     poets = torch.cat([batch.poets[:, 1:], batch.poets.new_full((len(batch), 1), NO_POET)], dim=1).to(device)
     flat = logits.reshape(-1, logits.shape[-1])
-    losses = F.cross_entropy(flat if flat.dtype == torch.float32 else flat.float(), labels.reshape(-1), reduction="none")
+    flat = flat if flat.dtype == torch.float32 else flat.float()
+    losses = F.cross_entropy(flat, labels.reshape(-1), reduction="none")
     return losses.view_as(labels), labels, poets
 
 
@@ -151,7 +151,8 @@ def contrast_batch(tokenizer, items: list[ContrastItem], poets: list[str], confi
     return ids, mask, target
 
 
-def contrast_loss(model, ids: torch.Tensor, mask: torch.Tensor, target: torch.Tensor, group: int, device) -> torch.Tensor:
+def contrast_loss(model, ids: torch.Tensor, mask: torch.Tensor, target: torch.Tensor, group: int,
+                  device) -> torch.Tensor:
     """Cross-entropy of picking each poem's own poet from its group by the poem's log-likelihood under each:
     the term that makes the poets' conditionings tell apart what they wrote."""
     logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), use_cache=False).logits
@@ -296,7 +297,8 @@ def fit_schedule_to_budget(config: TrainConfig, state: TrainState, seconds_per_s
     config.max_steps = max(state.step + 1, min(config.max_steps, state.step + int(remaining / seconds_per_step)))
 
 
-def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, state: TrainState, device, dist, console) -> TrainResult:
+def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, state: TrainState, device, dist,
+             console) -> TrainResult:
     """Step until max_steps, the time limit, early stop, or Ctrl-C; evaluate, keep the best, checkpoint."""
     output = Path(config.output)
     started = time.perf_counter() - state.elapsed_s

@@ -1,16 +1,15 @@
-"""Models for training: load a base (hub id or local folder), build one from scratch, add LoRA, pick the device."""
+"""Models for training: load a base (hub id or local folder), build one from scratch, add LoRA."""
 
 from __future__ import annotations
 
-import importlib.util
 import warnings
 
 import torch
 from peft import LoraConfig, get_peft_model, prepare_model_for_kbit_training
-from transformers import AutoModelForCausalLM, AutoTokenizer, LlamaConfig, LlamaForCausalLM
+from transformers import LlamaConfig, LlamaForCausalLM
 
 from poetstudio.errors import UserError
-from poetstudio.model_source import source_kwargs
+from poetstudio.runtime import hub
 from trainer.config import TrainConfig
 
 warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
@@ -18,46 +17,27 @@ warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", categ
 ROPE_THETA = 10_000.0  # the classic RoPE base; contexts here are short, so nothing larger is needed
 
 
-def pick_dtype(name: str, device: torch.device) -> torch.dtype:
-    """'auto' is bf16 on CUDA (where it is supported) and fp32 elsewhere."""
-    if name != "auto":
-        return {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[name]
-    if device.type == "cuda" and torch.cuda.is_bf16_supported():
-        return torch.bfloat16
-    return torch.float32
-
-
 def load_tokenizer(name: str):
     """The tokenizer of a hub model or local folder, with a pad token set."""
     try:
-        tokenizer = AutoTokenizer.from_pretrained(name, **source_kwargs(name))
+        return hub.load_tokenizer(name)
     except (OSError, ValueError) as exc:
         raise UserError(f"cannot load a tokenizer from '{name}': {str(exc).splitlines()[0]}") from None
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    return tokenizer
 
 
 def load_base_model(config: TrainConfig, device: torch.device, dtype: torch.dtype):
     """The base causal LM, 4-bit NF4 when asked (CUDA and bitsandbytes only), in `dtype` otherwise."""
-    kwargs = source_kwargs(config.base_model)
+    quantization = None
     if config.quantize == "nf4":
-        if device.type != "cuda" or importlib.util.find_spec("bitsandbytes") is None:
-            raise UserError("--quantize nf4 needs a CUDA GPU and bitsandbytes; drop the flag to train in full precision")
-        from transformers import BitsAndBytesConfig
-
-        kwargs["quantization_config"] = BitsAndBytesConfig(
-            load_in_4bit=True,
-            bnb_4bit_quant_type="nf4",
-            bnb_4bit_compute_dtype=torch.bfloat16,
-            bnb_4bit_use_double_quant=True,
-        )
-        kwargs["device_map"] = {"": device.index or 0}
+        if not hub.nf4_available(device):
+            raise UserError("--quantize nf4 needs a CUDA GPU and bitsandbytes; "
+                            "drop the flag to train in full precision")
+        quantization = hub.nf4_config(double_quant=True)
     try:
-        model = AutoModelForCausalLM.from_pretrained(config.base_model, dtype=dtype, **kwargs)
+        model = hub.load_causal_lm(config.base_model, dtype, quantization, device)
     except (OSError, ValueError) as exc:
         raise UserError(f"cannot load base model '{config.base_model}': {str(exc).splitlines()[0]}") from None
-    if config.quantize == "nf4":
+    if quantization is not None:
         model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     else:
         model.to(device)

@@ -163,7 +163,8 @@ def _encode(tokenizer, texts: list[str]) -> list[list[int]]:
     return out
 
 
-def tokenize_documents(tokenizer, docs: list[Document], seq_len: int) -> tuple[list[list[int]], list[int], list[Document]]:
+def tokenize_documents(tokenizer, docs: list[Document],
+                       seq_len: int) -> tuple[list[list[int]], list[int], list[Document]]:
     """Each document as header + body + end token, exactly as prompt_format.example_ids writes it; one
     still over seq_len is halved at a line (or its over-long title halved) and tried again, and a single
     over-long line is cut; returns (ids, header lengths, docs), every ids at most seq_len long."""
@@ -219,7 +220,8 @@ def pack_plan(lengths: np.ndarray, seq_len: int) -> list[list[int]]:
     return rows
 
 
-def write_rows(folder: Path, tokens: np.ndarray, docs: np.ndarray, plan: list[list[int]], seq_len: int, pad: int) -> None:
+def write_rows(folder: Path, tokens: np.ndarray, docs: np.ndarray, plan: list[list[int]], seq_len: int,
+               pad: int) -> None:
     """rows.npy (token ids) and flags.npy (LEARN | DOC_START bits), seq_len per row; a row's padding is
     one more 'document' with no loss, so positions restart there as trainer.data.pack does."""
     n = len(plan)

@@ -35,7 +35,7 @@ class TrainProgress:
         self._task = self._progress.add_task("train", total=total, completed=start,
                                              stats=stats_text(None, None, None))
 
-    def __enter__(self) -> "TrainProgress":
+    def __enter__(self) -> TrainProgress:
         self._progress.__enter__()
         return self
 

@@ -13,8 +13,8 @@ from __future__ import annotations
 import torch
 
 from poetstudio.analysis.attribution import Attribution
-from poetstudio.engine.decode import right_pad
 from poetstudio.prompt_format import poet_rows
+from poetstudio.runtime.padding import right_pad
 
 MAX_TOKENS = 256  # a poem's first 256 tokens decide; longer ones cost more and change little
 CANDIDATES = 16384  # the blend's normaliser sums over this many likeliest tokens per position: the whole

@@ -3,9 +3,9 @@
 
 A constraint is any object with:
 
-- ``mask(scores) -> scores``: called on the blended (and penalised) scores of the whole vocabulary before
-  temperature, top-k and top-p; tokens it rules out come back as -inf, the rest unchanged (so within what
-  the constraint allows, the blend is exact);
+- ``mask(scores) -> scores``: called (by the decode pipeline's FormMask step) on the blended, guided and
+  penalised scores of the whole vocabulary before temperature, top-k and top-p; tokens it rules out come
+  back as -inf, the rest unchanged (so within what the constraint allows, the blend is exact);
 - ``advance(token_id)``: called with each token drawn;
 - ``done``: True when the constrained text is complete (the loop then stops, as at end-of-text).
 """
@@ -19,7 +19,8 @@ from poetstudio.forms.spec import FormSpec
 from poetstudio.forms.tokens import token_facts
 from poetstudio.forms.writer import CLOSE, FormWriter
 
-WINDOW = 64  # the model's top tokens checked each step: more than top_k's default 40, so the draw loses nothing it would have seen
+WINDOW = 64  # the model's top tokens checked each step: more than top_k's default 40, so the draw loses nothing
+#              it would have seen
 WIDEN = 512  # when none of those fit, the next tokens are checked this many at a time (down the whole vocabulary)
 
 

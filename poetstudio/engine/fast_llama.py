@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
+from poetstudio.engine.kv_cache import KVCache
+
 
 def supports(model) -> bool:
     """True for plain Llama-architecture models this forward reproduces exactly."""
@@ -116,7 +118,8 @@ class FastLlama:
     """Decode-time forward over rows that share nothing but the weights; call `reset` before each prompt.
 
     `single` is the weight format for one row, `batch` for several (a blend); both default to the model's
-    own dtype, unpacked, which reproduces transformers' logits.
+    own dtype, unpacked, which reproduces transformers' logits. The keys and values live in `cache` (a
+    KVCache for the current batch shape), written by the forward and read by attention.
     """
 
     def __init__(self, model, single: WeightFormat | None = None, batch: WeightFormat | None = None):
@@ -133,12 +136,17 @@ class FastLlama:
         self.rotary = model.model.rotary_emb
         self._weights: dict[WeightFormat, tuple[list, torch.Tensor]] = {}
         self.layers, self.lm_head = self.weights(self.single)
-        self.keys: torch.Tensor | None = None
-        self.values: torch.Tensor | None = None
-        self.valid: torch.Tensor | None = None
-        self.padding: torch.Tensor | None = None
-        self.padded = False
-        self.length = 0
+        self.cache: KVCache | None = None
+
+    @property
+    def keys(self) -> torch.Tensor:
+        """The current cache's keys: (layers, rows, kv_heads, capacity, head_dim)."""
+        return self.cache.keys
+
+    @property
+    def values(self) -> torch.Tensor:
+        """The current cache's values, shaped as `keys`."""
+        return self.cache.values
 
     def weights(self, form: WeightFormat) -> tuple[list, torch.Tensor]:
         """The layers' fused weights and the output head in `form`, made on first use and kept."""
@@ -148,7 +156,8 @@ class FastLlama:
                 attention, mlp = layer.self_attn, layer.mlp
                 layers.append((
                     layer.input_layernorm.weight,
-                    form.prepare(torch.cat([attention.q_proj.weight, attention.k_proj.weight, attention.v_proj.weight])),
+                    form.prepare(torch.cat([attention.q_proj.weight, attention.k_proj.weight,
+                                            attention.v_proj.weight])),
                     form.prepare(attention.o_proj.weight),
                     layer.post_attention_layernorm.weight,
                     form.prepare(torch.cat([mlp.gate_proj.weight, mlp.up_proj.weight])),
@@ -161,86 +170,74 @@ class FastLlama:
         """Empty the cache for `rows` sequences of up to `capacity` tokens, and take the weights in the
         format that is fastest for that many rows (one row: `single`; several: `batch`)."""
         self.layers, self.lm_head = self.weights(self.single if rows == 1 else self.batch)
-        self._allocate(rows, capacity)
-        self.padded = False
-        self.length = 0
+        self.cache = self.cache_for(rows, capacity)
 
-    def _allocate(self, rows: int, capacity: int) -> None:
-        """Fresh, zeroed cache and masks for `rows` x `capacity`, and the rotary tables for that length."""
+    def cache_for(self, rows: int, capacity: int) -> KVCache:
+        """An empty cache for this shape: here always a fresh one (GraphLlama reuses one per shape)."""
+        return self.new_cache(rows, capacity)
+
+    def new_cache(self, rows: int, capacity: int) -> KVCache:
+        """A freshly allocated, zeroed cache for `rows` x `capacity`, with the rotary tables for that length."""
         device = self.embed.device
-        shape = (len(self.layers), rows, self.kv_heads, capacity, self.head_dim)
-        self.keys = torch.zeros(shape, dtype=self.embed.dtype, device=device)
-        self.values = torch.zeros(shape, dtype=self.embed.dtype, device=device)
-        self.valid = torch.zeros((rows, capacity), dtype=torch.bool, device=device)
-        # additive attention mask for one query: -inf at padded (and, in GraphLlama, unwritten) slots
-        self.padding = torch.zeros((rows, self.kv_heads, 1, capacity), dtype=self.embed.dtype, device=device)
         cos, sin = self.rotary(self.embed[:1][None], torch.arange(capacity, device=device)[None])
-        self.cos_table, self.sin_table = cos[0], sin[0]
+        return KVCache(len(self.layers), rows, self.kv_heads, capacity, self.head_dim, self.embed.dtype, device,
+                       (cos[0], sin[0]))
 
     def _attend_one(self, index: int, q: torch.Tensor, end: int) -> torch.Tensor:
         """One new query per row (rows, heads, head_dim) over layer `index`'s first `end` cache slots, as
         (rows, 1, heads x head_dim). Two batched products over the cache in place, query heads grouped by
         the key head they share (no repeated keys): on the CPU 3-4% faster a step than SDPA's kernel for
         a single query, and on CUDA free of SDPA's backend rules for masked grouped queries."""
+        cache = self.cache
         rows, groups = q.shape[0], self.heads // self.kv_heads
         q = q.reshape(rows * self.kv_heads, groups, self.head_dim)  # query heads sharing a key head together
-        keys = self.keys[index].view(rows * self.kv_heads, -1, self.head_dim)[:, :end]
-        values = self.values[index].view(rows * self.kv_heads, -1, self.head_dim)[:, :end]
+        keys = cache.keys[index].view(rows * self.kv_heads, -1, self.head_dim)[:, :end]
+        values = cache.values[index].view(rows * self.kv_heads, -1, self.head_dim)[:, :end]
         scale = self.head_dim ** -0.5
-        if self.padded:
-            padding = self.padding.view(rows * self.kv_heads, 1, -1)[:, :, :end]
+        if cache.padded:
+            padding = cache.padding.view(rows * self.kv_heads, 1, -1)[:, :, :end]
             scores = torch.baddbmm(padding, q, keys.transpose(1, 2), alpha=scale)
         else:
             scores = torch.bmm(q, keys.transpose(1, 2)).mul_(scale)
         probs = torch.softmax(scores, dim=-1, dtype=torch.float32).to(values.dtype)  # fp32 softmax, as transformers
         return torch.bmm(probs, values).view(rows, 1, self.heads * self.head_dim)
 
-    def _mask(self, count: int, start: int, end: int) -> torch.Tensor | None:
-        """Causal and padding mask for several new tokens a row (the prompt)."""
-        device = self.valid.device
-        causal = torch.ones((count, end), dtype=torch.bool, device=device).tril(diagonal=start)
-        itself = torch.zeros((count, end), dtype=torch.bool, device=device)
-        itself[:, start:end] = torch.eye(count, dtype=torch.bool, device=device)
-        return ((causal[None] & self.valid[:, None, :end]) | itself[None])[:, None]  # padding sees itself: no NaN
+    def attend(self, index: int, q: torch.Tensor, end: int, mask: torch.Tensor | None) -> torch.Tensor:
+        """Rotated queries (rows, count, heads, head_dim) over layer `index`'s first `end` cache slots, as
+        (rows, count, heads x head_dim): one query a row by `_attend_one`, several (the prompt) by SDPA
+        with `mask` (KVCache.prompt_mask)."""
+        rows, count = q.shape[:2]
+        if count == 1:
+            return self._attend_one(index, q[:, 0], end)
+        return F.scaled_dot_product_attention(
+            q.transpose(1, 2), self.cache.keys[index, :, :, :end], self.cache.values[index, :, :, :end],
+            attn_mask=mask, enable_gqa=self.kv_heads != self.heads,
+        ).transpose(1, 2).reshape(rows, count, self.heads * self.head_dim)
 
     @torch.inference_mode()
     def forward(self, ids: torch.Tensor, positions: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
         """Logits of each row's last token. ids/positions/valid: (rows, new tokens); valid False = padding."""
-        rows, count = ids.shape
-        start, end = self.length, self.length + count
-        self.valid[:, start:end] = valid
-        if not bool(valid.all()):
-            self.padding[:, :, 0, start:end].masked_fill_(~valid[:, None], float("-inf"))
-            self.padded = True
-        self.length = end
-        mask = self._mask(count, start, end) if count > 1 else None
+        start, end = self.cache.claim(valid)
+        mask = self.cache.prompt_mask(start, end) if end - start > 1 else None
+        return self.run_layers(ids, positions, slice(start, end), end, mask)
 
-        def attend(index: int, qk: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-            self.keys[index, :, :, start:end] = qk[:, :, self.heads:].transpose(1, 2)
-            self.values[index, :, :, start:end] = v.transpose(1, 2)
-            if count == 1:
-                return self._attend_one(index, qk[:, 0, : self.heads], end)
-            return F.scaled_dot_product_attention(
-                qk[:, :, : self.heads].transpose(1, 2), self.keys[index, :, :, :end], self.values[index, :, :, :end],
-                attn_mask=mask, enable_gqa=self.kv_heads != self.heads,
-            ).transpose(1, 2).reshape(rows, count, self.heads * self.head_dim)
-
-        return self.run_layers(ids, positions, attend)
-
-    def run_layers(self, ids: torch.Tensor, positions: torch.Tensor, attend) -> torch.Tensor:
-        """Embed, run every decoder layer and the output head; logits of each row's last token.
-        `attend(layer index, rotated queries+keys (rows, count, heads + kv_heads, head_dim), values (rows,
-        count, kv_heads, head_dim))` stores the new keys and values and returns (rows, count, heads x head_dim)."""
+    def run_layers(self, ids: torch.Tensor, positions: torch.Tensor, slots: slice | torch.Tensor, end: int,
+                   mask: torch.Tensor | None = None) -> torch.Tensor:
+        """Embed, run every decoder layer and the output head; logits of each row's last token. Each layer
+        writes its new keys and values at `slots` of the cache (KVCache.write) and attends over the first
+        `end` slots (`attend`, with `mask` for several new tokens a row)."""
         rows, count = ids.shape
         x = F.embedding(ids, self.embed)
-        cos, sin = self.cos_table[positions].unsqueeze(2), self.sin_table[positions].unsqueeze(2)
+        cos, sin = self.cache.cos[positions].unsqueeze(2), self.cache.sin[positions].unsqueeze(2)
         q_size, kv_size = self.heads * self.head_dim, self.kv_heads * self.head_dim
         for index, (norm1, qkv, out, norm2, gate_up, down) in enumerate(self.layers):
             h = rms_norm(x, norm1, self.eps)
             qk, v = linear(h, qkv).split((q_size + kv_size, kv_size), dim=-1)
             qk = qk.view(rows, count, self.heads + self.kv_heads, self.head_dim)
             qk = qk * cos + rotate_half(qk) * sin  # queries and keys rotated together: one set of ops
-            x = x + linear(attend(index, qk, v.view(rows, count, self.kv_heads, self.head_dim)), out)
+            v = v.view(rows, count, self.kv_heads, self.head_dim)
+            self.cache.write(index, slots, qk[:, :, self.heads:].transpose(1, 2), v.transpose(1, 2))
+            x = x + linear(self.attend(index, qk[:, :, : self.heads], end, mask), out)
             h = rms_norm(x, norm2, self.eps)
             gate, up = linear(h, gate_up).chunk(2, dim=-1)
             x = x + linear(F.silu(gate) * up, down)

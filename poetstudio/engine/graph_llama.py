@@ -11,9 +11,12 @@ device.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import torch
 
 from poetstudio.engine.fast_llama import FastLlama
+from poetstudio.engine.kv_cache import KVCache
 
 CAPACITY_STEP = 128  # capacities are rounded up to this, so one captured graph serves many prompt lengths
 KEPT_SHAPES = 8  # (rows, capacity) buffer sets and graphs kept; the oldest goes first
@@ -24,87 +27,88 @@ def bucket(capacity: int) -> int:
     return -(-capacity // CAPACITY_STEP) * CAPACITY_STEP
 
 
+@dataclass(eq=False)
+class ShapeBuffers:
+    """What one (rows, capacity) keeps between prompts, at fixed addresses: the cache, the step's inputs
+    (each row's token and position, and the cache slot the step writes), and the graph captured over them
+    (`graph` None and `tried` True: capture failed or disagreed, so the step runs eagerly)."""
+
+    cache: KVCache
+    ids: torch.Tensor
+    positions: torch.Tensor
+    cursor: torch.Tensor
+    graph: tuple[torch.cuda.CUDAGraph, torch.Tensor] | None = None
+    tried: bool = False
+
+
 class GraphLlama(FastLlama):
-    """FastLlama whose cache buffers persist per (rows, capacity), with a fixed-shape step to replay."""
+    """FastLlama whose cache and step inputs persist per (rows, capacity), with a fixed-shape step to replay."""
 
     def __init__(self, model, use_graphs: bool | None = None):
         super().__init__(model)
         self.use_graphs = self.embed.device.type == "cuda" if use_graphs is None else use_graphs
-        self._buffers: dict[tuple[int, int], dict[str, torch.Tensor]] = {}
-        self._graphs: dict[tuple[int, int], tuple[torch.cuda.CUDAGraph, torch.Tensor] | None] = {}
-        self.graph: tuple[torch.cuda.CUDAGraph, torch.Tensor] | None = None
+        self._shapes: dict[tuple[int, int], ShapeBuffers] = {}
+        self.buffers: ShapeBuffers | None = None
 
-    def _allocate(self, rows: int, capacity: int) -> None:
-        """Reuse (zeroed in place) the buffers made for this shape before: a captured graph keeps their addresses."""
-        buffers = self._buffers.get((rows, capacity))
+    def cache_for(self, rows: int, capacity: int) -> KVCache:
+        """This shape's cache, cleared in place when it was made before (a captured graph keeps its
+        addresses); the oldest shape is dropped beyond KEPT_SHAPES."""
+        buffers = self._shapes.get((rows, capacity))
         if buffers is None:
-            if len(self._buffers) >= KEPT_SHAPES:
-                oldest = next(iter(self._buffers))
-                del self._buffers[oldest]
-                self._graphs.pop(oldest, None)
-            super()._allocate(rows, capacity)
+            if len(self._shapes) >= KEPT_SHAPES:
+                del self._shapes[next(iter(self._shapes))]
             device = self.embed.device
-            self._buffers[rows, capacity] = {
-                "keys": self.keys, "values": self.values, "valid": self.valid, "padding": self.padding,
-                "cos_table": self.cos_table, "sin_table": self.sin_table,
-                "cursor": torch.zeros((), dtype=torch.long, device=device),
-                "step_positions": torch.zeros((rows, 1), dtype=torch.long, device=device),
-                "step_ids": torch.zeros((rows, 1), dtype=torch.long, device=device),
-            }
-            buffers = self._buffers[rows, capacity]
+            buffers = self._shapes[rows, capacity] = ShapeBuffers(
+                self.new_cache(rows, capacity),
+                ids=torch.zeros((rows, 1), dtype=torch.long, device=device),
+                positions=torch.zeros((rows, 1), dtype=torch.long, device=device),
+                cursor=torch.zeros((), dtype=torch.long, device=device),
+            )
         else:
-            for name in ("keys", "values", "valid", "padding"):
-                buffers[name].zero_()
-        for name, tensor in buffers.items():
-            setattr(self, name, tensor)
+            buffers.cache.clear()
+        self.buffers = buffers
+        return buffers.cache
 
     def begin_steps(self, next_positions: torch.Tensor) -> None:
         """After the prompt: point the step at the next cache slot and each row's next position, mask every
         slot not yet written, and get this shape's graph ready (captured on first use)."""
-        self.cursor.fill_(self.length)
-        self.step_positions.copy_(next_positions)
-        self.padding[..., self.length:] = float("-inf")
-        self.padded = True
-        key = (self.step_ids.shape[0], self.keys.shape[3])
-        if self.use_graphs and key not in self._graphs:
-            self._graphs[key] = self._capture()
-        self.graph = self._graphs.get(key)
+        buffers = self.buffers
+        buffers.cursor.fill_(self.cache.length)
+        buffers.positions.copy_(next_positions)
+        self.cache.mask_unwritten()
+        if self.use_graphs and not buffers.tried:
+            buffers.graph, buffers.tried = self._capture(), True
 
     def step(self, token: int) -> torch.Tensor:
         """Feed one shared token to every row and return the next logits (a graph replay where captured)."""
-        self.step_ids.fill_(token)
-        if self.graph is None:
+        self.buffers.ids.fill_(token)
+        if self.buffers.graph is None:
             return self.static_step()
-        graph, logits = self.graph
+        graph, logits = self.buffers.graph
         graph.replay()
         return logits
 
     def static_step(self) -> torch.Tensor:
         """One token for every row at `cursor`, attending over the whole cache with the slots not yet
         written masked out; fixed shapes and no host synchronisation."""
-        slot = self.cursor.view(1)
-        self.padding.index_fill_(3, slot, 0.0)
-        capacity = self.keys.shape[3]
-
-        def attend(index: int, qk: torch.Tensor, v: torch.Tensor) -> torch.Tensor:
-            self.keys[index].index_copy_(2, slot, qk[:, :, self.heads:].transpose(1, 2))
-            self.values[index].index_copy_(2, slot, v.transpose(1, 2))
-            return self._attend_one(index, qk[:, 0, : self.heads], capacity)
-
-        logits = self.run_layers(self.step_ids, self.step_positions, attend)
-        self.cursor.add_(1)
-        self.step_positions.add_(1)
+        buffers = self.buffers
+        slot = buffers.cursor.view(1)
+        self.cache.unmask(slot)
+        logits = self.run_layers(buffers.ids, buffers.positions, slot, self.cache.capacity)
+        buffers.cursor.add_(1)
+        buffers.positions.add_(1)
         return logits
 
     def _capture(self) -> tuple[torch.cuda.CUDAGraph, torch.Tensor] | None:
         """Capture `static_step` as a CUDA graph and check one replay against the eager step; None (run
         eagerly) if capture fails or the replay disagrees. Leaves the cache as it found it, but for the
         slot at `cursor`, which the first real step overwrites."""
-        cursor, positions = self.cursor.clone(), self.step_positions.clone()
+        buffers = self.buffers
+        cursor, positions = buffers.cursor.clone(), buffers.positions.clone()
 
         def rewind() -> None:
-            self.cursor.copy_(cursor)
-            self.step_positions.copy_(positions)
+            buffers.cursor.copy_(cursor)
+            buffers.positions.copy_(positions)
 
         try:
             side = torch.cuda.Stream()

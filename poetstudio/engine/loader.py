@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import warnings as py_warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -13,6 +12,8 @@ import torch
 from poetstudio.errors import UserError
 from poetstudio.model_info import read_metadata
 from poetstudio.model_source import looks_like_hub_id, source_kwargs
+from poetstudio.runtime.device import pick_device
+from poetstudio.runtime.hub import load_causal_lm, load_tokenizer, nf4_available, nf4_config
 
 
 @dataclass
@@ -32,36 +33,20 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0][:300]
 
 
-def pick_device(name: str = "auto") -> torch.device:
-    """'auto' picks CUDA, then Apple MPS, then the CPU."""
-    if name != "auto":
-        if name.startswith("cuda") and not torch.cuda.is_available():
-            raise UserError("--device cuda asked for, but torch sees no CUDA GPU; use --device cpu or auto")
-        return torch.device(name)
-    if torch.cuda.is_available():
-        return torch.device("cuda")
-    if torch.backends.mps.is_available():
-        return torch.device("mps")
-    return torch.device("cpu")
-
-
 def quantization(quantize: str, device: torch.device, warnings: list[str]):
     """A 4-bit NF4 config where it can run (CUDA + bitsandbytes); otherwise a warning and None."""
     if quantize != "nf4":
         return None
-    if device.type != "cuda" or importlib.util.find_spec("bitsandbytes") is None:
+    if not nf4_available(device):
         warnings.append("4-bit NF4 needs a CUDA GPU and bitsandbytes; loading in full precision instead")
         return None
-    from transformers import BitsAndBytesConfig
-
-    return BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+    return nf4_config()
 
 
 def load_model(base: str, adapter: str | None = None, device: str = "auto", quantize: str = "none",
                merge: bool = True, on_status: Callable[[str], None] | None = None) -> LoadedModel:
     """Load base (+ adapter, merged into the weights for speed) onto the device, in eval mode."""
     from peft import PeftModel
-    from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
@@ -77,9 +62,8 @@ def load_model(base: str, adapter: str | None = None, device: str = "auto", quan
     dtype = torch.bfloat16 if target.type == "cuda" else torch.float32
     status(f"loading {base} on {target}")
     try:
-        tokenizer = AutoTokenizer.from_pretrained(base, **source_kwargs(base))
-        extra = {"quantization_config": quant, "device_map": {"": target.index or 0}} if quant else {}
-        model = AutoModelForCausalLM.from_pretrained(base, dtype=dtype, **source_kwargs(base), **extra)
+        tokenizer = load_tokenizer(base)
+        model = load_causal_lm(base, dtype, quant, target)
     except Exception as exc:  # hub, config, safetensors and torch errors share no base class
         raise UserError(f"cannot load model '{base}': {_first_line(exc)}") from None
     metadata: dict = {}
@@ -103,7 +87,5 @@ def load_model(base: str, adapter: str | None = None, device: str = "auto", quan
     if quant is None:
         model.to(target)
     model.eval()
-    if tokenizer.pad_token_id is None:
-        tokenizer.pad_token = tokenizer.eos_token
     status("model ready")
     return LoadedModel(model, tokenizer, target, base, adapter, metadata, warnings)

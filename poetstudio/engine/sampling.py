@@ -1,5 +1,7 @@
-"""Sampling maths on logits: blending poets' next-token distributions, guidance, penalties, temperature,
-top-k, top-p. The decode loop applies them in that order."""
+"""Sampling maths on logits, one small function each: blending poets' next-token distributions, guidance,
+the repetition penalty, temperature, top-k/top-p, and the draw. The decode loop applies them in that order,
+as the named steps of poetstudio.engine.pipeline (the form constraint's mask sits between the penalty and
+temperature)."""
 
 from __future__ import annotations
 
@@ -21,19 +23,13 @@ def normalise_weights(weights: list[float]) -> torch.Tensor:
     return tensor / total
 
 
-def blend_logprobs(row_logits: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """Product of experts: the weighted sum of each row's log-probabilities, renormalised to log-probabilities."""
-    logprobs = torch.log_softmax(row_logits.float(), dim=-1)
-    mixed = (weights.to(logprobs.device)[:, None] * logprobs).sum(0)
-    return torch.log_softmax(mixed, dim=-1)
-
-
 def blend_scores(row_logits: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
-    """The same product of experts without normalising: the weighted sum of the rows' raw logits.
+    """The product of experts without normalising: the weighted sum of the rows' raw logits.
 
-    Since sum_i w_i log_softmax(l_i) = sum_i w_i l_i - sum_i w_i logsumexp(l_i), and the weights sum to 1,
-    this differs from `blend_logprobs` only by a constant, which penalties, temperature, top-k, top-p and
-    the draw all ignore. It costs one (1 x rows) product instead of a softmax over every row.
+    The product of experts proper is log_softmax(sum_i w_i log_softmax(l_i)). Since
+    sum_i w_i log_softmax(l_i) = sum_i w_i l_i - sum_i w_i logsumexp(l_i), and the weights sum to 1, this
+    differs from it only by a constant, which penalties, temperature, top-k, top-p and the draw all ignore.
+    It costs one (1 x rows) product instead of a softmax over every row.
     """
     return weights.to(row_logits.device, torch.float32) @ row_logits.float()
 
@@ -68,41 +64,43 @@ def penalise_repeats(logprobs: torch.Tensor, previous, penalty: float) -> torch.
     return out
 
 
-def filter_top_k_top_p(logits: torch.Tensor, top_k: int, top_p: float) -> torch.Tensor:
-    """Keep the top_k most likely tokens, then the smallest set whose probability reaches top_p; others -inf."""
-    out = logits.clone()
-    if 0 < top_k < out.shape[-1]:
-        kth = torch.topk(out, top_k).values[-1]
-        out[out < kth] = float("-inf")
+def scale_temperature(scores: torch.Tensor, temperature: float) -> torch.Tensor:
+    """Scores divided by the temperature: below 1 sharpens the distribution, above 1 flattens it. (The
+    draw treats temperature 0 as greedy and never calls this.)"""
+    return scores / temperature
+
+
+def top_k_top_p(scores: torch.Tensor, top_k: int, top_p: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """The tokens that may be drawn and their probabilities: the top_k highest scores (all when top_k is 0
+    or the vocabulary's size), then the smallest prefix of them whose probability reaches top_p; tokens cut
+    by top-p keep their place with probability 0.
+
+    Works on the top_k tokens only (a partial sort), which is what makes sampling cheap per token; it keeps
+    exactly the tokens that masking the whole vocabulary to -inf would keep (tests/reference_sampling.py).
+    """
+    if 0 < top_k < scores.shape[-1]:
+        values, ids = torch.topk(scores, top_k)
+    else:
+        values, ids = torch.sort(scores, descending=True)
+    probs = torch.softmax(values, dim=-1)
     if 0 < top_p < 1.0:
-        sorted_logits, order = torch.sort(out, descending=True)
-        cumulative = torch.softmax(sorted_logits, dim=-1).cumsum(-1)
-        drop = cumulative - torch.softmax(sorted_logits, dim=-1) >= top_p
-        out[order[drop]] = float("-inf")
-    return out
+        keep = probs.cumsum(-1) - probs < top_p
+        probs = probs * keep
+    return ids, probs
+
+
+def draw_token(ids: torch.Tensor, probs: torch.Tensor, generator: torch.Generator | None) -> int:
+    """One token from `ids` with (unnormalised) probabilities `probs`, from `generator`'s stream."""
+    return int(ids[torch.multinomial(probs, 1, generator=generator)])
 
 
 def candidates(logprobs: torch.Tensor, sampling: Sampling) -> tuple[torch.Tensor, torch.Tensor]:
-    """The tokens that may be drawn and their probabilities, after temperature, top-k and top-p.
-
-    Works on the top_k tokens only (a partial sort), which is what makes sampling cheap per token;
-    it keeps exactly the tokens `filter_top_k_top_p` keeps.
-    """
-    scaled = logprobs / sampling.temperature
-    if 0 < sampling.top_k < scaled.shape[-1]:
-        values, ids = torch.topk(scaled, sampling.top_k)
-    else:
-        values, ids = torch.sort(scaled, descending=True)
-    probs = torch.softmax(values, dim=-1)
-    if 0 < sampling.top_p < 1.0:
-        keep = probs.cumsum(-1) - probs < sampling.top_p
-        probs = probs * keep
-    return ids, probs
+    """The tokens that may be drawn and their probabilities, after temperature, top-k and top-p."""
+    return top_k_top_p(scale_temperature(logprobs, sampling.temperature), sampling.top_k, sampling.top_p)
 
 
 def sample_token(logprobs: torch.Tensor, sampling: Sampling, generator: torch.Generator | None) -> int:
     """Temperature, top-k and top-p on a (blended) distribution, then one draw; temperature 0 is greedy."""
     if sampling.temperature <= 0:
         return int(torch.argmax(logprobs))
-    ids, probs = candidates(logprobs, sampling)
-    return int(ids[torch.multinomial(probs, 1, generator=generator)])
+    return draw_token(*candidates(logprobs, sampling), generator)
