@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from poetstudio.corpus import read_path
-from poetstudio.corpus.passages import approx_token_count, poem_passages, split_passages
+from poetstudio.corpus.passages import split_passages
 from poetstudio.corpus.poem import Poem
 from poetstudio.corpus.split import split_corpus
 
@@ -31,12 +31,6 @@ def test_a_stanza_longer_than_the_budget_is_cut_between_lines():
     parts = split_passages(stanza, budget=12, count=words)
     assert len(parts) == 5 and all(words(p) <= 12 for p in parts)
     assert "\n".join(parts) == stanza
-
-
-def test_poem_passages_number_later_parts():
-    poem = Poem("Walt Whitman", "Long", "\n\n".join("x " * 30 for _ in range(4)))
-    titles = [p.title for p in poem_passages(poem, budget=20, count=approx_token_count)]
-    assert titles[0] == "Long" and titles[1] == "Long (part 2)"
 
 
 def test_split_is_deterministic_per_poet_and_independent_of_order(fixtures):

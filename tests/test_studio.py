@@ -214,19 +214,17 @@ async def test_a_huge_pasted_prompt_is_refused_at_once_with_a_clear_message():
 
 
 def test_broken_config_is_one_line_naming_file_and_line(tmp_path):
-    from poetstudio.cli import main
+    import subprocess
+    import sys
 
     config = tmp_path / "config.toml"
     config.write_text("[sampling]\ntemperature = = 2\n")
-    import subprocess
-    import sys
 
     result = subprocess.run(
         [sys.executable, "-m", "poetstudio", "--config", str(config)], capture_output=True, text=True
     )
     assert result.returncode == 2 and str(config) in result.stderr and "line 2" in result.stderr
     assert result.stderr.count("\n") == 1
-    assert main is not None
 
 
 def test_config_command_writes_documented_defaults_that_load(tmp_path, capsys):

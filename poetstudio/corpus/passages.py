@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
-
-from poetstudio.corpus.poem import Poem
 
 TokenCounter = Callable[[str], int]
 
@@ -50,14 +47,3 @@ def split_passages(text: str, budget: int, count: TokenCounter = approx_token_co
     if current:
         passages.append(current)
     return passages
-
-
-def poem_passages(poem: Poem, budget: int, count: TokenCounter = approx_token_count) -> list[Poem]:
-    """Return the poem as one or more passages; passages after the first get ' (part N)' titles."""
-    parts = split_passages(poem.text, budget, count)
-    if len(parts) == 1:
-        return [poem]
-    return [
-        replace(poem, text=part, title=poem.title if i == 0 else f"{poem.title} (part {i + 1})")
-        for i, part in enumerate(parts)
-    ]

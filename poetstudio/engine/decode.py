@@ -15,35 +15,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 
 import torch
 
+from poetstudio.engine.api import DecodeResult
 from poetstudio.engine.detokenize import StreamDecoder
 from poetstudio.engine.pipeline import Draw, LogitsStep, StepContext, build_steps, run_steps
 from poetstudio.engine.runners import Runner, make_runner
+
+__all__ = ["DecodeResult", "decode", "make_runner"]
 from poetstudio.engine.sampling import Sampling
 
 
-@dataclass
-class DecodeResult:
-    """What one decode produced."""
-
-    text: str
-    token_ids: list[int]
-    first_token_s: float
-    total_s: float
-    finished: bool
-    cancelled: bool
-
-    @property
-    def tokens_per_s(self) -> float:
-        """Generated tokens per second after the first token."""
-        decode_time = self.total_s - self.first_token_s
-        return (len(self.token_ids) - 1) / decode_time if len(self.token_ids) > 1 and decode_time > 0 else 0.0
-
-
-@torch.inference_mode()
 def decode(
     model,
     tokenizer,

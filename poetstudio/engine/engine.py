@@ -18,8 +18,9 @@ from poetstudio.analysis.judge import META_FILE, Judge, load_judge
 from poetstudio.engine.api import Attribution, EngineEvent, GeneratedPoem, Loaded, LoadFailed, LoadProgress, PoemRequest
 from poetstudio.engine.attribution import attribute
 from poetstudio.engine.constraints import FormConstraint, form_constraint
-from poetstudio.engine.decode import decode, make_runner
+from poetstudio.engine.decode import decode
 from poetstudio.engine.loader import LoadedModel, load_model
+from poetstudio.engine.runners import make_runner
 from poetstudio.engine.sampling import normalise_weights
 from poetstudio.errors import UserError
 from poetstudio.forms.catalogue import FormSpecError, resolve_form
