@@ -18,7 +18,9 @@ from poetstudio.poets import STUDIO_POETS, canonical_poet, resolve_poet, studio_
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "default"
 THIN_POEMS = 20  # under this many training poems a poet's voice is barely learned; the studio warns
+THIN_TOKENS = 10_000  # below this many tokens of verse (fine-tuning or pretraining) a voice is barely learned
 MIN_EXTRA_POEMS = 5  # poets outside the studio's ten get a studio row only when the adapter learned them from this many
+METADATA_FILE = "poetstudio.json"
 IN_COPYRIGHT = "no public-domain poems (in copyright)"
 NOT_TRAINED = "not in this model's training data"
 
@@ -40,18 +42,32 @@ def default_judge_dir() -> Path:
 
 @dataclass(frozen=True)
 class PoetCard:
-    """A poet as the model knows them: training counts, or why the model cannot write as them."""
+    """A poet as the model knows them: training counts, or why the model cannot write as them.
+
+    A poet the adapter was fine-tuned on has `poems` and `examples`; an author the base model only met in
+    pretraining (`pretrained_only`) has `tokens` and `books` of verse read under their name."""
 
     name: str
     poems: int = 0
     examples: int = 0
     available: bool = True
     reason: str = ""
+    tokens: int = 0
+    books: int = 0
+    pretrained_only: bool = False
 
     @property
     def thin(self) -> bool:
-        """True when the adapter saw too few poems to learn the voice well."""
+        """True when the model saw too little of the poet to learn the voice well."""
+        if self.pretrained_only:
+            return self.tokens < THIN_TOKENS
         return self.available and self.poems < THIN_POEMS
+
+    def weak_voice(self) -> str:
+        """Why the voice will be weak, for a warning."""
+        if self.pretrained_only:
+            return f"{self.name}: only {self.tokens:,} tokens of verse in pretraining; the voice will be weak"
+        return f"{self.name}: only {self.poems} training poems; the voice will be weak"
 
 
 @dataclass(frozen=True)
@@ -65,13 +81,20 @@ class ModelCard:
     moods: Mapping[str, int] = field(default_factory=dict)
     exact: bool = False
     trained: bool = False
+    authors: tuple[PoetCard, ...] = ()
+    """Authors the base model learned in pretraining beyond `poets`, most text first (empty for a base
+    trained without a general corpus); in an exact blend they join like any poet."""
 
     def poet(self, name: str) -> PoetCard | None:
-        """The card of the poet called exactly `name`, if the model lists them."""
-        return next((p for p in self.poets if p.name == name), None)
+        """The card of the poet or author called exactly `name`, if the model lists them."""
+        return next((p for p in (*self.poets, *self.authors) if p.name == name), None)
 
     def writable(self) -> list[str]:
-        """Names of the poets this model can write as."""
+        """Names of the poets this model can write as: the adapter's, then every author its base learned."""
+        return [p.name for p in self.poets if p.available] + [a.name for a in self.authors]
+
+    def studio_writable(self) -> list[str]:
+        """The poets the adapter itself writes as (without the base's other authors)."""
         return [p.name for p in self.poets if p.available]
 
     def solid(self) -> list[str]:
@@ -82,8 +105,7 @@ class ModelCard:
     def thin_warnings(self, names) -> list[str]:
         """One warning per poet in `names` that the adapter saw too few poems of."""
         cards = [self.poet(name) for name in names]
-        return [f"{c.name}: only {c.poems} training poems; the voice will be weak"
-                for c in cards if c is not None and self.trained and c.thin]
+        return [c.weak_voice() for c in cards if c is not None and self.trained and c.thin]
 
     def unavailable(self) -> dict[str, str]:
         """The studio poets this model cannot write as, each with the reason."""
@@ -95,6 +117,13 @@ class ModelCard:
         extra = [p.name for p in self.poets if p.name not in studio and p.available and p.poems >= MIN_EXTRA_POEMS]
         return [p.name for p in STUDIO_POETS] + extra
 
+    def unknown(self, written: str, error: ValueError) -> str:
+        """The one-line error for a name that matches no poet (or several), short even with many authors."""
+        if "several" in str(error) or not self.authors:
+            return str(error)
+        return (f"unknown poet '{written}'; known poets: {', '.join(self.studio_writable())} "
+                f"(`poetstudio poets --all` lists {len(self.authors)} more authors)")
+
     def resolve(self, blend: Mapping[str, float]) -> dict[str, float]:
         """A blend as written (any spelling of the poets' names) mapped to this model's poets, its weights
         checked and normalised to sum to 1; a poet it cannot write as or a bad weight is a one-line UserError."""
@@ -102,14 +131,18 @@ class ModelCard:
         resolved: dict[str, float] = {}
         for written, weight in checked_weights(blend).items():
             try:
-                poet = resolve_poet(written, known)
+                poet = resolve_poet(written, self.studio_writable())
+            except ValueError:
+                poet = None
+            try:
+                poet = poet or resolve_poet(written, known)
             except ValueError as exc:
                 studio = studio_poet(canonical_poet(written))
                 card = self.poet(studio.name) if studio is not None else None
                 if card is not None and not card.available:
                     raise UserError(f"this model cannot write as {card.name}: {card.reason}; "
-                                    f"it knows: {', '.join(known)}") from None
-                raise UserError(str(exc)) from None
+                                    f"it knows: {', '.join(self.studio_writable())}") from None
+                raise UserError(self.unknown(written, exc)) from None
             resolved[poet] = resolved.get(poet, 0.0) + weight
         return normalised(resolved)
 
@@ -132,9 +165,10 @@ def read_metadata(meta_file: Path) -> dict:
     return metadata
 
 
-def card_from_metadata(metadata: Mapping, path: Path | None = None) -> ModelCard:
+def card_from_metadata(metadata: Mapping, path: Path | None = None, base: Mapping | None = None) -> ModelCard:
     """The card of an adapter whose metadata (as `read_metadata` gives it) is `metadata`; `{}` for a model
-    without poet metadata, which writes as any studio poet by describing the blend in words."""
+    without poet metadata, which writes as any studio poet by describing the blend in words. `base` is the
+    base model's metadata: its pretraining authors join the card (exact blending only)."""
     trained = metadata.get("poets", {})
     poets = [PoetCard(name, int(counts.get("poems", 0)), int(counts.get("examples", 0)))
              for name, counts in trained.items()]
@@ -144,14 +178,36 @@ def card_from_metadata(metadata: Mapping, path: Path | None = None) -> ModelCard
             poets.append(PoetCard(poet.name, available=not trained, reason="" if not trained else reason))
     order = {p.name: i for i, p in enumerate(STUDIO_POETS)}
     poets.sort(key=lambda p: (order.get(p.name, len(order)), p.name))
-    return ModelCard(path, tuple(poets), dict(metadata.get("moods", {})),
-                     exact=metadata.get("blend_mode") == "exact" and bool(trained), trained=bool(trained))
+    exact = metadata.get("blend_mode") == "exact" and bool(trained)
+    listed = {p.name for p in poets}
+    authors = tuple(
+        PoetCard(name, tokens=int(stats.get("tokens", 0)), books=int(stats.get("books", 0)), pretrained_only=True)
+        for name, stats in pretrained_authors(base or {}).items()
+        if exact and name not in listed and isinstance(stats, Mapping) and stats.get("conditioned_documents", 1)
+    )
+    return ModelCard(path, tuple(poets), dict(metadata.get("moods", {})), exact=exact, trained=bool(trained),
+                     authors=authors)
 
 
-def read_model_card(path: str | Path | None = None) -> ModelCard:
-    """The card of an adapter folder (the shipped one by default) from its poetstudio.json."""
+def pretrained_authors(base: Mapping) -> Mapping:
+    """The `authors` table of a base model's metadata ({} where there is none or it is not a table). An
+    author whose text was never read under their name (anthologies: 'Various') is listed but is no voice."""
+    authors = base.get("authors")
+    return authors if isinstance(authors, Mapping) else {}
+
+
+def read_base_metadata(base: str | Path | None) -> dict:
+    """A local base model folder's poetstudio.json ({} for a hub id or a folder without one)."""
+    meta_file = Path(base) / METADATA_FILE if base else None
+    return read_metadata(meta_file) if meta_file is not None and meta_file.is_file() else {}
+
+
+def read_model_card(path: str | Path | None = None, base: str | Path | None = None) -> ModelCard:
+    """The card of an adapter folder (the shipped one by default) from its poetstudio.json, with the authors
+    its base (the shipped base by default, with the shipped adapter) learned in pretraining."""
     folder = Path(path) if path else default_adapter_dir()
-    meta_file = folder / "poetstudio.json"
+    meta_file = folder / METADATA_FILE
     if not meta_file.exists():
         raise UserError(f"{folder} has no poetstudio.json; give an adapter folder made by `poetstudio train`")
-    return card_from_metadata(read_metadata(meta_file), folder)
+    base = base if base is not None else (default_base_dir() if not path else None)
+    return card_from_metadata(read_metadata(meta_file), folder, read_base_metadata(base))

@@ -19,7 +19,7 @@ from poetstudio.engine.api import (
     PoemRequest,
 )
 from poetstudio.errors import UserError
-from poetstudio.model_info import card_from_metadata
+from poetstudio.model_info import ModelCard, card_from_metadata
 from poetstudio.poets import STUDIO_POETS
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -61,16 +61,18 @@ class StubEngine:
     timing: it loads at once (or when `load_gate` is set, or raises `load_error`, or reports `fail_message`),
     and writes a poem of `lines` lines made from the request's seed (or always `poem`). `hold`: a poem streams
     until cancelled; `context`: a theme plus opening lines longer than this is refused; `generate_error`: raised
-    by generate; `shares`: what `attribute` says the poem reads like."""
+    by generate; `shares`: what `attribute` says the poem reads like, over the `judged` poets (the rest at 0);
+    `card`: the model card it reports."""
 
     def __init__(self, load_gate: threading.Event | None = None, load_error: Exception | None = None,
                  fail_message: str | None = None, hold: bool = False, lines: int = 4, context: int | None = None,
                  generate_error: Exception | None = None, loads: bool = True, poem: str | None = None,
                  shares: dict[str, float] | None = None, judged: list[str] | None = None,
-                 base: str = "/models/stub-base", adapter: str | None = "/models/stub-adapter"):
+                 base: str = "/models/stub-base", adapter: str | None = "/models/stub-adapter",
+                 card: ModelCard = STUB_CARD):
         self.load_gate, self.load_error, self.fail_message, self.loads = load_gate, load_error, fail_message, loads
         self.hold, self.lines, self.context, self.generate_error = hold, lines, context, generate_error
-        self.poem, self.base, self.adapter = poem, base, adapter
+        self.poem, self.base, self.adapter, self.card = poem, base, adapter, card
         self.shares = shares or {"Emily Dickinson": 0.6, "Edgar Allan Poe": 0.4}
         self.judged = judged if judged is not None else STUB_CARD.solid()
         self.requests: list[PoemRequest] = []
@@ -87,7 +89,7 @@ class StubEngine:
         if self.fail_message is not None:
             on_event(LoadFailed(self.fail_message))
         elif self.loads:
-            on_event(Loaded(self.base, self.adapter, "cpu", STUB_CARD))
+            on_event(Loaded(self.base, self.adapter, "cpu", self.card))
 
     def poem_text(self, seed: int) -> str:
         """The poem written for `seed`."""
@@ -101,7 +103,7 @@ class StubEngine:
             raise self.generate_error
         if self.context is not None and len(request.theme) + len(request.opening) > self.context:
             raise UserError("the prompt is longer than the model's context")
-        blend = STUB_CARD.resolve(request.blend)
+        blend = self.card.resolve(request.blend)
         poems = []
         for index in range(request.variations):
             sampling = replace(request.sampling.seeded(), seed=request.sampling.seeded().seed + index)

@@ -177,3 +177,24 @@ def test_training_progress_shows_no_nan_before_the_first_evaluation():
         bar.update(2, 2.4, 1200.0)
     text = out.getvalue()
     assert "nan" not in text and "held-out -" in text and "held-out 2.250" in text
+
+
+def test_poets_all_lists_the_authors_the_base_learned(tmp_path, capsys):
+    import json
+
+    from poetstudio.model_info import default_adapter_dir
+
+    base = tmp_path / "base"
+    base.mkdir()
+    (base / "poetstudio.json").write_text(json.dumps({"authors": {
+        "John Keats": {"tokens": 52_000, "books": 2, "conditioned_documents": 40},
+        "Various": {"tokens": 900_000, "books": 60, "conditioned_documents": 0},
+        "Joyce Kilmer": {"tokens": 900, "books": 1, "conditioned_documents": 3}}}))
+    assert main(["poets", "--adapter", str(default_adapter_dir()), "--model", str(base), "--all"]) == 0
+    out = capsys.readouterr().out
+    keats = next(line for line in out.splitlines() if "John Keats" in line)
+    assert "52,000 tokens" in keats and "2 books" in keats and "thin" not in keats
+    assert "thin" in next(line for line in out.splitlines() if "Joyce Kilmer" in line)
+    assert "Various" not in out and "(2; any can join a blend)" in out
+    assert main(["poets", "--adapter", str(default_adapter_dir()), "--model", str(base)]) == 0
+    assert "and 2 more authors the base model learned (--all lists them)" in capsys.readouterr().out

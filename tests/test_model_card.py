@@ -72,3 +72,30 @@ def test_a_seed_is_drawn_once_and_kept():
     drawn = Sampling().seeded()
     assert isinstance(drawn.seed, int) and drawn.seeded() is drawn
     assert Sampling(seed=5).seeded().seed == 5
+
+
+BASE = {"authors": {
+    "John Keats": {"tokens": 52_000, "books": 2, "conditioned_documents": 40},
+    "Various": {"tokens": 900_000, "books": 60, "conditioned_documents": 0},
+    "Emily Dickinson": {"tokens": 90_000, "books": 1, "conditioned_documents": 300},
+    "Joyce Kilmer": {"tokens": 900, "books": 1, "conditioned_documents": 3},
+}}
+
+
+def test_authors_the_base_learned_join_the_card_and_any_blend():
+    card = card_from_metadata(METADATA, base=BASE)
+    assert [a.name for a in card.authors] == ["John Keats", "Joyce Kilmer"]  # no anthology, no repeat
+    assert card.resolve({"keats": 1, "dickinson": 1}) == {"John Keats": 0.5, "Emily Dickinson": 0.5}
+    assert card.thin_warnings(["Joyce Kilmer", "John Keats"]) == [
+        "Joyce Kilmer: only 900 tokens of verse in pretraining; the voice will be weak"]
+    assert "Joyce Kilmer" not in card.studio_rows() and "John Keats" not in card.solid()
+
+
+def test_an_unknown_name_says_where_the_other_authors_are_listed_in_one_line():
+    with pytest.raises(UserError) as caught:
+        card_from_metadata(METADATA, base=BASE).resolve({"shelley": 1})
+    assert "poetstudio poets --all` lists 2 more authors" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_prompt_mode_card_takes_no_base_authors():
+    assert card_from_metadata({}, base=BASE).authors == ()

@@ -649,3 +649,38 @@ async def test_a_restored_draft_keeps_its_form_and_saves_with_its_strength():
         assert again.query_one(PoemPane).form is not None and again.query_one(PoemPane).form.name.lower() == "limerick"
         record = again.poem_on_screen("kept")
         assert record.sampling["strength"] == 2.5 and record.sampling["form"] == "limerick"
+
+
+# issue 11: any author the base learned joins the blend from the Poets pane ---------------------------
+
+
+async def test_an_author_added_by_name_joins_the_blend_and_comes_back_with_the_draft():
+    from poetstudio.model_info import card_from_metadata
+    from tests.conftest import STUB_CARD
+
+    metadata = {"blend_mode": "exact", "poets": {p.name: {"poems": p.poems} for p in STUB_CARD.poets if p.available}}
+    base = {"authors": {"John Keats": {"tokens": 52_000, "books": 2}, "John Milton": {"tokens": 99_000}}}
+    card = card_from_metadata(metadata, base=base)
+    engine = StubEngine(card=card)
+    app = build_app(engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        poets = app.query_one(PoetsPane)
+        await pilot.press("f5", "a", *"john", "enter")  # two Johns: refused, nothing added
+        await pilot.pause()
+        assert "several poets" in errors(app)[-1] and "John Keats" not in poets.blend.poets
+        await pilot.press("a", *"keats", "enter", "shift+right", "shift+right")
+        await pilot.pause()
+        assert poets.current == "John Keats" and poets.blend.weights["John Keats"] == 0.5
+        await pilot.press("f6", *"the nightingale", "ctrl+g")
+        await settle(pilot, app)
+        assert set(engine.requests[-1].blend) == {"William Shakespeare", "John Keats"}
+        app.save_draft_now()
+    again = build_app(engine=StubEngine(card=card))
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot, again)
+        assert again.query_one(PoetsPane).blend.weights["John Keats"] == 0.5
+    plain = build_app(engine=StubEngine())  # a model that never learned Keats drops the row
+    async with plain.run_test(size=SIZE) as pilot:
+        await settle(pilot, plain)
+        assert "John Keats" not in plain.query_one(PoetsPane).blend.poets

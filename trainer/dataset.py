@@ -27,6 +27,8 @@ class Dataset:
     skipped: list[str] = field(default_factory=list)
     general_blocks: int = 0
     contrast: list[ContrastItem] = field(default_factory=list)
+    card: dict = field(default_factory=dict)
+    """More for the model's poetstudio.json: a pretraining run's authors and cleaning table."""
 
 
 def corpus_hash(keys: list[str]) -> str:

@@ -364,6 +364,7 @@ def _write_run_metadata(config: TrainConfig, model, data: Dataset, state: TrainS
         corpus_hash=data.corpus_hash,
         skipped_rows=len(data.skipped),
         hyperparameters=config.to_dict(),
+        **data.card,
         step=state.step,
         tokens_seen=state.tokens_seen,
         train_loss=train_loss,

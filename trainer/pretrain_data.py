@@ -35,7 +35,7 @@ import torch
 
 from poetstudio.corpus.cleaning import POEMS_SOURCE, CleanResult, Piece
 from poetstudio.corpus.general import read_general_corpus
-from poetstudio.corpus.stats import THIN_TOKENS
+from poetstudio.model_info import THIN_TOKENS
 from poetstudio.prompt_format import IGNORE_INDEX, PromptSpec, header_text
 from trainer.config import TrainConfig
 from trainer.data import NO_POET, Rows, pack, poem_examples
@@ -385,6 +385,7 @@ def pretrain_dataset(config: TrainConfig, tokenizer, report, split, cleaned: Cle
         corpus_hash=rows.folder.name.removeprefix("pretrain-"),
         skipped=report.skipped,
         general_blocks=rows.index["documents"],
+        card=model_card(rows.folder),
     )
 
 

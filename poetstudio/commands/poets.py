@@ -9,13 +9,17 @@ def add_parser(sub) -> None:
     """Register the poets subcommand."""
     poets = sub.add_parser("poets", help="the poets (and moods) the model knows")
     poets.add_argument("--adapter", help="adapter folder (default: the shipped one)")
+    poets.add_argument("--model", help="base model folder whose pretraining authors --all lists "
+                                       "(default: the shipped base, with the shipped adapter)")
+    poets.add_argument("--all", action="store_true", dest="all_authors",
+                       help="also list every author the base model learned in pretraining, with how much verse")
 
 
 def run(args: argparse.Namespace) -> int:
     """One line per poet with counts, thin and unavailable poets marked; then the moods."""
     from poetstudio.model_info import IN_COPYRIGHT, read_model_card
 
-    info = read_model_card(args.adapter)
+    info = read_model_card(args.adapter, args.model)
     print(f"poets of {info.path}:")
     for poet in info.poets:
         if not poet.available:
@@ -25,8 +29,24 @@ def run(args: argparse.Namespace) -> int:
         else:
             note = f"  (thin: only {poet.poems} poems, the voice is weak)" if poet.thin else ""
             print(f"  {poet.name:28} {poet.poems:4} poems {poet.examples:5} passages{note}")
+    if args.all_authors:
+        print_authors(info)
+    elif info.authors:
+        print(f"and {len(info.authors)} more authors the base model learned (--all lists them)")
     if info.moods:
         print("moods: " + ", ".join(f"{m} ({n})" for m, n in sorted(info.moods.items())))
     else:
         print("moods: none (this adapter was trained without mood labels)")
     return 0
+
+
+def print_authors(info) -> None:
+    """The base model's other authors, most verse first, thin ones marked (they can join any exact blend)."""
+    if not info.authors:
+        print("no other authors: this base model was not pretrained on a general corpus with author headers")
+        return
+    print(f"authors the base model learned in pretraining ({len(info.authors)}; any can join a blend):")
+    for author in info.authors:
+        note = "  (thin: too little verse, the voice is weak)" if author.thin else ""
+        books = f"{author.books} book" + ("s" if author.books != 1 else "")
+        print(f"  {author.name:34} {author.tokens:>10,} tokens {books:>9}{note}")

@@ -16,9 +16,7 @@ from poetstudio.corpus.cleaning import MANIFEST, RULES, CleanResult
 from poetstudio.corpus.general import read_general_corpus
 from poetstudio.corpus.poem import Poem
 from poetstudio.corpus.split import DEFAULT_HELDOUT_FRACTION, split_corpus
-from poetstudio.model_info import THIN_POEMS, default_base_dir
-
-THIN_TOKENS = 10_000  # below this a LoRA run has too little text to shift a poet's voice
+from poetstudio.model_info import THIN_POEMS, THIN_TOKENS, default_base_dir
 
 
 def token_counter():

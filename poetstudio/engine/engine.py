@@ -30,6 +30,7 @@ from poetstudio.model_info import (
     default_adapter_dir,
     default_base_dir,
     default_judge_dir,
+    read_base_metadata,
 )
 from poetstudio.prompt_format import PromptSpec, prompt_ids, unconditioned, uses_chat_template
 
@@ -96,7 +97,8 @@ class Engine:
                 # starve the UI and other processes on a 2-core laptop
                 torch.set_num_threads(1)
             self.runner = make_runner(loaded.model, self.precision)
-            self._card = card_from_metadata(loaded.metadata, Path(loaded.adapter) if loaded.adapter else None)
+            self._card = card_from_metadata(loaded.metadata, Path(loaded.adapter) if loaded.adapter else None,
+                                            read_base_metadata(loaded.base))
             self.loaded = loaded
         return self.loaded
 

@@ -116,7 +116,8 @@ class StudioApp(App):
         self.shown_pane = "poets"
         self.before_generation: tuple = (None, self.unsaved, None)
         poets = [p.name for p in STUDIO_POETS]
-        self.blend = BlendState(poets, weights={p: w for p, w in self.draft.blend.items() if p in poets})
+        poets += [p for p in self.draft.blend if p not in poets]  # authors added by name; the model card confirms
+        self.blend = BlendState(poets, weights=dict(self.draft.blend))
 
     def get_default_screen(self) -> Screen:
         """The studio screen (its footer puts the studio's keys first)."""
@@ -239,8 +240,11 @@ class StudioApp(App):
         disabled = event.card.unavailable()
         weights = {p: w for p, w in self.blend.weights.items() if p not in disabled}
         poets_pane.moods = sorted(event.card.moods)
+        poets_pane.authors = [author.name for author in event.card.authors]
+        rows = event.card.studio_rows()
+        rows += [p for p, w in weights.items() if w > 0 and p in poets_pane.authors and p not in rows]
         poets_pane.note = ""
-        poets_pane.set_blend(BlendState(event.card.studio_rows(), disabled=disabled, weights=weights))
+        poets_pane.set_blend(BlendState(rows, disabled=disabled, weights=weights))
         self.blend = poets_pane.blend
         if self.pending is not None:
             request, self.pending = self.pending, None
@@ -516,8 +520,9 @@ class StudioApp(App):
         settings = {**defaults, **fields.sampling, "seed": None, "form": saved_form(poem.sampling)}
         prompt.fill(str(poem.theme or ""), str(poem.opening or ""), settings, 1)
         pane = self.query_one(PoetsPane)
-        weights = {p: w for p, w in fields.blend.items() if p in self.blend.weights and p not in self.blend.disabled}
-        pane.set_blend(BlendState(self.blend.poets, disabled=self.blend.disabled, weights=weights))
+        rows = self.blend.poets + [p for p in fields.blend if p in pane.authors and p not in self.blend.poets]
+        weights = {p: w for p, w in fields.blend.items() if p in rows and p not in self.blend.disabled}
+        pane.set_blend(BlendState(rows, disabled=self.blend.disabled, weights=weights))
         pane.mood = poem.mood if isinstance(poem.mood, str) else None
         pane.set_strength(saved_strength(fields.sampling, UNGUIDED_STRENGTH))  # saved before strength existed: 1
         self.blend = pane.blend

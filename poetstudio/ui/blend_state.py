@@ -26,6 +26,13 @@ class BlendState:
         """Poets that can be given weight."""
         return [p for p in self.poets if p not in self.disabled]
 
+    def add(self, poet: str) -> int:
+        """Give `poet` a row (at weight 0) if they have none; return the row's index."""
+        if poet not in self.poets:
+            self.poets.append(poet)
+            self.weights.setdefault(poet, 0.0)
+        return self.poets.index(poet)
+
     def set(self, poet: str, weight: float) -> None:
         """Set one weight, clamped to [0, 1]; disabled poets refuse with ValueError."""
         if poet in self.disabled:

@@ -11,7 +11,7 @@ from textual.widget import Widget
 
 from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, MAX_STRENGTH, STRENGTH_STEP, parse_strength
 from poetstudio.errors import UserError
-from poetstudio.poets import STUDIO_POETS
+from poetstudio.poets import STUDIO_POETS, resolve_poet
 from poetstudio.ui.blend_state import BlendState
 from poetstudio.ui.messages import BlendChanged
 
@@ -46,6 +46,8 @@ class PoetsPane(Widget, can_focus=True):
                 id="poets_weaker"),
         Binding("g", "type_strength", "Type a strength", show=False, tooltip="type a style strength",
                 id="poets_type_strength"),
+        Binding("a", "add_author", "Add an author", show=False, tooltip="add an author by name",
+                id="poets_add_author"),
     ]
 
     cursor = reactive(0)
@@ -56,6 +58,8 @@ class PoetsPane(Widget, can_focus=True):
         self.fine_step = fine_step
         self.coarse_step = coarse_step
         self.moods: list[str] = []
+        self.authors: list[str] = []
+        """Authors the base model learned beyond the rows shown: `a` adds one by name."""
         self.mood: str | None = None
         self.strength = DEFAULT_STRENGTH
         self.note = "loading model..."
@@ -201,6 +205,30 @@ class PoetsPane(Widget, can_focus=True):
             self._changed()
 
         self.app.push_screen(AskText(f"Weight for {poet} (0 to 1):", f"{self.blend.weights[poet]:.2f}"), apply)
+
+    def action_add_author(self) -> None:
+        """Ask for an author by (part of a) name and add their row, at weight 0, under the cursor."""
+        from poetstudio.ui.modals import AskText
+
+        if not self.authors:
+            self.app.notify("this model knows no authors beyond these rows (its base was not pretrained on "
+                            "the general corpus)", severity="warning")
+            return
+
+        def add(answer: str | None) -> None:
+            if not answer or not answer.strip():
+                return
+            try:
+                name = resolve_poet(answer, self.authors + self.blend.poets)
+            except ValueError as exc:
+                self.app.notify(str(exc).split("; known poets")[0] + "; `poetstudio poets --all` lists them",
+                                severity="error")
+                return
+            self.cursor = self.blend.add(name)
+            self._changed()
+
+        self.app.push_screen(AskText(f"Add an author ({len(self.authors)} known; part of a name, e.g. keats):",
+                                     ""), add)
 
     def action_zero(self) -> None:
         """Set the weight to zero."""
