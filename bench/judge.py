@@ -267,6 +267,15 @@ def nonword_share(texts: list[str], corpus_words: set[str]) -> float:
 def guided_bits_per_char(engine, poems, strengths: list[float]) -> dict[float, float]:
     """Held-out bits per character of log_softmax(u + s (b - u)) for each s: b the poem's own poet's row, u
     the row with no Poet line (the unconditioned header), over each poem's first MAX_SCORED_TOKENS tokens."""
+    per_poet = bits_per_char_by_poet(engine, poems, strengths)
+    nats = {s: sum(n[s] for n, _ in per_poet.values()) for s in strengths}
+    chars = sum(c for _, c in per_poet.values())
+    return {s: nats[s] / math.log(2) / chars for s in strengths}
+
+
+def bits_per_char_by_poet(engine, poems, strengths: list[float]) -> dict[str, tuple[dict[float, float], int]]:
+    """Per poet: (nats of the poems' text under each strength, characters scored); see guided_bits_per_char.
+    Strength 0 is the poem with no poet named, 1 the poem under its own poet."""
     import torch
 
     from poetstudio.prompt_format import PromptSpec, header_ids
@@ -275,8 +284,7 @@ def guided_bits_per_char(engine, poems, strengths: list[float]) -> dict[float, f
     loaded = engine.load()
     model, tokenizer = loaded.model, loaded.tokenizer
     device = next(model.parameters()).device
-    nats = {s: 0.0 for s in strengths}
-    chars = 0
+    totals: dict[str, tuple[dict[float, float], int]] = {}
     with torch.inference_mode():
         for poem in poems:
             body = tokenizer.encode(poem.text.strip("\n") + "\n", add_special_tokens=False)[:MAX_SCORED_TOKENS]
@@ -285,11 +293,26 @@ def guided_bits_per_char(engine, poems, strengths: list[float]) -> dict[float, f
             logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().cpu()
             b, u = (logits[i, len(h) - 1 : len(h) - 1 + len(body)] for i, h in enumerate(heads))
             target = torch.tensor(body)[:, None]
+            nats, chars = totals.setdefault(poem.poet, ({s: 0.0 for s in strengths}, 0))
             for s in strengths:
                 logp = torch.log_softmax(u + s * (b - u), dim=-1)
                 nats[s] -= float(logp.gather(-1, target).sum())
-            chars += len(tokenizer.decode(body))
-    return {s: nats[s] / math.log(2) / chars for s in strengths}
+            totals[poem.poet] = (nats, chars + len(tokenizer.decode(body)))
+    return totals
+
+
+def conditioning_table(engine, poems) -> None:
+    """Held-out bits per character per poet with the poet named and not named, and what naming is worth."""
+    per_poet = bits_per_char_by_poet(engine, poems, [0.0, 1.0])
+    print(f"held-out bits/char (first {MAX_SCORED_TOKENS} tokens of {len(poems)} held-out poems): "
+          "poet named, not named, worth")
+    for poet, (nats, chars) in sorted(per_poet.items()):
+        named, plain = (nats[s] / math.log(2) / chars for s in (1.0, 0.0))
+        print(f"  {poet:28} {named:6.3f} {plain:6.3f} {plain - named:+6.3f}")
+    chars = sum(c for _, c in per_poet.values())
+    named, plain = (sum(n[s] for n, _ in per_poet.values()) / math.log(2) / chars for s in (1.0, 0.0))
+    print(f"  {'all':28} {named:6.3f} {plain:6.3f} {plain - named:+6.3f}  (targets: named 1.80 or lower on a "
+          "CPU-trained model; worth 0.1 or more)", flush=True)
 
 
 def main() -> None:
@@ -305,7 +328,8 @@ def main() -> None:
     parser.add_argument("--device", default="auto")
     parser.add_argument("--judge-dir", help="use this exported judge (as the studio ships it) instead of fitting one")
     parser.add_argument("--parts", default="heldout,readslike,generate",
-                        help="comma-separated: heldout, readslike, generate")
+                        help="comma-separated: heldout, readslike, generate, bpc (held-out bits/char with "
+                             "the poet named and not)")
     args = parser.parse_args()
     if any(s <= 0 for s in args.strength):
         raise SystemExit("judge: --strength values must be above 0")
@@ -315,13 +339,15 @@ def main() -> None:
     judge = build_judge(split, args.judge_dir)
     print(heldout_line(judge, split), flush=True)
     engine = None
-    if parts & {"readslike", "generate"}:
+    if parts & {"readslike", "generate", "bpc"}:
         from poetstudio.engine.engine import Engine
 
         engine = Engine(args.model, args.adapter, args.device)
         engine.load()
     if "readslike" in parts:
         reads_like(engine, judge, split)
+    if "bpc" in parts:
+        conditioning_table(engine, [p for p in split.heldout if p.poet in engine.known_poets()])
     if "generate" in parts:
         grams, corpus_words = training_index()
         scored = [p for p in split.heldout if p.poet in judge.poets and p.poet in engine.known_poets()]

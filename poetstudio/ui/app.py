@@ -222,9 +222,7 @@ class StudioApp(App):
         """Say that the model failed to load; the studio stays up for writing prompts and the library."""
         self.load_failed = True
         self.sub_title = "no model"
-        poets_pane = self.query_one(PoetsPane)
-        poets_pane.note = "model failed to load: see the notification"
-        poets_pane.refresh()
+        self.query_one(PoetsPane).say("model failed to load: see the notification")
         if self.pending is not None:
             self.pending = None
             message += " (the poem asked for was not written)"
@@ -237,15 +235,9 @@ class StudioApp(App):
         for warning in event.warnings:
             self.notify(warning, severity="warning")
         poets_pane = self.query_one(PoetsPane)
-        disabled = event.card.unavailable()
-        weights = {p: w for p, w in self.blend.weights.items() if p not in disabled}
-        poets_pane.moods = sorted(event.card.moods)
-        poets_pane.authors = [author.name for author in event.card.authors]
-        rows = event.card.studio_rows()
-        rows += [p for p, w in weights.items() if w > 0 and p in poets_pane.authors and p not in rows]
-        poets_pane.note = ""
-        poets_pane.set_blend(BlendState(rows, disabled=disabled, weights=weights))
+        poets_pane.use_card(event.card, self.blend.weights)
         self.blend = poets_pane.blend
+        disabled = self.blend.disabled
         if self.pending is not None:
             request, self.pending = self.pending, None
             self.start_generation(replace(request, blend={p: w for p, w in request.blend.items() if p not in disabled}))

@@ -11,6 +11,7 @@ from textual.widget import Widget
 
 from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, MAX_STRENGTH, STRENGTH_STEP, parse_strength
 from poetstudio.errors import UserError
+from poetstudio.model_info import ModelCard
 from poetstudio.poets import STUDIO_POETS, resolve_poet
 from poetstudio.ui.blend_state import BlendState
 from poetstudio.ui.messages import BlendChanged
@@ -148,6 +149,23 @@ class PoetsPane(Widget, can_focus=True):
         if self.note:
             text.append(f"\n{self.note}", style="dim italic")
         return text
+
+    def say(self, note: str) -> None:
+        """Show a note under the rows (e.g. why there is no model)."""
+        self.note = note
+        self.refresh()
+
+    def use_card(self, card: ModelCard, weights: dict[str, float]) -> None:
+        """The model has loaded: its rows (the studio's ten, its other poets, and any author of `weights` its
+        base learned), unavailable poets disabled with the reason, its moods and authors; `weights` carries over."""
+        disabled = card.unavailable()
+        weights = {p: w for p, w in weights.items() if p not in disabled}
+        self.moods = sorted(card.moods)
+        self.authors = [author.name for author in card.authors]
+        rows = card.studio_rows()
+        rows += [p for p, w in weights.items() if w > 0 and p in self.authors and p not in rows]
+        self.note = ""
+        self.set_blend(BlendState(rows, disabled=disabled, weights=weights))
 
     def set_blend(self, blend: BlendState) -> None:
         """Replace the blend (new model, or a poem opened from the library)."""
