@@ -38,7 +38,6 @@ THEMES = ["the sea at night", "a letter never sent", "winter morning", "the old 
           "the river in flood", "a bird at the window"]  # 16: each single-poet poem of a run gets its own
 PAIRS = [("Emily Dickinson", "Walt Whitman"), ("William Shakespeare", "Edgar Allan Poe"), ("John Donne", "W. B. Yeats")]
 SWEEP_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
-PUBLISHED = dict(temperature=0.8, top_p=0.85, top_k=40)  # the published model's sampling settings
 MAX_SCORED_TOKENS = 200  # of a held-out poem, for bits/char: the base has 256 positions, headers take ~30
 
 
@@ -187,7 +186,7 @@ def make_request(theme: str, blend: dict[str, float], seed: int, max_new_tokens:
         if "strength" not in {f.name for f in fields(PoemRequest)}:
             raise SystemExit("judge: this engine has no style strength (PoemRequest.strength); use --strength 1")
         extra["strength"] = strength
-    sampling = Sampling(seed=seed, max_new_tokens=max_new_tokens, **PUBLISHED)
+    sampling = Sampling(seed=seed, max_new_tokens=max_new_tokens)  # otherwise the published settings
     return PoemRequest(theme=theme, blend=blend, sampling=sampling, **extra)
 
 

@@ -18,7 +18,8 @@ from poetstudio.poets import STUDIO_POETS, canonical_poet, resolve_poet, studio_
 
 DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "default"
 THIN_POEMS = 20  # under this many training poems a poet's voice is barely learned; the studio warns
-THIN_TOKENS = 10_000  # below this many tokens of verse (fine-tuning or pretraining) a voice is barely learned
+THIN_TOKENS = 10_000  # below this many tokens of a poet's verse a voice is barely learned: `corpus stats` marks
+#                       such poets in a fine-tuning corpus, and the model card such authors of a pretraining
 MIN_EXTRA_POEMS = 5  # poets outside the studio's ten get a studio row only when the adapter learned them from this many
 METADATA_FILE = "poetstudio.json"
 IN_COPYRIGHT = "no public-domain poems (in copyright)"
@@ -100,10 +101,11 @@ class ModelCard:
     def solid(self) -> list[str]:
         """Writable poets learned from THIN_POEMS poems or more (all writable ones where fewer than two are)."""
         solid = [p.name for p in self.poets if p.available and (not self.trained or not p.thin)]
-        return solid if len(solid) >= 2 else self.writable()
+        return solid if len(solid) >= 2 else self.studio_writable()
 
     def thin_warnings(self, names) -> list[str]:
-        """One warning per poet in `names` that the adapter saw too few poems of."""
+        """One warning per poet in `names` the model saw too little of (few adapter poems, or little
+        pretraining verse for an author only the base learned)."""
         cards = [self.poet(name) for name in names]
         return [c.weak_voice() for c in cards if c is not None and self.trained and c.thin]
 

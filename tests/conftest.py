@@ -4,7 +4,6 @@ deterministic stand-in engine most studio tests drive."""
 from __future__ import annotations
 
 import threading
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -105,8 +104,9 @@ class StubEngine:
             raise UserError("the prompt is longer than the model's context")
         blend = self.card.resolve(request.blend)
         poems = []
+        seeded = request.sampling.seeded()
         for index in range(request.variations):
-            sampling = replace(request.sampling.seeded(), seed=request.sampling.seeded().seed + index)
+            sampling = seeded.variation(index)
             text = self.poem_text(sampling.seed)
             on_piece(index, text)
             self.started.set()

@@ -198,3 +198,10 @@ def test_poets_all_lists_the_authors_the_base_learned(tmp_path, capsys):
     assert "Various" not in out and "(2; any can join a blend)" in out
     assert main(["poets", "--adapter", str(default_adapter_dir()), "--model", str(base)]) == 0
     assert "and 2 more authors the base model learned (--all lists them)" in capsys.readouterr().out
+
+
+def test_poets_of_an_adapter_without_poet_metadata_says_it_writes_in_words(tmp_path, capsys):
+    (tmp_path / "poetstudio.json").write_text("{}")
+    assert main(["poets", "--adapter", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "no poet metadata" in out and "Emily Dickinson" in out and "thin" not in out

@@ -387,6 +387,28 @@ def test_guidance_decodes_the_same_in_every_runner():
     assert unguided.token_ids != outputs[0]
 
 
+@pytest.mark.parametrize("kind", ["transformers", "fixed-shape step"])
+def test_decode_builds_no_autograd_graph(kind):
+    model = _grouped_llama3_model()
+    inner = TransformersRunner(model) if kind == "transformers" else GraphRunner(model, use_graphs=False)
+    seen = []
+
+    class Recording:
+        def prefill(self, prompts, pad_id, max_new_tokens):
+            logits = inner.prefill(prompts, pad_id, max_new_tokens)
+            seen.append(logits.requires_grad or torch.is_grad_enabled())
+            return logits
+
+        def step(self, token):
+            logits = inner.step(token)
+            seen.append(logits.requires_grad or torch.is_grad_enabled())
+            return logits
+
+    greedy = Sampling(temperature=0, max_new_tokens=4, seed=0)
+    decode(model, TokenIdsOnly(), [[5, 6, 7]], normalise_weights([1.0]), greedy, runner=Recording())
+    assert seen and not any(seen)
+
+
 def test_generate_cli_strength_flag_footer_and_json(capsys):
     import json
 

@@ -58,7 +58,6 @@ LAYER_OF = [
     ("poetstudio.analysis", "domain"), ("poetstudio.corpus", "domain"), ("poetstudio.library", "domain"),
     ("poetstudio.forms", "domain"), ("poetstudio.ui", "ui"),
     ("poetstudio.commands", "commands"), ("poetstudio.cli", "commands"), ("poetstudio.__main__", "commands"),
-    ("poetstudio.generate_cli", "commands"), ("poetstudio.train_cli", "commands"),
     ("trainer", "trainer"), ("poetstudio", "foundation"),
 ]
 MAY_IMPORT = {
@@ -85,8 +84,15 @@ def layer_of(module: str) -> str | None:
     return None
 
 
-def imports_of(path, module: str) -> list[tuple[str, bool]]:
-    """(imported module, imported at module level) for every import statement in the file."""
+def is_module(root, name: str) -> bool:
+    """True when `name` is a module or package of the tree under `root`."""
+    base = root.joinpath(*name.split("."))
+    return base.with_suffix(".py").exists() or (base / "__init__.py").exists()
+
+
+def imports_of(path, module: str, root) -> list[tuple[str, bool]]:
+    """(imported module, imported at module level) for every import statement in the file; `from x import y`
+    counts as importing x.y where y is a module (`from poetstudio.engine import api`), else as importing x."""
     import ast
 
     tree = ast.parse(path.read_text(encoding="utf-8"))
@@ -101,7 +107,8 @@ def imports_of(path, module: str) -> list[tuple[str, bool]]:
             if node.level:
                 parts = package.split(".")
                 base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
-            found.append((base, id(node) in top_level))
+            names = [f"{base}.{alias.name}" for alias in node.names if is_module(root, f"{base}.{alias.name}")]
+            found += [(name, id(node) in top_level) for name in names or [base]]
     return found
 
 
@@ -111,7 +118,7 @@ def layer_violations(root) -> list[str]:
     for path in sorted([*root.glob("poetstudio/**/*.py"), *root.glob("trainer/**/*.py")]):
         module = ".".join(path.relative_to(root).with_suffix("").parts).removesuffix(".__init__")
         layer = layer_of(module)
-        for target, at_top in imports_of(path, module):
+        for target, at_top in imports_of(path, module, root):
             if target.split(".")[0] in HEAVY and layer in TORCH_FREE:
                 problems.append(f"{module} imports {target} (the {layer} layer never imports torch)")
             target_layer = layer_of(target)
@@ -133,8 +140,16 @@ def test_the_layer_check_finds_a_domain_module_importing_the_engine(tmp_path):
     (tmp_path / "poetstudio" / "analysis" / "sneaky.py").write_text(
         "def read():\n    from poetstudio.engine.engine import Engine\n    import torch\n")
     (tmp_path / "trainer" / "loop.py").write_text("from poetstudio.engine.decode import right_pad\n")
+    (tmp_path / "poetstudio" / "ui").mkdir()
+    (tmp_path / "poetstudio" / "engine").mkdir()
+    (tmp_path / "poetstudio" / "engine" / "__init__.py").write_text("")
+    (tmp_path / "poetstudio" / "engine" / "runners.py").write_text("")
+    (tmp_path / "poetstudio" / "engine" / "api.py").write_text("")
+    (tmp_path / "poetstudio" / "ui" / "pane.py").write_text(
+        "from poetstudio.engine import api\nfrom poetstudio.engine import runners\n")
     assert layer_violations(tmp_path) == [
         "poetstudio.analysis.sneaky imports poetstudio.engine.engine (domain -> engine)",
         "poetstudio.analysis.sneaky imports torch (the domain layer never imports torch)",
+        "poetstudio.ui.pane imports poetstudio.engine.runners (ui -> engine)",
         "trainer.loop imports poetstudio.engine.decode (trainer -> engine)",
     ]

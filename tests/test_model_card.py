@@ -99,3 +99,13 @@ def test_an_unknown_name_says_where_the_other_authors_are_listed_in_one_line():
 
 def test_a_prompt_mode_card_takes_no_base_authors():
     assert card_from_metadata({}, base=BASE).authors == ()
+
+
+def test_variation_seeds_follow_on_and_wrap_at_the_top_of_the_range():
+    from poetstudio.engine.sampling_settings import SEED_LIMIT
+
+    assert [Sampling(seed=40).variation(i).seed for i in range(3)] == [40, 41, 42]
+    top = Sampling(seed=SEED_LIMIT - 1)
+    assert top.variation(1).seed == -SEED_LIMIT and Sampling(seed=-3).seed == -3
+    with pytest.raises(UserError, match="seed must be a whole number"):
+        Sampling(seed=SEED_LIMIT)

@@ -683,4 +683,8 @@ async def test_an_author_added_by_name_joins_the_blend_and_comes_back_with_the_d
     plain = build_app(engine=StubEngine())  # a model that never learned Keats drops the row
     async with plain.run_test(size=SIZE) as pilot:
         await settle(pilot, plain)
-        assert "John Keats" not in plain.query_one(PoetsPane).blend.poets
+        blend = plain.query_one(PoetsPane).blend
+        assert "John Keats" not in blend.poets and "John Keats" not in blend.active()
+        await pilot.press("f6", *"the sea", "ctrl+g")
+        await settle(pilot, plain)
+        assert errors(plain) == [] and plain.query_one(PoemPane).state == "done"

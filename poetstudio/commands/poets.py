@@ -21,7 +21,10 @@ def run(args: argparse.Namespace) -> int:
 
     info = read_model_card(args.adapter, args.model)
     print(f"poets of {info.path}:")
-    for poet in info.poets:
+    if not info.trained:
+        print("  no poet metadata: the model writes as any of these by describing the blend in words "
+              f"(blend mode 'prompt'): {', '.join(info.writable())}")
+    for poet in info.poets if info.trained else ():
         if not poet.available:
             remedy = ("an adapter trained on data with her poems adds her" if poet.reason == IN_COPYRIGHT
                       else "train an adapter on poems by this poet")

@@ -1,1 +1,2 @@
-"""The generation engine: the only part of poetstudio (besides the trainer) that imports torch."""
+"""The generation engine. `api` is its torch-free contract with the studio and the commands; the rest, with
+`poetstudio.runtime` and the trainer, is where torch is imported (docs/DEVELOPING.md, Layers)."""

@@ -22,11 +22,10 @@ from poetstudio.engine.api import DecodeResult
 from poetstudio.engine.detokenize import StreamDecoder
 from poetstudio.engine.pipeline import Draw, LogitsStep, StepContext, build_steps, run_steps
 from poetstudio.engine.runners import Runner, make_runner
-
-__all__ = ["DecodeResult", "decode", "make_runner"]
 from poetstudio.engine.sampling import Sampling
 
 
+@torch.inference_mode()
 def decode(
     model,
     tokenizer,
@@ -58,8 +57,9 @@ def decode(
         raise ValueError("a strength other than 1 needs the unconditioned prompt")
     runner = runner or make_runner(model)
     device = next(model.parameters()).device
+    sampling = sampling.seeded()
     generator = torch.Generator(device=device)  # sampling stays on the model's device: no copy of the logits
-    generator.manual_seed(sampling.seed if sampling.seed is not None else torch.seed())
+    generator.manual_seed(sampling.seed)
     if steps is None:
         steps = build_steps(weights.to(device), len(prompts), strength, sampling, constraint)
     draw = Draw.for_sampling(sampling, generator)

@@ -21,7 +21,7 @@ from poetstudio.engine.constraints import FormConstraint, form_constraint
 from poetstudio.engine.decode import decode
 from poetstudio.engine.loader import LoadedModel, load_model
 from poetstudio.engine.runners import make_runner
-from poetstudio.engine.sampling import normalise_weights
+from poetstudio.engine.sampling import weight_tensor
 from poetstudio.errors import UserError
 from poetstudio.forms.catalogue import FormSpecError, resolve_form
 from poetstudio.model_info import (
@@ -116,8 +116,9 @@ class Engine:
         return "exact" if self.card.exact and not uses_chat_template(self.load().tokenizer) else "prompt"
 
     def known_poets(self) -> list[str]:
-        """Poets this model writes as: those its adapter was trained on, or, with no poet metadata, the studio's."""
-        return self.card.writable()
+        """The poets this model's adapter writes as (with no poet metadata, the studio's); the other authors
+        its base learned (`card.authors`) can join a blend too but are not listed here."""
+        return self.card.studio_writable()
 
     def resolve_blend(self, blend: dict[str, float]) -> dict[str, float]:
         """The blend mapped to this model's poets and normalised (`ModelCard.resolve`); UserError on bad input."""
@@ -192,7 +193,7 @@ class Engine:
                     sampling = replace(sampling, max_new_tokens=constraint.writer.token_budget())
                 if opening and on_piece is not None:
                     on_piece(opening)
-                result = decode(loaded.model, loaded.tokenizer, prompts, normalise_weights(weights), sampling,
+                result = decode(loaded.model, loaded.tokenizer, prompts, weight_tensor(weights), sampling,
                                 on_piece, self._cancel, runner=self.runner, strength=request.strength,
                                 unconditioned=self.unconditioned(request), constraint=constraint)
         finally:
@@ -229,10 +230,10 @@ class Engine:
     def generate_variations(self, request: PoemRequest,
                             on_piece: Callable[[int, str], None] | None = None) -> list[GeneratedPoem]:
         """`request.variations` poems with consecutive seeds; stops early if cancelled."""
-        first = request.sampling.seeded().seed
+        seeded = request.sampling.seeded()
         poems: list[GeneratedPoem] = []
         for index in range(max(1, request.variations)):
-            sampling = replace(request.sampling, seed=first + index)
+            sampling = seeded.variation(index)
             callback = (lambda piece, i=index: on_piece(i, piece)) if on_piece else None
             poems.append(self.generate(replace(request, sampling=sampling), callback))
             if poems[-1].cancelled:

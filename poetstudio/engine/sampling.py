@@ -12,8 +12,14 @@ import torch
 from poetstudio.engine.sampling_settings import Sampling
 
 
+def weight_tensor(weights: list[float]) -> torch.Tensor:
+    """Row weights already checked and normalised (`ModelCard.resolve`) as the tensor the blend step reads."""
+    return torch.tensor(weights, dtype=torch.float32)
+
+
 def normalise_weights(weights: list[float]) -> torch.Tensor:
-    """Weights as a distribution; all-zero or negative weights are rejected."""
+    """Raw row weights (benches and tests pick their own) as a distribution; all-zero or negative weights
+    are rejected. The engine's blends arrive normalised and take `weight_tensor`."""
     tensor = torch.tensor(weights, dtype=torch.float32)
     if (tensor < 0).any() or not torch.isfinite(tensor).all():
         raise ValueError("weights must be finite and not negative")

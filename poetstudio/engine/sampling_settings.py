@@ -18,7 +18,8 @@ DEFAULT_STRENGTH = 1.5  # the judge's sweep (bench/README.md, Judge): 1.5 lifts 
 #                        from 2.1% to 3.5% and 5.2%.
 #                        The studio, `generate` and the config start here; a PoemRequest made in code is plain (1).
 MAX_STRENGTH = 10.0  # far past the sweep's largest setting (3), and catches a slip such as 15 for 1.5
-SEED_RANGE = 2**31  # seeds fit a signed 32-bit int, as torch and saved poems expect
+SEED_RANGE = 2**31  # drawn seeds fit a signed 32-bit int: short to read, type and pin
+SEED_LIMIT = 2**63  # a seed given may be any signed 64-bit integer, as torch.manual_seed takes
 STRENGTH_STEP = 0.25  # one key press in the studio: reaches 1, 1.5, 2 and 3, the sweep's settings
 
 
@@ -37,7 +38,7 @@ RULES = {
     "top_k": (int, lambda v: v >= 0, "must be a whole number, 0 (off) or more"),
     "max_new_tokens": (int, lambda v: v >= 1, "must be a whole number, at least 1"),
     "repetition_penalty": (float, lambda v: v > 0, "must be above 0 (1 means none)"),
-    "seed": (int, lambda v: 0 <= v < SEED_RANGE, f"must be a whole number from 0 to {SEED_RANGE - 1}"),
+    "seed": (int, lambda v: -SEED_LIMIT <= v < SEED_LIMIT, "must be a whole number (a signed 64-bit integer)"),
 }
 """Each sampling setting's kind and range, with the rule in words: the one check of sampling settings."""
 
@@ -73,6 +74,12 @@ class Sampling:
     def seeded(self) -> Sampling:
         """These settings with a seed: their own, or a fresh random one (the one place a seed is drawn)."""
         return self if self.seed is not None else replace(self, seed=random.randrange(SEED_RANGE))
+
+    def variation(self, index: int) -> Sampling:
+        """The settings of variation `index` of a request: consecutive seeds from this one (seeded first),
+        wrapping at the top of the seed range rather than running past it."""
+        seed = self.seeded().seed + index
+        return replace(self, seed=seed - 2 * SEED_LIMIT if seed >= SEED_LIMIT else seed)
 
 
 def parse_strength(value) -> float:

@@ -322,9 +322,8 @@ class StudioApp(App):
         self.opened = None
         self.unsaved = True
         self.query_one(PoetsPane).show_attribution(None)
-        first = request.sampling.seed
-        self.query_one(PoemPane).start(request.variations, [first + i for i in range(request.variations)],
-                                          request.form)
+        seeds = [request.sampling.variation(i).seed for i in range(request.variations)]
+        self.query_one(PoemPane).start(request.variations, seeds, request.form)
         self.generate_worker(request)
 
     @work(thread=True, group="generate", exit_on_error=False)

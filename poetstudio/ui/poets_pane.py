@@ -165,7 +165,7 @@ class PoetsPane(Widget, can_focus=True):
         rows = card.studio_rows()
         rows += [p for p, w in weights.items() if w > 0 and p in self.authors and p not in rows]
         self.note = ""
-        self.set_blend(BlendState(rows, disabled=disabled, weights=weights))
+        self.set_blend(BlendState(rows, disabled=disabled, weights={p: w for p, w in weights.items() if p in rows}))
 
     def set_blend(self, blend: BlendState) -> None:
         """Replace the blend (new model, or a poem opened from the library)."""
