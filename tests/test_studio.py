@@ -204,7 +204,8 @@ async def test_a_huge_pasted_prompt_is_refused_at_once_with_a_clear_message():
         await settle(pilot)
         assert not app.generating
         refusals = [n.message for n in app._notifications if n.severity == "error"]
-        assert any("this model reads at most 256" in m and "shorten the opening lines" in m for m in refusals)
+        limit = app.engine.engine.load().model.config.max_position_embeddings
+        assert any(f"this model reads at most {limit:,}" in m and "shorten the opening lines" in m for m in refusals)
         app.query_one("#opening").text = ""
         app.query_one(PromptPane).query_one("#set-max_new_tokens").value = "8"
         await pilot.press("ctrl+g")
