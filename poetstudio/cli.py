@@ -37,9 +37,18 @@ GLOBAL_OPTIONS = ("model", "adapter", "device")
 """Options given before the subcommand; a subcommand's own option of the same name wins over them."""
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse that reports a bad command line in one line (naming --help) instead of the whole usage;
+    every subcommand's parser is one too."""
+
+    def error(self, message: str):
+        """Print `prog: message (prog --help shows the options)` and exit with status 2."""
+        self.exit(2, f"{self.prog}: {message} ({self.prog} --help shows the options)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for every subcommand."""
-    parser = argparse.ArgumentParser(prog="poetstudio", description="A terminal poetry studio that blends poets.")
+    parser = OneLineParser(prog="poetstudio", description="A terminal poetry studio that blends poets.")
     parser.add_argument("--model", dest="global_model",
                         help="base model folder or hub id (default: the shipped model)")
     parser.add_argument("--adapter", dest="global_adapter", help="adapter folder or hub id")

@@ -93,6 +93,14 @@ def test_the_syllable_budget_closes_the_line_at_its_count(shipped_tokenizer, fac
     assert writer.done and writer.outcomes[0].text == "The moon is bright now,!"
 
 
+def test_a_word_is_never_glued_to_the_punctuation_before_it(shipped_tokenizer, facts):
+    writer = writer_for("- 8", facts)
+    feed(writer, shipped_tokenizer, "The sea is not.")
+    glued = shipped_tokenizer.encode("not.Sate", add_special_tokens=False)[-1]
+    assert shipped_tokenizer.decode([glued]).strip() and not shipped_tokenizer.decode([glued]).startswith(" ")
+    assert not writer.allows(glued) and writer.allows(one(shipped_tokenizer, " The"))
+
+
 def test_the_last_word_rhymes_with_its_partner(shipped_tokenizer, facts):
     writer = writer_for("AA 4", facts)
     feed(writer, shipped_tokenizer, "I walk the day\n")

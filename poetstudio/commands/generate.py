@@ -28,13 +28,19 @@ def add_parser(sub) -> None:
                      help="'Emily Dickinson=0.7,Edgar Allan Poe=0.3' (aliases and parts of names work)")
     gen.add_argument("--opening", default="", help="opening lines the poem starts with (\\n for line breaks)")
     gen.add_argument("--mood", help="a mood the adapter knows (see `poetstudio poets`)")
-    gen.add_argument("--seed", type=int)
+    gen.add_argument("--seed", type=int, help="the same seed and settings write the same poem (default: random)")
     defaults = Sampling()
-    gen.add_argument("--temperature", type=float, default=defaults.temperature)
-    gen.add_argument("--top-p", type=float, default=defaults.top_p)
-    gen.add_argument("--top-k", type=int, default=defaults.top_k)
-    gen.add_argument("--max-new-tokens", type=int, default=defaults.max_new_tokens)
-    gen.add_argument("--repetition-penalty", type=float, default=defaults.repetition_penalty)
+    gen.add_argument("--temperature", type=float, default=defaults.temperature,
+                     help=f"0 = greedy; higher = more adventurous (default {defaults.temperature})")
+    gen.add_argument("--top-p", type=float, default=defaults.top_p,
+                     help=f"nucleus sampling: draw from the likeliest tokens covering this much probability "
+                          f"(default {defaults.top_p})")
+    gen.add_argument("--top-k", type=int, default=defaults.top_k,
+                     help=f"draw from at most this many likeliest tokens; 0 = no limit (default {defaults.top_k})")
+    gen.add_argument("--max-new-tokens", type=int, default=defaults.max_new_tokens,
+                     help=f"length of the poem in tokens (default {defaults.max_new_tokens}; a --form sets its own)")
+    gen.add_argument("--repetition-penalty", type=float, default=defaults.repetition_penalty,
+                     help="above 1 discourages repeating tokens already written (default 1: none)")
     gen.add_argument("--strength", default=DEFAULT_STRENGTH,
                      help=f"style strength, 0 to {MAX_STRENGTH:g}: 1 is the plain blend, above 1 pushes the voices "
                           "further from verse with no poet named (classifier-free guidance)")
@@ -46,7 +52,9 @@ def add_parser(sub) -> None:
     gen.add_argument("--adapter", help="adapter folder or hub id (default: the shipped adapter with the shipped model)")
     gen.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
     gen.add_argument("--quantize", default="none", choices=["none", "nf4"], help="nf4: 4-bit on CUDA")
-    gen.add_argument("--blend-mode", default="auto", choices=["auto", "exact", "prompt"])
+    gen.add_argument("--blend-mode", default="auto", choices=["auto", "exact", "prompt"],
+                     help="exact: one row per poet mixed every token; prompt: the blend described in words; "
+                          "auto: exact where the adapter knows its poets")
 
 
 def sampling_from(args: argparse.Namespace) -> Sampling:
@@ -97,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(_record(poem, engine, loaded), ensure_ascii=False))
         else:
+            if not poem.text.endswith("\n"):
+                print(flush=True)  # a poem cut at its length still ends its last line on stdout
             print(f"\n[{len(poem.result.token_ids)} tokens, {poem.result.tokens_per_s:.0f} tok/s, seed {poem.seed}, "
                   f"{poem.result.total_s:.1f} s, strength {poem.strength:g}{_form_note(poem, form)}]", file=sys.stderr)
     if interrupted:

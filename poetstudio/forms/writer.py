@@ -32,6 +32,7 @@ PUNCT_AFTER_END = 2  # punctuation tokens a full line may take (",", "!") before
 TOKENS_PER_SYLLABLE = 3  # the model spends about 1.3 tokens a syllable; three is ample room to find a line
 LINE_SLACK = 12  # ... plus this many for punctuation, a rhyme word spelled in pieces, indentation
 MAX_GAP = 1  # tokens in a row without a letter (the newline aside): stops runs of dashes, dots and quotes
+GLUING = frozenset(".,;:!?")  # after these a new word needs a space first: no "not.Sate" when a rhyme is forced
 MAX_APOSTROPHES = 1  # inside one word: "summer's", "o'er", "'tis"; more is the model stammering
 
 
@@ -225,6 +226,7 @@ class FormWriter:
         letterless = not any(WORD_CHARS.match(c) for c in text) and "\n" not in text
         if check and letterless and state.gap >= MAX_GAP:
             return None
+        previous = self.line_text[-1:] if state is self.state else ""
         for ch in text:
             if closed:
                 if ch == "\n":
@@ -246,9 +248,10 @@ class FormWriter:
                         return None
                     closed = 1
             else:
-                if check and ended:
+                if check and (ended or (not partial and previous in GLUING and previous)):
                     return None
                 partial, started, grew = partial + ch, True, True
+            previous = ch
         if check and grew and partial and not self._partial_ok(used, partial):
             return None
         if check and grew and partial and not self._word_fits(used, partial, cost):

@@ -31,7 +31,8 @@ def render(poem: SavedPoem, fmt: str) -> str:
         about.append(form)
     if fmt == "md":
         body = "  \n".join(poem.text.rstrip("\n").split("\n"))
-        return f"# {poem.title}\n\n{body}\n\n---\n\n*{'; '.join(about)}; {poem.created}*\n"
+        footer = "; ".join(about + ([str(poem.created)] if poem.created else []))
+        return f"# {poem.title}\n\n{body}\n\n---\n\n*{footer}*\n"
     if fmt == "txt":
         return f"{poem.title}\n\n{poem.text.rstrip()}\n\n-- {'; '.join(about)}\n"
     raise UserError(f"unknown export format '{fmt}'; use one of {', '.join(FORMATS)}")

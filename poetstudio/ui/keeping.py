@@ -107,8 +107,10 @@ class PoemKeeping:
         self.notify(f"seed {message.seed} pinned: ctrl+g writes this poem again; empty the seed box for new poems")
 
     def on_poem_pane_export(self, message: PoemPane.Export) -> None:
-        """Export the poem on screen without saving it to the library."""
-        title = self.query_one(PromptPane).theme or "Untitled"
+        """Export the poem on screen without saving it to the library (a poem opened from the library keeps
+        its title)."""
+        opened = self.opened_poem if self.opened and self.opened[1] == self.query_one(PoemPane).text else None
+        title = opened.title if opened is not None else (self.query_one(PromptPane).theme or "Untitled")
         try:
             path = export_poem(self.poem_on_screen(title), message.fmt)
         except OSError as exc:
