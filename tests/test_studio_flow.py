@@ -688,3 +688,16 @@ async def test_an_author_added_by_name_joins_the_blend_and_comes_back_with_the_d
         await pilot.press("f6", *"the sea", "ctrl+g")
         await settle(pilot, plain)
         assert errors(plain) == [] and plain.query_one(PoemPane).state == "done"
+
+
+async def test_typing_a_library_search_does_not_touch_the_draft_but_typing_a_theme_does():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        before = app._autosave_timer  # the blend set at load schedules one
+        await pilot.press("f8", *"harbour")
+        await pilot.pause()
+        assert app._autosave_timer is before
+        await pilot.press("f6", *"rain")
+        await pilot.pause()
+        assert app._autosave_timer is not before
