@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -91,5 +93,7 @@ def test_init_from_goes_on_pretraining_a_saved_model_with_a_longer_context(fixtu
     assert result.steps == 2 and after.config.max_position_embeddings == 128
     vocab = AutoTokenizer.from_pretrained(first.output).get_vocab()
     assert AutoTokenizer.from_pretrained(second.output).get_vocab() == vocab
+    saved = json.loads((Path(second.output) / "tokenizer_config.json").read_text())
+    assert "local_files_only" not in saved and "is_local" not in saved  # how it was loaded is not saved
     # a near-zero learning rate: the weights are the saved model's, not a fresh initialisation
     assert torch.allclose(before.model.embed_tokens.weight, after.model.embed_tokens.weight, atol=1e-5)
