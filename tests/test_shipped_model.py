@@ -53,6 +53,15 @@ def test_base_metadata_records_how_it_was_made():
         assert key in meta, key
 
 
+def test_the_shipped_model_reads_a_context_of_1024_tokens_and_names_its_authors():
+    from poetstudio.model_info import read_model_card
+
+    config = json.loads((default_base_dir() / "config.json").read_text())
+    assert config["max_position_embeddings"] >= 1024
+    card = read_model_card()
+    assert len(card.authors) > 50 and card.resolve({"keats": 1}) == {"John Keats": 1.0}
+
+
 @pytest.mark.slow
 def test_shipped_model_writes_new_lines(shared_corpus):
     from poetstudio.corpus import read_path
