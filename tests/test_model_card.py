@@ -65,7 +65,7 @@ def test_weights_are_checked_and_normalised_in_one_place():
 
 def test_the_shipped_adapter_card_knows_nine_poets_and_not_stallings():
     card = read_model_card()
-    assert len(card.writable()) == 9 and list(card.unavailable()) == ["A. E. Stallings"]
+    assert len(card.studio_writable()) == 9 and list(card.unavailable()) == ["A. E. Stallings"]
 
 
 def test_a_seed_is_drawn_once_and_kept():
