@@ -701,3 +701,18 @@ async def test_typing_a_library_search_does_not_touch_the_draft_but_typing_a_the
         await pilot.press("f6", *"rain")
         await pilot.pause()
         assert app._autosave_timer is not before
+
+
+async def test_renaming_the_poem_on_screen_retitles_it_and_its_export():
+    save_poems(SavedPoem(title="Harbour", text="The tide comes in,\nthe light goes out.\n", seed=3))
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f8", "enter", "enter")
+        await settle(pilot, app)
+        poem = app.query_one(PoemPane)
+        assert "Harbour" in poem.heading
+        await pilot.press("f2", "ctrl+u", *"Lantern", "enter")
+        await settle(pilot, app)
+        assert "Lantern" in poem.heading and "Harbour" not in poem.heading
+        assert app.poem_on_screen("x").text == poem.text and app.opened_poem.title == "Lantern"

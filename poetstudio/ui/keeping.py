@@ -38,6 +38,12 @@ def saved_strength(sampling: dict, missing: float) -> float:
         return missing
 
 
+def heading_of(poem: SavedPoem) -> str:
+    """The Poem pane's heading for a saved poem: its title and when it was saved."""
+    when = str(poem.created or "")[:16].replace("T", " ")
+    return f"“{poem.title}”" + (f" · {when}" if when else "")
+
+
 class PoemKeeping:
     """Saving, exporting and opening poems: the part of the studio between the Poem pane and the library."""
 
@@ -118,6 +124,12 @@ class PoemKeeping:
             return
         self.notify(f"exported to {path}")
 
+    def on_library_pane_renamed(self, message: LibraryPane.Renamed) -> None:
+        """A poem was renamed in the library: if it is the one on screen, its heading and record follow."""
+        if self.opened and self.opened_poem is not None and self.opened[0] == message.poem.id:
+            self.opened_poem = replace(self.opened_poem, title=message.poem.title)
+            self.query_one(PoemPane).retitle(heading_of(self.opened_poem))
+
     def on_library_pane_open(self, message: LibraryPane.Open) -> None:
         """A poem was chosen in the library: open it (asking first when the poem on screen is unsaved)."""
         poem = message.poem
@@ -158,10 +170,8 @@ class PoemKeeping:
                 self.readings[poem.text] = (PoemReading.from_dict(stored["reading"]), attribution)
         except (KeyError, TypeError, ValueError, AttributeError):
             fields.damaged.append("analysis")
-        when = str(poem.created or "")[:16].replace("T", " ")
-        heading = f"“{poem.title}”" + (f" · {when}" if when else "")
         self.query_one(PoemPane).load([poem.text], [fields.seed] if fields.seed is not None else [],
-                                      label=f"opened #{poem.id}", heading=heading,
+                                      label=f"opened #{poem.id}", heading=heading_of(poem),
                                       form=saved_form(poem.sampling))
         if fields.damaged:
             self.notify(f"“{poem.title}” has damaged fields ({', '.join(fields.damaged)}); "

@@ -6,6 +6,8 @@ the list's own keys are keys no one types into a search: Enter, F2, Delete, ctrl
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -105,6 +107,13 @@ class LibraryPane(Vertical):
             super().__init__()
             self.poem = poem
 
+    class Renamed(Message):
+        """A saved poem has a new title (the studio retitles it if it is on screen)."""
+
+        def __init__(self, poem: SavedPoem) -> None:
+            super().__init__()
+            self.poem = poem
+
     def __init__(self, library: Library | None, **kwargs) -> None:
         super().__init__(**kwargs)
         self.library = library
@@ -173,6 +182,7 @@ class LibraryPane(Vertical):
             if title and title.strip():
                 self.library.rename(poem.id, title)
                 await self.refresh_list(poem.id)
+                self.post_message(self.Renamed(replace(poem, title=title.strip())))
                 self.app.notify(f"renamed to “{title.strip()}”")
 
         self.app.push_screen(AskText("New title:", poem.title), apply)

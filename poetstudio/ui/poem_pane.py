@@ -209,6 +209,11 @@ class PoemPane(Vertical, can_focus=True):
         self._show(top=True)
         self._announce()
 
+    def retitle(self, heading: str) -> None:
+        """A new heading for the poem on screen (its title changed in the library)."""
+        self.heading = heading
+        self._status()
+
     def show_reading(self, text: str, reading: PoemReading) -> None:
         """Annotate the poem on screen with its reading (ignored if another poem is on screen by now)."""
         if text == self.text and not self.streaming:
