@@ -119,11 +119,11 @@ class ModelCard:
         extra = [p.name for p in self.poets if p.name not in studio and p.available and p.poems >= MIN_EXTRA_POEMS]
         return [p.name for p in STUDIO_POETS] + extra
 
-    def unknown(self, written: str, error: ValueError) -> str:
-        """The one-line error for a name that matches no poet (or several), short even with many authors."""
-        if "several" in str(error) or not self.authors:
-            return str(error)
-        return (f"unknown poet '{written}'; known poets: {', '.join(self.studio_writable())} "
+    def unknown_hint(self) -> str | None:
+        """How the error for a name that matches no poet ends: short even with many authors."""
+        if not self.authors:
+            return None
+        return (f"known poets: {', '.join(self.studio_writable())} "
                 f"(`poetstudio poets --all` lists {len(self.authors)} more authors)")
 
     def resolve(self, blend: Mapping[str, float]) -> dict[str, float]:
@@ -137,14 +137,14 @@ class ModelCard:
             except ValueError:
                 poet = None
             try:
-                poet = poet or resolve_poet(written, known)
+                poet = poet or resolve_poet(written, known, self.unknown_hint())
             except ValueError as exc:
                 studio = studio_poet(canonical_poet(written))
                 card = self.poet(studio.name) if studio is not None else None
                 if card is not None and not card.available:
                     raise UserError(f"this model cannot write as {card.name}: {card.reason}; "
                                     f"it knows: {', '.join(self.studio_writable())}") from None
-                raise UserError(self.unknown(written, exc)) from None
+                raise UserError(str(exc)) from None
             resolved[poet] = resolved.get(poet, 0.0) + weight
         return normalised(resolved)
 

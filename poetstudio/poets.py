@@ -60,8 +60,9 @@ def studio_poet(name: str) -> Poet | None:
     return None
 
 
-def resolve_poet(written: str, known: list[str]) -> str:
-    """Match what a user wrote (alias or unambiguous part) to one of `known`; raise ValueError if not."""
+def resolve_poet(written: str, known: list[str], unknown_hint: str | None = None) -> str:
+    """Match what a user wrote (alias or unambiguous part) to one of `known`; raise ValueError if not. A name
+    that matches none ends its message with `unknown_hint` (default: every known poet, listed)."""
     canonical = canonical_poet(written)
     if canonical in known:
         return canonical
@@ -71,4 +72,4 @@ def resolve_poet(written: str, known: list[str]) -> str:
         return matches[0]
     if len(matches) > 1:
         raise ValueError(f"'{written}' matches several poets ({', '.join(matches)}); write more of the name")
-    raise ValueError(f"unknown poet '{written}'; known poets: {', '.join(known)}")
+    raise ValueError(f"unknown poet '{written}'; {unknown_hint or 'known poets: ' + ', '.join(known)}")

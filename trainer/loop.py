@@ -7,7 +7,6 @@ world-th batch row; gradients are averaged by DistributedDataParallel).
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import random
@@ -220,20 +219,6 @@ def save_best(model, tokenizer, output: Path, config: TrainConfig) -> None:
     target.save_pretrained(output)
     if config.mode == "scratch":
         tokenizer.save_pretrained(output)
-        forget_load_options(Path(output) / "tokenizer_config.json")
-
-
-LOAD_OPTIONS = ("is_local", "local_files_only")
-"""How this run happened to load its tokenizer (offline, from a folder): not a property of the tokenizer."""
-
-
-def forget_load_options(config_file: Path) -> None:
-    """Drop the load options transformers writes back into a saved tokenizer_config.json, so the saved model
-    loads the same way from a folder or a hub."""
-    saved = json.loads(config_file.read_text(encoding="utf-8"))
-    if any(key in saved for key in LOAD_OPTIONS):
-        kept = {key: value for key, value in saved.items() if key not in LOAD_OPTIONS}
-        config_file.write_text(json.dumps(kept, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
 def prepare_model_and_tokenizer(config: TrainConfig, device, dtype, texts_for_tokenizer, resume: bool = False):

@@ -20,11 +20,19 @@ def set_pad_token(tokenizer):
     return tokenizer
 
 
+LOAD_OPTIONS = ("is_local", "local_files_only")
+"""How a tokenizer happened to be loaded (offline, from a folder), which transformers would save back with it."""
+
+
 def load_tokenizer(name: str):
-    """The tokenizer of a hub model or local folder, with a pad token set."""
+    """The tokenizer of a hub model or local folder, with a pad token set; how it was loaded is not kept in
+    it, so a tokenizer saved from it loads the same way from a folder or a hub."""
     from transformers import AutoTokenizer
 
-    return set_pad_token(AutoTokenizer.from_pretrained(name, **source_kwargs(name)))
+    tokenizer = AutoTokenizer.from_pretrained(name, **source_kwargs(name))
+    for option in LOAD_OPTIONS:
+        tokenizer.init_kwargs.pop(option, None)
+    return set_pad_token(tokenizer)
 
 
 def nf4_available(device: torch.device) -> bool:

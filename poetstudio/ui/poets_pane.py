@@ -237,10 +237,9 @@ class PoetsPane(Widget, can_focus=True):
             if not answer or not answer.strip():
                 return
             try:
-                name = resolve_poet(answer, self.authors + self.blend.poets)
+                name = resolve_poet(answer, self.authors + self.blend.poets, "`poetstudio poets --all` lists them")
             except ValueError as exc:
-                self.app.notify(str(exc).split("; known poets")[0] + "; `poetstudio poets --all` lists them",
-                                severity="error")
+                self.app.notify(str(exc), severity="error")
                 return
             self.cursor = self.blend.add(name)
             self._changed()
