@@ -175,9 +175,11 @@ class StrengthRun:
     texts: list[str] = field(default_factory=list)
 
 
-def make_request(theme: str, blend: dict[str, float], seed: int, max_new_tokens: int, strength: float):
-    """A PoemRequest with the published sampling; `strength` is set only when it is not 1, so this runs
-    on engines from before style strength too (they refuse other strengths)."""
+def make_request(theme: str, blend: dict[str, float], seed: int, max_new_tokens: int, strength: float,
+                 any_words: bool = False):
+    """A PoemRequest with the published sampling and the studio's real-words guard (off with `any_words`);
+    `strength` is set only when it is not 1, so this runs on engines from before style strength too (they
+    refuse other strengths)."""
     from poetstudio.engine.request import PoemRequest
     from poetstudio.engine.sampling_settings import Sampling
 
@@ -186,7 +188,13 @@ def make_request(theme: str, blend: dict[str, float], seed: int, max_new_tokens:
         if "strength" not in {f.name for f in fields(PoemRequest)}:
             raise SystemExit("judge: this engine has no style strength (PoemRequest.strength); use --strength 1")
         extra["strength"] = strength
-    sampling = Sampling(seed=seed, max_new_tokens=max_new_tokens)  # otherwise the published settings
+    if any_words:
+        if "real_words" not in {f.name for f in fields(Sampling)}:
+            raise SystemExit("judge: this engine has no real-words guard; drop --any-words")
+        extra_sampling = {"real_words": False}
+    else:
+        extra_sampling = {}
+    sampling = Sampling(seed=seed, max_new_tokens=max_new_tokens, **extra_sampling)  # else the published settings
     return PoemRequest(theme=theme, blend=blend, sampling=sampling, **extra)
 
 
@@ -194,7 +202,7 @@ def poems_for(engine, blend: dict[str, float], args, strength: float) -> list[st
     """--n poems of `blend`: poem i has theme THEMES[i % 16] and seed --seed + i (the same at every strength)."""
     blend = {p: w for p, w in blend.items() if w > 0}
     return [engine.generate(make_request(THEMES[i % len(THEMES)], blend, args.seed + i, args.max_new_tokens,
-                                         strength)).text for i in range(args.n)]
+                                         strength, args.any_words)).text for i in range(args.n)]
 
 
 def run_strength(engine, judge, args, strength: float) -> StrengthRun:
@@ -322,6 +330,8 @@ def main() -> None:
     parser.add_argument("--strength", type=float, nargs="+", default=[1.0],
                         help="style strength(s) to run, e.g. 1 1.5 2 3")
     parser.add_argument("--seed", type=int, default=500, help="poem i of every blend uses seed SEED + i")
+    parser.add_argument("--any-words", action="store_true",
+                        help="generate without the studio's real-words guard (the model's own invented words)")
     parser.add_argument("--model")
     parser.add_argument("--adapter")
     parser.add_argument("--device", default="auto")
@@ -358,7 +368,7 @@ def main() -> None:
                   f"training text (target under 2%)", flush=True)
             runs.append(run)
         print(f"\nstrength table ({args.n} poems per single poet and per sweep point, "
-              f"{args.max_new_tokens} new tokens, "
+              f"{args.max_new_tokens} new tokens, {'no word guard' if args.any_words else 'real words (the studio)'}, "
               f"seeds from {args.seed}; bits/char on {len(scored)} held-out poems)")
         print("strength  singles judged right  sweep Spearman (min)  0.5 blends in range  "
               "held-out bits/char  non-words  copied")

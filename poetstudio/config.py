@@ -36,6 +36,7 @@ top_p = 0.85
 top_k = 40
 max_new_tokens = 256
 repetition_penalty = 1.0
+real_words = true      # free verse keeps to real words (dictionary, inflected, archaic, elided); forms always do
 variations = 1         # poems per generation, with consecutive seeds
 """ + f"""\
 strength = {DEFAULT_STRENGTH:<11} # style strength, 0 to {MAX_STRENGTH:g}: 1 = the plain blend; above 1 the voices are
@@ -74,12 +75,14 @@ class SamplingSettings:
     top_k: int = PUBLISHED.top_k
     max_new_tokens: int = PUBLISHED.max_new_tokens
     repetition_penalty: float = PUBLISHED.repetition_penalty
+    real_words: bool = PUBLISHED.real_words
     variations: int = 1
     strength: float = DEFAULT_STRENGTH
 
     def sampling(self) -> Sampling:
         """These defaults as the engine's one sampling type (no seed: each poem draws its own)."""
-        return Sampling(self.temperature, self.top_p, self.top_k, self.max_new_tokens, self.repetition_penalty)
+        return Sampling(self.temperature, self.top_p, self.top_k, self.max_new_tokens, self.repetition_penalty,
+                        real_words=self.real_words)
 
 
 @dataclass

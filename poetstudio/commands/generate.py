@@ -41,6 +41,9 @@ def add_parser(sub) -> None:
                      help=f"length of the poem in tokens (default {defaults.max_new_tokens}; a --form sets its own)")
     gen.add_argument("--repetition-penalty", type=float, default=defaults.repetition_penalty,
                      help="above 1 discourages repeating tokens already written (default 1: none)")
+    gen.add_argument("--any-words", action="store_true",
+                     help="let free verse invent words; by default each word must be a real one (a dictionary "
+                          "word, an inflection, an archaic form or an elision such as o'er); forms always keep to them")
     gen.add_argument("--strength", default=DEFAULT_STRENGTH,
                      help=f"style strength, 0 to {MAX_STRENGTH:g}: 1 is the plain blend, above 1 pushes the voices "
                           "further from verse with no poet named (classifier-free guidance)")
@@ -62,7 +65,7 @@ def sampling_from(args: argparse.Namespace) -> Sampling:
     and turns --strength into a number."""
     try:
         sampling = Sampling(args.temperature, args.top_p, args.top_k, args.max_new_tokens, args.repetition_penalty,
-                            args.seed)
+                            args.seed, real_words=not args.any_words)
     except SamplingError as exc:
         raise UserError(f"--{exc.field.replace('_', '-')} {exc.rule}, not {exc.value!r}") from None
     if args.n < 1:

@@ -8,6 +8,8 @@ A constraint is any object with:
   back as -inf, the rest unchanged (so within what the constraint allows, the blend is exact);
 - ``advance(token_id)``: called with each token drawn;
 - ``done``: True when the constrained text is complete (the loop then stops, as at end-of-text).
+
+`FormConstraint` writes to a form; `WordConstraint` keeps a free poem's words real.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import torch
 from poetstudio.forms.lexicon import lexicon
 from poetstudio.forms.spec import FormSpec
 from poetstudio.forms.tokens import token_facts
+from poetstudio.forms.word_guard import WordGuard, real_words
 from poetstudio.forms.writer import CLOSE, FormWriter
 
 WINDOW = 64  # the model's top tokens checked each step: more than top_k's default 40, so the draw loses nothing
@@ -30,6 +33,25 @@ def only(scores: torch.Tensor, ids: list[int]) -> torch.Tensor:
     index = torch.tensor(ids, dtype=torch.long, device=scores.device)
     out[index] = scores[index]
     return out
+
+
+def allowed_tokens(scores: torch.Tensor, allows, listed=lambda: ()) -> list[int]:
+    """The tokens `allows` lets through: of the model's top WINDOW if any, else of `listed()` (tokens worth
+    checking besides the top ones), else of the next WIDEN at a time down the vocabulary; [] when none."""
+    top = torch.topk(scores, min(WINDOW, scores.shape[-1])).indices.tolist()
+    allowed = [t for t in top if allows(t)]
+    if allowed:
+        return allowed
+    seen = set(top)
+    allowed = [t for t in listed() if t not in seen and allows(t)]
+    if allowed:
+        return allowed
+    order = torch.argsort(scores, descending=True).tolist()
+    for start in range(WINDOW, len(order), WIDEN):
+        allowed = [t for t in order[start:start + WIDEN] if allows(t)]
+        if allowed:
+            return allowed
+    return []
 
 
 class FormConstraint:
@@ -49,32 +71,41 @@ class FormConstraint:
         if forced is not None:
             return only(scores, [forced])
         while True:
-            allowed = self._allowed(scores)
+            allowed = allowed_tokens(scores, self.writer.allows, self.writer.listed)
             if allowed or self.writer.level >= CLOSE:
                 break
             self.writer.relax()
         return only(scores, allowed or [self.writer.facts.newline_id])
 
-    def _allowed(self, scores: torch.Tensor) -> list[int]:
-        writer = self.writer
-        top = torch.topk(scores, min(WINDOW, scores.shape[-1])).indices.tolist()
-        allowed = [t for t in top if writer.allows(t)]
-        if allowed:
-            return allowed
-        seen = set(top)
-        allowed = [t for t in writer.listed() if t not in seen and writer.allows(t)]
-        if allowed:
-            return allowed
-        order = torch.argsort(scores, descending=True).tolist()
-        for start in range(WINDOW, len(order), WIDEN):
-            allowed = [t for t in order[start:start + WIDEN] if writer.allows(t)]
-            if allowed:
-                return allowed
-        return []
-
     def advance(self, token_id: int) -> None:
         """Follow the token drawn."""
         self.writer.push(token_id)
+
+
+class WordConstraint:
+    """Keeps a free poem's words real (poetstudio.forms.word_guard): of the model's top tokens, those that would
+    start or close an invented word are ruled out. Never stalls: when no token fits, the scores pass as
+    they are."""
+
+    done = False
+
+    def __init__(self, guard: WordGuard):
+        self.guard = guard
+
+    def mask(self, scores: torch.Tensor) -> torch.Tensor:
+        """Only the top tokens that keep the words real stay finite."""
+        allowed = allowed_tokens(scores, self.guard.allows)
+        return only(scores, allowed) if allowed else scores
+
+    def advance(self, token_id: int) -> None:
+        """Follow the token drawn."""
+        self.guard.push(token_id)
+
+
+def word_constraint(tokenizer) -> WordConstraint:
+    """A real-words guard for one poem with this tokenizer (its word list is built once and cached)."""
+    facts = token_facts(tokenizer)
+    return WordConstraint(WordGuard(facts, real_words(facts)))
 
 
 def form_constraint(tokenizer, spec: FormSpec, opening: str = "", deadline_s: float | None = None) -> FormConstraint:

@@ -17,7 +17,7 @@ from pathlib import Path
 from poetstudio.analysis.judge import META_FILE, Judge, load_judge
 from poetstudio.engine.api import Attribution, EngineEvent, GeneratedPoem, Loaded, LoadFailed, LoadProgress, PoemRequest
 from poetstudio.engine.attribution import attribute
-from poetstudio.engine.constraints import FormConstraint, form_constraint
+from poetstudio.engine.constraints import FormConstraint, form_constraint, word_constraint
 from poetstudio.engine.decode import decode
 from poetstudio.engine.loader import LoadedModel, load_model
 from poetstudio.engine.runners import make_runner
@@ -191,11 +191,12 @@ class Engine:
                 constraint = self.form_constraint(request, opening)
                 if constraint is not None:
                     sampling = replace(sampling, max_new_tokens=constraint.writer.token_budget())
+                guard = word_constraint(loaded.tokenizer) if constraint is None and sampling.real_words else None
                 if opening and on_piece is not None:
                     on_piece(opening)
                 result = decode(loaded.model, loaded.tokenizer, prompts, weight_tensor(weights), sampling,
                                 on_piece, self._cancel, runner=self.runner, strength=request.strength,
-                                unconditioned=self.unconditioned(request), constraint=constraint)
+                                unconditioned=self.unconditioned(request), constraint=constraint or guard)
         finally:
             self._generating = False
         return GeneratedPoem(opening + result.text, blend, request.mood, sampling.seed, sampling, result,

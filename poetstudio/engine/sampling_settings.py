@@ -39,16 +39,21 @@ RULES = {
     "max_new_tokens": (int, lambda v: v >= 1, "must be a whole number, at least 1"),
     "repetition_penalty": (float, lambda v: v > 0, "must be above 0 (1 means none)"),
     "seed": (int, lambda v: -SEED_LIMIT <= v < SEED_LIMIT, "must be a whole number (a signed 64-bit integer)"),
+    "real_words": (bool, lambda v: True, "must be true or false"),
 }
 """Each sampling setting's kind and range, with the rule in words: the one check of sampling settings."""
 
 
-def check_setting(name: str, value) -> float | int | None:
-    """`value` as sampling setting `name` wants it (ints for whole numbers, floats otherwise; None for no seed);
-    a wrong kind or a value out of range raises SamplingError."""
+def check_setting(name: str, value) -> float | int | bool | None:
+    """`value` as sampling setting `name` wants it (ints for whole numbers, floats otherwise, bools for
+    switches; None for no seed); a wrong kind or a value out of range raises SamplingError."""
     kind, fits, rule = RULES[name]
     if value is None and name == "seed":
         return None
+    if kind is bool:
+        if not isinstance(value, bool):
+            raise SamplingError(name, rule, value)
+        return value
     number = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
     if not number or (kind is int and not isinstance(value, int)) or not fits(value):
         raise SamplingError(name, rule, value)
@@ -57,7 +62,8 @@ def check_setting(name: str, value) -> float | int | None:
 
 @dataclass(frozen=True)
 class Sampling:
-    """Temperature, nucleus and top-k filtering, length, repetition penalty and seed; checked when made
+    """Temperature, nucleus and top-k filtering, length, repetition penalty, seed, and whether free verse
+    keeps to real words (`poetstudio.forms.word_guard`; forms always do); checked when made
     (`check_setting`), so a Sampling in hand is always usable."""
 
     temperature: float = 0.8
@@ -66,6 +72,7 @@ class Sampling:
     max_new_tokens: int = 256
     repetition_penalty: float = 1.0
     seed: int | None = None
+    real_words: bool = True
 
     def __post_init__(self) -> None:
         for name in RULES:

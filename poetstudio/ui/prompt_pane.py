@@ -59,6 +59,7 @@ class PromptPane(Vertical):
         self.defaults = defaults or SamplingSettings()
         self.history = history if history is not None else []
         self.repetition_penalty = self.defaults.repetition_penalty
+        self.real_words = self.defaults.real_words
 
     def compose(self) -> ComposeResult:
         yield ThemeInput(self.history, placeholder="Theme or title (e.g. the sea at night); ↑ earlier themes",
@@ -84,6 +85,8 @@ class PromptPane(Vertical):
             self.query_one(f"#set-{name}", Input).value = "" if value is None else str(value)
         penalty = sampling.get("repetition_penalty")
         self.repetition_penalty = penalty if penalty is not None else self.defaults.repetition_penalty
+        real_words = sampling.get("real_words")
+        self.real_words = real_words if real_words is not None else self.defaults.real_words
         form = find_form(sampling.get("form") or FREE)
         self.query_one("#set-form", Select).value = form.key if form else FREE
 
@@ -126,6 +129,7 @@ class PromptPane(Vertical):
                 max_new_tokens=values["max_new_tokens"] or defaults.max_new_tokens,
                 repetition_penalty=self.repetition_penalty,
                 seed=values["seed"],
+                real_words=self.real_words,
             )
         except SamplingError as exc:
             raise UserError(f"{labels.get(exc.field, exc.field)} {exc.rule}") from None

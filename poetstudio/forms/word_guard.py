@@ -1,0 +1,85 @@
+"""Real words only: which tokens keep every word of a free poem a word that exists, without torch.
+
+A small model, pushed by style strength, sometimes invents words ("sea-garched", "white-sturping"). The
+guard follows the poem as it is written and answers `allows(token)`: the word being written must stay the
+beginning of a real word, and a word is only closed (by a space, punctuation or a newline) when it is
+whole. A real word is one in the CMU pronouncing dictionary, one the forms' lexicon knows (inflections,
+archaic forms) or an elision of one ("summer's", "dimm'd"). Anything that is not a letter (punctuation,
+digits, `&`, brackets) is left alone, so Cummings keeps his parentheses; hyphens split compounds, whose
+parts are checked one by one ("mud-luscious" passes). Special tokens (end of text) are always allowed.
+"""
+
+from __future__ import annotations
+
+import bisect
+
+from poetstudio.analysis.pronounce import cmu
+from poetstudio.forms.lexicon import Lexicon, lexicon
+from poetstudio.forms.tokens import WORD_CHARS, TokenFacts, built_once_per_object
+
+MAX_APOSTROPHES = 2  # "o'er", "heav'n's": more inside one word is the model stammering
+POETIC_SPELLINGS = frozenset({"thro", "tho", "altho"})
+"""Old spellings common in the corpus's verse that the dictionary lacks ("thro'" is "thro" and its apostrophe)."""
+
+
+class RealWords:
+    """The words a guarded poem may use, with a prefix test: the CMU dictionary plus the lexicon's words."""
+
+    def __init__(self, lex: Lexicon):
+        self.lex = lex
+        self.words = frozenset(cmu()) | lex.known | POETIC_SPELLINGS
+        self.sorted = sorted(self.words)
+        self._prefix: dict[str, bool] = {}
+
+    def is_word(self, text: str) -> bool:
+        """`text` (any case, straight or curly apostrophes, none leading or trailing) is a real word."""
+        bare = text.lower().replace("\u2019", "'").strip("'")
+        return not bare or bare in self.words or self.lex.is_word(bare) or ("'" + bare) in self.words
+
+    def could_be_word(self, partial: str) -> bool:
+        """Some real word (or elision of one) starts with `partial`."""
+        text = partial.lower().replace("\u2019", "'").lstrip("'")
+        if text not in self._prefix:
+            at = bisect.bisect_left(self.sorted, text)
+            found = at < len(self.sorted) and self.sorted[at].startswith(text)
+            self._prefix[text] = found or self.lex.could_be_word(text)
+        return self._prefix[text]
+
+
+def real_words(facts: TokenFacts) -> RealWords:
+    """The real-word list of a tokenizer's facts, built once (about a second, with the dictionary)."""
+    return built_once_per_object(lexicon(facts), RealWords)
+
+
+class WordGuard:
+    """Follows one free poem and allows only tokens that keep its words real (see the module docstring)."""
+
+    def __init__(self, facts: TokenFacts, words: RealWords):
+        self.facts, self.words = facts, words
+        self.partial = ""
+
+    def allows(self, token: int) -> bool:
+        """Whether `token` keeps every word real."""
+        return self._after(self.facts.texts[token], check=True) is not None if self._plain(token) else True
+
+    def push(self, token: int) -> None:
+        """The token drawn: follow the word being written."""
+        if self._plain(token):
+            self.partial = self._after(self.facts.texts[token], check=False) or ""
+
+    def _plain(self, token: int) -> bool:
+        return token != self.facts.eos_id and not self.facts.texts[token].startswith("<")
+
+    def _after(self, text: str, check: bool) -> str | None:
+        partial = self.partial
+        for ch in text:
+            if WORD_CHARS.match(ch):
+                partial += ch
+            else:
+                if check and partial and not self.words.is_word(partial):
+                    return None
+                partial = ""
+        if check and partial and (partial.replace("\u2019", "'").count("'") > MAX_APOSTROPHES
+                                  or not self.words.could_be_word(partial)):
+            return None
+        return partial
