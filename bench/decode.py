@@ -144,11 +144,11 @@ def shipped_model_bench(args) -> None:
     loaded = engine.load()
     model, tokenizer = loaded.model, loaded.tokenizer
     poets = engine.known_poets()
-    plain = Sampling(real_words=False)
-    single = PoemRequest(theme="the sea at night", blend={poets[0]: 1.0}, sampling=plain)
-    blend = PoemRequest(theme="the sea at night", blend={p: 1.0 for p in poets[:4]}, sampling=plain)
+    unguarded = Sampling(real_words=False)
+    single = PoemRequest(theme="the sea at night", blend={poets[0]: 1.0}, sampling=unguarded)
+    blend = PoemRequest(theme="the sea at night", blend={p: 1.0 for p in poets[:4]}, sampling=unguarded)
     guided = PoemRequest(theme="the sea at night", blend={p: 1.0 for p in poets[:4]}, strength=GUIDED_STRENGTH,
-                         sampling=plain)
+                         sampling=unguarded)
     studio = PoemRequest(theme="the sea at night", blend={p: 1.0 for p in poets[:4]}, strength=GUIDED_STRENGTH)
     no_stop = Sampling(max_new_tokens=args.tokens, seed=0)
 
@@ -163,7 +163,7 @@ def shipped_model_bench(args) -> None:
         rates, ttfts = [[] for _ in requests], [[] for _ in requests]
         for run in range(args.runs + 1):
             for index, (request, (prompts, weights, plain)) in enumerate(zip(requests, rows)):
-                guard = word_constraint(tokenizer) if request.sampling.real_words else None
+                guard = word_constraint(tokenizer, no_stop.top_k) if request.sampling.real_words else None
                 result = decode(model, tokenizer, prompts, weights, Sampling(**{**no_stop.__dict__, "seed": run}),
                                 ignore_eos=True, runner=runner, strength=request.strength, unconditioned=plain,
                                 constraint=guard)

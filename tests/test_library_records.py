@@ -35,6 +35,7 @@ def count(db) -> int:
     ("sampling", {"temperature": "0.8"}, "sampling: 'temperature' must be a number"),
     ("sampling", {"strength": "2"}, "sampling: 'strength' must be a number of 0 or more"),
     ("sampling", {"strength": True}, "sampling: 'strength' must be a number of 0 or more"),
+    ("sampling", {"real_words": "no"}, "sampling: 'real_words' must be true or false"),
     ("text", 42, "text: must be text"),
     ("title", "", "title: must not be empty"),
     ("seed", "7", "seed: must be a whole number"),

@@ -34,7 +34,7 @@ def ids(tokenizer, text: str) -> list[int]:
     return tokenizer.encode(text, add_special_tokens=False)
 
 
-@pytest.mark.parametrize("word", ["stars", "dimm'd", "o'er", "'tis", "heav'n", "thou", "Nevermore", "thro'"])
+@pytest.mark.parametrize("word", ["stars", "dimm'd", "o'er", "'tis", "heav'n", "thou", "Nevermore", "thro'", "zoot"])
 def test_real_words_inflections_archaisms_and_elisions_are_words(words, word):
     assert words.is_word(word)
 
@@ -61,24 +61,66 @@ def test_whole_words_close_and_anything_without_letters_passes(shipped_tokenizer
     guard = guard_after(shipped_tokenizer, words, "my heart ")
     assert guard.partial == ""
     assert guard.allows(ids(shipped_tokenizer, "&")[0]) and guard.allows(ids(shipped_tokenizer, "12")[0])
-    assert guard.allows(shipped_tokenizer.eos_token_id)
+    assert guard.allows(ids(shipped_tokenizer, "<")[0])  # plain text, not a special token
 
 
-def test_the_mask_leaves_real_candidates_and_never_stalls(shipped_tokenizer):
+def test_end_of_text_comes_only_where_a_word_could_end_and_other_specials_never(shipped_tokenizer, words):
+    eos, pad = shipped_tokenizer.eos_token_id, shipped_tokenizer.pad_token_id
+    assert guard_after(shipped_tokenizer, words, "my heart").allows(eos)
+    guard = guard_after(shipped_tokenizer, words, "And the sea-cred")
+    assert not guard.allows(eos) and not guard.allows(pad)
+
+
+def test_every_prefix_the_guard_accepts_can_be_finished(shipped_tokenizer, words):
+    guard = guard_after(shipped_tokenizer, words, "a zoot")  # the dictionary has it only as "zoot-suit"
+    assert guard.partial == "zoot" and guard.allows(ids(shipped_tokenizer, " ")[0])
+
+
+def test_the_mask_keeps_the_scores_of_real_candidates_and_rules_out_the_rest(shipped_tokenizer):
     import torch
 
     from poetstudio.engine.constraints import word_constraint
 
-    constraint = word_constraint(shipped_tokenizer)
-    for token in ids(shipped_tokenizer, "And the sea-c"):
+    constraint = word_constraint(shipped_tokenizer, top_k=40)
+    for token in ids(shipped_tokenizer, "And the sea-cred"):
         constraint.advance(token)
-    scores = torch.full((len(shipped_tokenizer),), -30.0)
-    red, ged = ids(shipped_tokenizer, "red")[0], ids(shipped_tokenizer, "ged")[0]
-    constraint.advance(red)
-    scores[ged], scores[ids(shipped_tokenizer, "it")[0]] = 5.0, 1.0
+    scores = torch.linspace(0.0, -8.0, len(shipped_tokenizer))
+    ged, it = ids(shipped_tokenizer, "ged")[0], ids(shipped_tokenizer, "it")[0]
+    scores[ged], scores[it] = 5.0, 1.0
     masked = constraint.mask(scores)
-    assert masked[ged] == float("-inf") and masked[ids(shipped_tokenizer, "it")[0]] == 1.0
-    assert constraint.done is False
+    kept = torch.isfinite(masked)
+    assert masked[ged] == float("-inf") and masked[it] == 1.0
+    assert torch.equal(masked[kept], scores[kept])
+    assert all(constraint.guard.allows(t) for t in kept.nonzero().flatten().tolist())
+
+
+def test_the_window_reaches_top_k_and_an_open_top_k(shipped_tokenizer):
+    import torch
+
+    from poetstudio.engine.constraints import OPEN_WINDOW, WINDOW, word_constraint
+
+    assert word_constraint(shipped_tokenizer, top_k=40).window == WINDOW
+    assert word_constraint(shipped_tokenizer, top_k=200).window == 200
+    constraint = word_constraint(shipped_tokenizer, top_k=0)
+    assert constraint.window == OPEN_WINDOW
+    spaced = [t for t, text in enumerate(constraint.guard.facts.texts)
+              if re.fullmatch(r" [a-z]+", text) and constraint.guard.allows(t)]
+    scores = torch.full((len(shipped_tokenizer),), -50.0)
+    scores[spaced[:300]] = torch.linspace(2.0, 1.0, 300)
+    assert int(torch.isfinite(constraint.mask(scores)).sum()) >= 300
+
+
+def test_a_dead_end_passes_the_scores_unguarded_rather_than_stalling(shipped_tokenizer, words):
+    import torch
+
+    from poetstudio.engine.constraints import WordConstraint
+    from poetstudio.forms.tokens import token_facts
+    from poetstudio.forms.word_guard import WordGuard
+
+    guard = WordGuard(token_facts(shipped_tokenizer), words)
+    guard.partial = "xqz"  # no real word begins so: nothing can continue or close it
+    scores = torch.randn(len(shipped_tokenizer))
+    assert torch.equal(WordConstraint(guard).mask(scores), scores)
 
 
 @pytest.fixture(scope="module")
@@ -97,7 +139,7 @@ def test_the_shipped_models_guarded_poems_hold_only_real_words(engine, words):
     for seed, poet in enumerate(["Walt Whitman", "Edgar Allan Poe", "E. E. Cummings"]):
         poem = engine.generate(PoemRequest("the sea at night", {poet: 1.0}, strength=3.0,
                                            sampling=Sampling(seed=500 + seed, max_new_tokens=120)))
-        found += re.findall(r"[A-Za-z'\u2019]+", poem.text)
+        found += re.findall(r"[A-Za-z'\u2019]+", poem.text)[: None if poem.result.finished else -1]  # a cut word
     assert len(found) > 100
     assert [w for w in found if not words.is_word(w)] == []
 

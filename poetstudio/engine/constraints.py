@@ -24,6 +24,8 @@ from poetstudio.forms.writer import CLOSE, FormWriter
 
 WINDOW = 64  # the model's top tokens checked each step: more than top_k's default 40, so the draw loses nothing
 #              it would have seen
+OPEN_WINDOW = 1024  # the word guard's window when top_k is off (0): an eighth of the shipped vocabulary checked a
+#                    step; tokens past it are ruled out
 WIDEN = 512  # when none of those fit, the next tokens are checked this many at a time (down the whole vocabulary)
 
 
@@ -83,18 +85,20 @@ class FormConstraint:
 
 
 class WordConstraint:
-    """Keeps a free poem's words real (poetstudio.forms.word_guard): of the model's top tokens, those that would
-    start or close an invented word are ruled out. Never stalls: when no token fits, the scores pass as
-    they are."""
+    """Keeps a free poem's words real (poetstudio.forms.word_guard). The guard filters the candidates the draw
+    would see: of the model's top `window` tokens (at least top_k), those that would begin or close an
+    invented word are ruled out, and the rest keep their scores, so the blend stays exact among them. Never
+    stalls: when none fits, the scores pass as they are (that token is drawn unguarded)."""
 
     done = False
 
-    def __init__(self, guard: WordGuard):
-        self.guard = guard
+    def __init__(self, guard: WordGuard, window: int = WINDOW):
+        self.guard, self.window = guard, window
 
     def mask(self, scores: torch.Tensor) -> torch.Tensor:
         """Only the top tokens that keep the words real stay finite."""
-        allowed = allowed_tokens(scores, self.guard.allows)
+        top = torch.topk(scores, min(self.window, scores.shape[-1])).indices.tolist()
+        allowed = [t for t in top if self.guard.allows(t)]
         return only(scores, allowed) if allowed else scores
 
     def advance(self, token_id: int) -> None:
@@ -102,10 +106,12 @@ class WordConstraint:
         self.guard.push(token_id)
 
 
-def word_constraint(tokenizer) -> WordConstraint:
-    """A real-words guard for one poem with this tokenizer (its word list is built once and cached)."""
+def word_constraint(tokenizer, top_k: int = 0) -> WordConstraint:
+    """A real-words guard for one poem with this tokenizer, checking the top max(WINDOW, top_k) tokens, or
+    OPEN_WINDOW when top_k is off (0); its word list is built once and cached."""
     facts = token_facts(tokenizer)
-    return WordConstraint(WordGuard(facts, real_words(facts)))
+    window = max(WINDOW, top_k) if top_k > 0 else OPEN_WINDOW
+    return WordConstraint(WordGuard(facts, real_words(facts)), window)
 
 
 def form_constraint(tokenizer, spec: FormSpec, opening: str = "", deadline_s: float | None = None) -> FormConstraint:

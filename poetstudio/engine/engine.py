@@ -191,7 +191,8 @@ class Engine:
                 constraint = self.form_constraint(request, opening)
                 if constraint is not None:
                     sampling = replace(sampling, max_new_tokens=constraint.writer.token_budget())
-                guard = word_constraint(loaded.tokenizer) if constraint is None and sampling.real_words else None
+                guard = (word_constraint(loaded.tokenizer, sampling.top_k)
+                         if constraint is None and sampling.real_words else None)
                 if opening and on_piece is not None:
                     on_piece(opening)
                 result = decode(loaded.model, loaded.tokenizer, prompts, weight_tensor(weights), sampling,

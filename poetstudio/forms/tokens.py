@@ -30,7 +30,8 @@ def built_once_per_object(owner, build):
 class TokenFacts:
     """Per-token facts of one tokenizer: `texts[i]` is token i's text; `usable[i]` is False for special
     tokens, broken UTF-8 pieces and tokens with characters a line cannot be counted with (digits, symbols);
-    `newlines[i]` counts its newlines; `by_text` maps a text to the tokens that spell it."""
+    `newlines[i]` counts its newlines; `by_text` maps a text to the tokens that spell it; `special` holds the
+    tokenizer's special tokens (end of text, padding, ...)."""
 
     texts: list[str]
     usable: list[bool]
@@ -40,6 +41,7 @@ class TokenFacts:
     encode: object
     by_text: dict[str, list[int]] = field(default_factory=dict)
     closers: list[int] = field(default_factory=list)
+    special: frozenset[int] = frozenset()
 
     def starts_word(self, token: int) -> bool:
         """True when the token begins with a space, a newline or a separator (a new word follows)."""
@@ -70,7 +72,8 @@ def build_facts(tokenizer) -> TokenFacts:
     newline_id = next((i for i in by_text.get("\n", [])), None)
     closers = [i for i, t in enumerate(texts) if usable[i] and not WORD_CHARS.search(t) and ("\n" in t or t.strip())]
     return TokenFacts(texts, usable, [t.count("\n") for t in texts], newline_id, tokenizer.eos_token_id,
-                      lambda text: tokenizer.encode(text, add_special_tokens=False), by_text, closers)
+                      lambda text: tokenizer.encode(text, add_special_tokens=False), by_text, closers,
+                      frozenset(special))
 
 
 def token_facts(tokenizer) -> TokenFacts:

@@ -12,22 +12,29 @@ parts are checked one by one ("mud-luscious" passes). Special tokens (end of tex
 from __future__ import annotations
 
 import bisect
+import re
 
 from poetstudio.analysis.pronounce import cmu
 from poetstudio.forms.lexicon import Lexicon, lexicon
 from poetstudio.forms.tokens import WORD_CHARS, TokenFacts, built_once_per_object
 
-MAX_APOSTROPHES = 2  # "o'er", "heav'n's": more inside one word is the model stammering
+MAX_APOSTROPHES = 2  # "'tis'" in quotation marks: more inside one word is the model stammering
 POETIC_SPELLINGS = frozenset({"thro", "tho", "altho"})
 """Old spellings common in the corpus's verse that the dictionary lacks ("thro'" is "thro" and its apostrophe)."""
 
 
+PIECE = re.compile(r"[a-z']+")
+"""A dictionary entry's parts as the guard reads a poem: "zoot-suit" is "zoot" and "suit", "a.m." is "a", "m"."""
+
+
 class RealWords:
-    """The words a guarded poem may use, with a prefix test: the CMU dictionary plus the lexicon's words."""
+    """The words a guarded poem may use, with a prefix test: the CMU dictionary plus the lexicon's words,
+    each entry split as the guard splits a poem (so every prefix it accepts can be finished as a word)."""
 
     def __init__(self, lex: Lexicon):
         self.lex = lex
-        self.words = frozenset(cmu()) | lex.known | POETIC_SPELLINGS
+        entries = set(cmu()) | lex.known | POETIC_SPELLINGS
+        self.words = frozenset(part for entry in entries for part in PIECE.findall(entry))
         self.sorted = sorted(self.words)
         self._prefix: dict[str, bool] = {}
 
@@ -59,16 +66,15 @@ class WordGuard:
         self.partial = ""
 
     def allows(self, token: int) -> bool:
-        """Whether `token` keeps every word real."""
-        return self._after(self.facts.texts[token], check=True) is not None if self._plain(token) else True
+        """Whether `token` keeps every word real (end of text: where a word could end)."""
+        if token in self.facts.special:
+            return token == self.facts.eos_id and self.words.is_word(self.partial)
+        return self._after(self.facts.texts[token], check=True) is not None
 
     def push(self, token: int) -> None:
         """The token drawn: follow the word being written."""
-        if self._plain(token):
+        if token not in self.facts.special:
             self.partial = self._after(self.facts.texts[token], check=False) or ""
-
-    def _plain(self, token: int) -> bool:
-        return token != self.facts.eos_id and not self.facts.texts[token].startswith("<")
 
     def _after(self, text: str, check: bool) -> str | None:
         partial = self.partial

@@ -98,6 +98,8 @@ def _sampling(value) -> str:
     for name in SAMPLING_INTEGERS:
         if name in value and not _integer(value[name]):
             return f"'{name}' must be a whole number, not {_show(value[name])}"
+    if "real_words" in value and not isinstance(value["real_words"], bool):
+        return f"'real_words' must be true or false, not {_show(value['real_words'])}"
     if value.get("seed") is not None and not _integer(value["seed"]):
         return f"'seed' must be a whole number or null, not {_show(value['seed'])}"
     if "strength" in value and not (_number(value["strength"]) and value["strength"] >= 0):

@@ -86,7 +86,7 @@ class PromptPane(Vertical):
         penalty = sampling.get("repetition_penalty")
         self.repetition_penalty = penalty if penalty is not None else self.defaults.repetition_penalty
         real_words = sampling.get("real_words")
-        self.real_words = real_words if real_words is not None else self.defaults.real_words
+        self.real_words = real_words if isinstance(real_words, bool) else self.defaults.real_words
         form = find_form(sampling.get("form") or FREE)
         self.query_one("#set-form", Select).value = form.key if form else FREE
 
