@@ -166,6 +166,10 @@ def test_scratch_run_makes_a_model_transformers_loads(fixtures, tmp_path):
     assert model.config.num_hidden_layers == 2
     text = "The heron stands\nalone"
     assert tokenizer.decode(tokenizer.encode(text, add_special_tokens=False)) == text
+    from poetstudio.corpus.vocabulary import read_word_list
+
+    words = read_word_list(tmp_path / "out")  # the words the run read, for the real-words guard
+    assert "the" in words and all(w == w.lower() and not w.startswith("'") for w in words)
 
 
 def test_packing_wastes_little_and_keeps_examples_apart(fixtures, shipped_tokenizer):

@@ -132,8 +132,13 @@ def engine():
     return engine
 
 
-def test_the_shipped_models_guarded_poems_hold_only_real_words(engine, words):
+def test_the_shipped_models_guarded_poems_hold_only_real_words(engine):
     from poetstudio.engine.request import PoemRequest
+    from poetstudio.forms.tokens import token_facts
+    from poetstudio.forms.word_guard import real_words
+
+    loaded = engine.load()
+    words = real_words(token_facts(loaded.tokenizer), loaded.words)
 
     found = []
     for seed, poet in enumerate(["Walt Whitman", "Edgar Allan Poe", "E. E. Cummings"]):
@@ -175,3 +180,24 @@ def test_a_saved_poems_switch_is_kept_and_a_damaged_one_named():
     assert check_fields(saved({"real_words": False, "top_k": 40})).sampling == {"real_words": False, "top_k": 40}
     damaged = check_fields(saved({"real_words": "no", "top_k": 40}))
     assert damaged.sampling == {"top_k": 40} and damaged.damaged == ["sampling"]
+
+
+def test_the_word_list_counts_words_as_the_guard_splits_them_and_keeps_recurring_ones(tmp_path):
+    from poetstudio.corpus.vocabulary import read_word_list, word_counts, write_word_list
+
+    counts = word_counts(["O'er the sea-wall, the sea\u2019s 'tis", "Thou canst, canst thou? CANST"])
+    assert counts["o'er"] == 1 and counts["the"] == 2 and counts["sea's"] == 1 and counts["tis"] == 1
+    assert counts["canst"] == 3 and counts["sea"] == 1 and counts["wall"] == 1
+    write_word_list(tmp_path, counts, min_count=2)
+    assert read_word_list(tmp_path) == {"the", "canst", "thou"}
+    assert read_word_list(tmp_path / "nowhere") == frozenset() and read_word_list(None) == frozenset()
+
+
+def test_words_the_model_learned_are_real_to_the_guard(shipped_tokenizer):
+    from poetstudio.forms.tokens import token_facts
+    from poetstudio.forms.word_guard import real_words
+
+    facts = token_facts(shipped_tokenizer)
+    assert not real_words(facts).is_word("wouldst'st")
+    learned = real_words(facts, frozenset({"canst", "israfel"}))
+    assert learned.is_word("canst") and learned.is_word("Israfel") and learned.could_be_word("isra")

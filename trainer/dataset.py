@@ -29,6 +29,8 @@ class Dataset:
     contrast: list[ContrastItem] = field(default_factory=list)
     card: dict = field(default_factory=dict)
     """More for the model's poetstudio.json: a pretraining run's authors and cleaning table."""
+    words: Counter | None = None
+    """A pretraining run's word counts, written beside the model as words.txt (the real-words guard reads it)."""
 
 
 def corpus_hash(keys: list[str]) -> str:

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from rich.console import Console
 from transformers.utils import logging as hf_logging
 
+from poetstudio.corpus.vocabulary import write_word_list
 from poetstudio.errors import UserError
 from poetstudio.prompt_format import IGNORE_INDEX, poet_rows
 from poetstudio.runtime.device import pick_device, pick_dtype
@@ -251,6 +252,9 @@ def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResul
         cleaned = pretrain_corpus(config, split)
         model, tokenizer = prepare_model_and_tokenizer(config, device, dtype, lambda: tokenizer_texts(cleaned), resume)
         data = pretrain_dataset(config, tokenizer, report, split, cleaned)
+        if dist.main:
+            Path(config.output).mkdir(parents=True, exist_ok=True)
+            write_word_list(config.output, data.words)
     else:
         blocks = general_texts(config, split.heldout)
         model, tokenizer = prepare_model_and_tokenizer(

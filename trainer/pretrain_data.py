@@ -35,6 +35,7 @@ import torch
 
 from poetstudio.corpus.cleaning import POEMS_SOURCE, CleanResult, Piece
 from poetstudio.corpus.general import read_general_corpus
+from poetstudio.corpus.vocabulary import word_counts
 from poetstudio.model_info import THIN_TOKENS
 from poetstudio.prompt_format import IGNORE_INDEX, PromptSpec, header_text
 from trainer.config import TrainConfig
@@ -55,6 +56,12 @@ ENCODE_BATCH = 2048  # texts per tokenizer call: large enough for the Rust side 
 def pretrain_corpus(config: TrainConfig, split) -> CleanResult:
     """The cleaned general corpus with the training poems first (held-out poems kept out by 8-grams)."""
     return read_general_corpus(config.general_corpus, split.heldout, split.train, Path(config.cache_dir) / "clean")
+
+
+def learned_words(cleaned: CleanResult) -> Counter:
+    """How often each word occurs in the run's cleaned text (training poems and general verse): the base's
+    words.txt (poetstudio.corpus.vocabulary) is written from it."""
+    return word_counts("\n".join(piece.blocks) for piece in cleaned.pieces)
 
 
 def tokenizer_texts(cleaned: CleanResult):
@@ -386,6 +393,7 @@ def pretrain_dataset(config: TrainConfig, tokenizer, report, split, cleaned: Cle
         skipped=report.skipped,
         general_blocks=rows.index["documents"],
         card=model_card(rows.folder),
+        words=learned_words(cleaned),
     )
 
 

@@ -106,12 +106,13 @@ class WordConstraint:
         self.guard.push(token_id)
 
 
-def word_constraint(tokenizer, top_k: int = 0) -> WordConstraint:
-    """A real-words guard for one poem with this tokenizer, checking the top max(WINDOW, top_k) tokens, or
-    OPEN_WINDOW when top_k is off (0); its word list is built once and cached."""
+def word_constraint(tokenizer, top_k: int = 0, learned: frozenset[str] = frozenset()) -> WordConstraint:
+    """A real-words guard for one poem with this tokenizer and the words the model `learned` in training,
+    checking the top max(WINDOW, top_k) tokens, or OPEN_WINDOW when top_k is off (0); the word list is
+    built once and cached."""
     facts = token_facts(tokenizer)
     window = max(WINDOW, top_k) if top_k > 0 else OPEN_WINDOW
-    return WordConstraint(WordGuard(facts, real_words(facts)), window)
+    return WordConstraint(WordGuard(facts, real_words(facts, learned)), window)
 
 
 def form_constraint(tokenizer, spec: FormSpec, opening: str = "", deadline_s: float | None = None) -> FormConstraint:

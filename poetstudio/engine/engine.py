@@ -191,7 +191,7 @@ class Engine:
                 constraint = self.form_constraint(request, opening)
                 if constraint is not None:
                     sampling = replace(sampling, max_new_tokens=constraint.writer.token_budget())
-                guard = (word_constraint(loaded.tokenizer, sampling.top_k)
+                guard = (word_constraint(loaded.tokenizer, sampling.top_k, loaded.words)
                          if constraint is None and sampling.real_words else None)
                 if opening and on_piece is not None:
                     on_piece(opening)

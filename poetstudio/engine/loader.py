@@ -9,6 +9,7 @@ from pathlib import Path
 
 import torch
 
+from poetstudio.corpus.vocabulary import read_word_list
 from poetstudio.errors import UserError
 from poetstudio.model_info import read_metadata
 from poetstudio.model_source import looks_like_hub_id, source_kwargs
@@ -18,7 +19,8 @@ from poetstudio.runtime.hub import load_causal_lm, load_tokenizer, nf4_available
 
 @dataclass
 class LoadedModel:
-    """A ready-to-generate model, its tokenizer, the adapter's metadata, and any load warnings."""
+    """A ready-to-generate model, its tokenizer, the adapter's metadata, any load warnings, and the base's
+    word list."""
 
     model: object
     tokenizer: object
@@ -27,6 +29,8 @@ class LoadedModel:
     adapter: str | None
     metadata: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+    words: frozenset[str] = frozenset()
+    """The words the base read in training (its words.txt; empty where it ships none)."""
 
 
 def _first_line(exc: BaseException) -> str:
@@ -88,4 +92,5 @@ def load_model(base: str, adapter: str | None = None, device: str = "auto", quan
         model.to(target)
     model.eval()
     status("model ready")
-    return LoadedModel(model, tokenizer, target, base, adapter, metadata, warnings)
+    words = read_word_list(base) if Path(base).is_dir() else frozenset()
+    return LoadedModel(model, tokenizer, target, base, adapter, metadata, warnings, words)

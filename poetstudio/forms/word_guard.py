@@ -4,7 +4,8 @@ A small model, pushed by style strength, sometimes invents words ("sea-garched",
 guard follows the poem as it is written and answers `allows(token)`: the word being written must stay the
 beginning of a real word, and a word is only closed (by a space, punctuation or a newline) when it is
 whole. A real word is one in the CMU pronouncing dictionary, one the forms' lexicon knows (inflections,
-archaic forms) or an elision of one ("summer's", "dimm'd"). Anything that is not a letter (punctuation,
+archaic forms), one the model read in training (its `words.txt`, `poetstudio.corpus.vocabulary`: "canst",
+"Lenore"), or an elision of one ("summer's", "dimm'd"). Anything that is not a letter (punctuation,
 digits, `&`, brackets) is left alone, so Cummings keeps his parentheses; hyphens split compounds, whose
 parts are checked one by one ("mud-luscious" passes). Special tokens (end of text) are always allowed.
 """
@@ -28,12 +29,13 @@ PIECE = re.compile(r"[a-z']+")
 
 
 class RealWords:
-    """The words a guarded poem may use, with a prefix test: the CMU dictionary plus the lexicon's words,
-    each entry split as the guard splits a poem (so every prefix it accepts can be finished as a word)."""
+    """The words a guarded poem may use, with a prefix test: the CMU dictionary, the lexicon's words and the
+    words the model `learned` in training, each entry split as the guard splits a poem (so every prefix it
+    accepts can be finished as a word)."""
 
-    def __init__(self, lex: Lexicon):
+    def __init__(self, lex: Lexicon, learned: frozenset[str] = frozenset()):
         self.lex = lex
-        entries = set(cmu()) | lex.known | POETIC_SPELLINGS
+        entries = set(cmu()) | lex.known | POETIC_SPELLINGS | learned
         self.words = frozenset(part for entry in entries for part in PIECE.findall(entry))
         self.sorted = sorted(self.words)
         self._prefix: dict[str, bool] = {}
@@ -53,9 +55,13 @@ class RealWords:
         return self._prefix[text]
 
 
-def real_words(facts: TokenFacts) -> RealWords:
-    """The real-word list of a tokenizer's facts, built once (about a second, with the dictionary)."""
-    return built_once_per_object(lexicon(facts), RealWords)
+def real_words(facts: TokenFacts, learned: frozenset[str] = frozenset()) -> RealWords:
+    """The real-word list of a tokenizer's facts and a model's learned words; without learned words it is
+    built once per tokenizer (about a second, with the dictionary), with them once per word list."""
+    lex = lexicon(facts)
+    if not learned:
+        return built_once_per_object(lex, RealWords)
+    return built_once_per_object(learned, lambda words: RealWords(lex, words))
 
 
 class WordGuard:
