@@ -211,8 +211,8 @@ def shipped_model_bench(args) -> None:
     print(f"poetstudio decode, 4-poet + guidance:      {guided_rate:7.1f} tok/s  "
           f"(first token {guided_ttft * 1000:.0f} ms; "
           f"5 rows, strength {GUIDED_STRENGTH:g})")
-    print(f"... + real words (the studio):             {studio_rate:7.1f} tok/s  "
-          f"(first token {studio_ttft * 1000:.0f} ms; the word guard checks the top 64 tokens each step)")
+    print(f"4-poet + guidance + real words (studio):   {studio_rate:7.1f} tok/s  "
+          f"(first token {studio_ttft * 1000:.0f} ms; the word guard checks the top 64 tokens a step)")
     print(f"ratio ours/generate, same fp32 numerics: {exact_rate / generate_rate:.2f}x")
     print(f"ratio ours/generate, default:            {single_rate / generate_rate:.2f}x (target 1.5x)")
     print(f"ratio 4-poet/1-poet:                     {ratio(blend_rates, single_rates):.2f}x (target 0.6x)")

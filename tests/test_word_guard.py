@@ -62,6 +62,10 @@ def test_whole_words_close_and_anything_without_letters_passes(shipped_tokenizer
     assert guard.partial == ""
     assert guard.allows(ids(shipped_tokenizer, "&")[0]) and guard.allows(ids(shipped_tokenizer, "12")[0])
     assert guard.allows(ids(shipped_tokenizer, "<")[0])  # plain text, not a special token
+    guard = guard_after(shipped_tokenizer, words, "the old dill")
+    accented = [t for t, text in enumerate(guard.facts.texts)
+                if text and all(c.isalpha() and not c.isascii() for c in text)]
+    assert accented and not any(guard.allows(t) for t in accented)  # letters outside A-Z are letters too
 
 
 def test_end_of_text_comes_only_where_a_word_could_end_and_other_specials_never(shipped_tokenizer, words):
@@ -108,6 +112,24 @@ def test_the_window_reaches_top_k_and_an_open_top_k(shipped_tokenizer):
     scores = torch.full((len(shipped_tokenizer),), -50.0)
     scores[spaced[:300]] = torch.linspace(2.0, 1.0, 300)
     assert int(torch.isfinite(constraint.mask(scores)).sum()) >= 300
+
+
+def test_a_word_the_window_cannot_finish_is_finished_from_further_down(shipped_tokenizer, words):
+    import torch
+
+    from poetstudio.engine.constraints import WINDOW, WordConstraint
+    from poetstudio.forms.tokens import token_facts
+    from poetstudio.forms.word_guard import WordGuard
+
+    guard = WordGuard(token_facts(shipped_tokenizer), words)
+    guard.partial = "disting"  # only "distinguish..." can follow
+    scores = torch.linspace(5.0, -5.0, len(shipped_tokenizer))
+    continuing = [t for t, text in enumerate(guard.facts.texts) if text.lower().startswith("u")]
+    scores[continuing] = -10.0  # the model ranks every continuation last
+    masked = WordConstraint(guard).mask(scores)
+    kept = torch.isfinite(masked).nonzero().flatten().tolist()
+    assert kept and set(kept) <= set(continuing) and all(guard.allows(t) for t in kept)
+    assert not set(kept) & set(torch.topk(scores, WINDOW).indices.tolist())
 
 
 def test_a_dead_end_passes_the_scores_unguarded_rather_than_stalling(shipped_tokenizer, words):

@@ -37,10 +37,10 @@ def only(scores: torch.Tensor, ids: list[int]) -> torch.Tensor:
     return out
 
 
-def allowed_tokens(scores: torch.Tensor, allows, listed=lambda: ()) -> list[int]:
-    """The tokens `allows` lets through: of the model's top WINDOW if any, else of `listed()` (tokens worth
+def allowed_tokens(scores: torch.Tensor, allows, listed=lambda: (), window: int = WINDOW) -> list[int]:
+    """The tokens `allows` lets through: of the model's top `window` if any, else of `listed()` (tokens worth
     checking besides the top ones), else of the next WIDEN at a time down the vocabulary; [] when none."""
-    top = torch.topk(scores, min(WINDOW, scores.shape[-1])).indices.tolist()
+    top = torch.topk(scores, min(window, scores.shape[-1])).indices.tolist()
     allowed = [t for t in top if allows(t)]
     if allowed:
         return allowed
@@ -49,7 +49,7 @@ def allowed_tokens(scores: torch.Tensor, allows, listed=lambda: ()) -> list[int]
     if allowed:
         return allowed
     order = torch.argsort(scores, descending=True).tolist()
-    for start in range(WINDOW, len(order), WIDEN):
+    for start in range(len(top), len(order), WIDEN):
         allowed = [t for t in order[start:start + WIDEN] if allows(t)]
         if allowed:
             return allowed
@@ -87,8 +87,9 @@ class FormConstraint:
 class WordConstraint:
     """Keeps a free poem's words real (poetstudio.forms.word_guard). The guard filters the candidates the draw
     would see: of the model's top `window` tokens (at least top_k), those that would begin or close an
-    invented word are ruled out, and the rest keep their scores, so the blend stays exact among them. Never
-    stalls: when none fits, the scores pass as they are (that token is drawn unguarded)."""
+    invented word are ruled out, and the rest keep their scores, so the blend stays exact among them. When
+    none of those fits (a word the model cannot see how to finish), the search goes on down the vocabulary,
+    where the word's next letters always are; only if nothing at all fits do the scores pass unguarded."""
 
     done = False
 
@@ -97,8 +98,7 @@ class WordConstraint:
 
     def mask(self, scores: torch.Tensor) -> torch.Tensor:
         """Only the top tokens that keep the words real stay finite."""
-        top = torch.topk(scores, min(self.window, scores.shape[-1])).indices.tolist()
-        allowed = [t for t in top if self.guard.allows(t)]
+        allowed = allowed_tokens(scores, self.guard.allows, window=self.window)
         return only(scores, allowed) if allowed else scores
 
     def advance(self, token_id: int) -> None:

@@ -17,9 +17,12 @@ import re
 
 from poetstudio.analysis.pronounce import cmu
 from poetstudio.forms.lexicon import Lexicon, lexicon
-from poetstudio.forms.tokens import WORD_CHARS, TokenFacts, built_once_per_object
+from poetstudio.forms.tokens import TokenFacts, built_once_per_object
 
 MAX_APOSTROPHES = 2  # "'tis'" in quotation marks: more inside one word is the model stammering
+APOSTROPHES = "'\u2019"
+"""Apostrophes belong to the word they stand in; every other character that is not a letter (in any
+script: "bacco-dillahuiê" is caught at its "ê") ends a word."""
 POETIC_SPELLINGS = frozenset({"thro", "tho", "altho"})
 """Old spellings common in the corpus's verse that the dictionary lacks ("thro'" is "thro" and its apostrophe)."""
 
@@ -85,7 +88,7 @@ class WordGuard:
     def _after(self, text: str, check: bool) -> str | None:
         partial = self.partial
         for ch in text:
-            if WORD_CHARS.match(ch):
+            if ch.isalpha() or ch in APOSTROPHES:
                 partial += ch
             else:
                 if check and partial and not self.words.is_word(partial):
