@@ -10,7 +10,8 @@ from poetstudio.forms.catalogue import FORMS, FormSpecError, find_form, resolve_
 from poetstudio.forms.check import check_poem
 from poetstudio.forms.spec import parse_spec
 
-SONNET_SEED = 1000  # a seed whose sonnet the analyzer letters ABAB CDCD EFEF GG (checked on this project's CPUs)
+SONNET_SEED = 1001  # a seed whose sonnet the analyzer letters ABAB CDCD EFEF GG with the shipped model (10 of seeds
+#                    1000-1011 do; 1000 and 1002 relax a line of the couplet)
 
 
 def test_every_catalogue_form_parses_and_has_a_name():

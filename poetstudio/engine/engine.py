@@ -24,6 +24,8 @@ from poetstudio.engine.runners import make_runner
 from poetstudio.engine.sampling import weight_tensor
 from poetstudio.errors import UserError
 from poetstudio.forms.catalogue import FormSpecError, resolve_form
+from poetstudio.forms.tokens import token_facts
+from poetstudio.forms.word_guard import real_words
 from poetstudio.model_info import (
     ModelCard,
     card_from_metadata,
@@ -83,6 +85,8 @@ class Engine:
         except UserError as exc:
             on_event(LoadFailed(str(exc)))
             return False
+        on_event(LoadProgress("preparing the word list"))
+        real_words(token_facts(loaded.tokenizer), loaded.words)  # built here, not on the first poem (about 1 s)
         on_event(Loaded(loaded.base, loaded.adapter, str(loaded.device), self.card, tuple(loaded.warnings)))
         return True
 
