@@ -40,6 +40,16 @@ def shared_corpus() -> Path:
 
 
 @pytest.fixture(scope="session")
+def engine():
+    """The shipped model's engine on the CPU, loaded once for the whole run (loading takes seconds)."""
+    from poetstudio.engine.engine import Engine
+
+    engine = Engine(device="cpu")
+    engine.load()
+    return engine
+
+
+@pytest.fixture(scope="session")
 def shipped_tokenizer():
     """The shipped base model's tokenizer."""
     from transformers import AutoTokenizer

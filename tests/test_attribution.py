@@ -7,7 +7,6 @@ import pytest
 import torch
 
 from poetstudio.engine.attribution import candidate_logprobs, fit_blend
-from poetstudio.engine.engine import Engine
 from poetstudio.engine.request import PoemRequest
 from poetstudio.engine.sampling_settings import Sampling
 from poetstudio.model_info import THIN_POEMS
@@ -37,13 +36,6 @@ def test_candidates_put_the_true_token_first_without_duplicates():
     assert candidates.shape == (2, 5, 5)
     assert torch.equal(candidates[:, :, 0], logprobs.gather(-1, targets.expand(2, -1)[..., None]).squeeze(-1))
     assert torch.isinf(candidates).sum(-1).eq(1).all()  # the duplicate of the true token is masked out
-
-
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    engine = Engine(device="cpu")
-    engine.load()
-    return engine
 
 
 @pytest.mark.slow

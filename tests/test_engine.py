@@ -21,13 +21,6 @@ from poetstudio.model_info import default_adapter_dir, default_base_dir
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def engine() -> Engine:
-    engine = Engine(device="cpu")
-    engine.load()
-    return engine
-
-
 def poets(engine):
     known = engine.known_poets()
     return known[0], known[1]

@@ -122,15 +122,6 @@ def test_a_line_that_opens_a_rhyme_does_not_rhyme_with_the_line_before(shipped_t
     assert not {"may", "say", "way", "away"} & writer.endings(1)
 
 
-@pytest.fixture(scope="module")
-def engine():
-    from poetstudio.engine.engine import Engine
-
-    engine = Engine()
-    engine.load()
-    return engine
-
-
 def test_a_refrain_is_repeated_word_for_word(engine):
     from poetstudio.engine.request import PoemRequest
     from poetstudio.engine.sampling_settings import Sampling

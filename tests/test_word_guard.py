@@ -145,15 +145,6 @@ def test_a_dead_end_passes_the_scores_unguarded_rather_than_stalling(shipped_tok
     assert torch.equal(WordConstraint(guard).mask(scores), scores)
 
 
-@pytest.fixture(scope="module")
-def engine():
-    from poetstudio.engine.engine import Engine
-
-    engine = Engine()
-    engine.load()
-    return engine
-
-
 def test_the_shipped_models_guarded_poems_hold_only_real_words(engine):
     from poetstudio.engine.request import PoemRequest
     from poetstudio.forms.tokens import token_facts

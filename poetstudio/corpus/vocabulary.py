@@ -16,14 +16,15 @@ from pathlib import Path
 
 WORD_LIST_FILE = "words.txt"
 MIN_COUNT = 3  # a word must recur to count: one-off OCR slips and hyphenation splits stay out
-_WORD = re.compile(r"[a-z']+")
+WORD_PIECE = re.compile(r"[a-z']+")
+"""A word as the list and the guard read it, in lower-case text with straight apostrophes."""
 
 
 def word_counts(texts: Iterable[str]) -> Counter:
     """How often each word occurs in `texts`."""
     counts: Counter = Counter()
     for text in texts:
-        counts.update(w.strip("'") for w in _WORD.findall(text.lower().replace("\u2019", "'")))
+        counts.update(w.strip("'") for w in WORD_PIECE.findall(text.lower().replace("\u2019", "'")))
     counts.pop("", None)
     return counts
 

@@ -92,5 +92,4 @@ def load_model(base: str, adapter: str | None = None, device: str = "auto", quan
         model.to(target)
     model.eval()
     status("model ready")
-    words = read_word_list(base) if Path(base).is_dir() else frozenset()
-    return LoadedModel(model, tokenizer, target, base, adapter, metadata, warnings, words)
+    return LoadedModel(model, tokenizer, target, base, adapter, metadata, warnings, read_word_list(base))

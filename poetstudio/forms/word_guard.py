@@ -13,9 +13,9 @@ parts are checked one by one ("mud-luscious" passes). Special tokens (end of tex
 from __future__ import annotations
 
 import bisect
-import re
 
 from poetstudio.analysis.pronounce import cmu
+from poetstudio.corpus.vocabulary import WORD_PIECE
 from poetstudio.forms.lexicon import Lexicon, lexicon
 from poetstudio.forms.tokens import TokenFacts, built_once_per_object
 
@@ -27,10 +27,6 @@ POETIC_SPELLINGS = frozenset({"thro", "tho", "altho"})
 """Old spellings common in the corpus's verse that the dictionary lacks ("thro'" is "thro" and its apostrophe)."""
 
 
-PIECE = re.compile(r"[a-z']+")
-"""A dictionary entry's parts as the guard reads a poem: "zoot-suit" is "zoot" and "suit", "a.m." is "a", "m"."""
-
-
 class RealWords:
     """The words a guarded poem may use, with a prefix test: the CMU dictionary, the lexicon's words and the
     words the model `learned` in training, each entry split as the guard splits a poem (so every prefix it
@@ -38,8 +34,8 @@ class RealWords:
 
     def __init__(self, lex: Lexicon, learned: frozenset[str] = frozenset()):
         self.lex = lex
-        entries = set(cmu()) | lex.known | POETIC_SPELLINGS | learned
-        self.words = frozenset(part for entry in entries for part in PIECE.findall(entry))
+        entries = set(cmu()) | lex.known | POETIC_SPELLINGS | learned  # "zoot-suit" gives "zoot" and "suit"
+        self.words = frozenset(part for entry in entries for part in WORD_PIECE.findall(entry))
         self.sorted = sorted(self.words)
         self._prefix: dict[str, bool] = {}
 
