@@ -58,6 +58,13 @@ def facts(shipped_tokenizer):
     return token_facts(shipped_tokenizer)
 
 
+def test_a_word_in_stammering_case_is_not_begun(shipped_tokenizer, facts):
+    writer = writer_for("- 10", facts)
+    feed(writer, shipped_tokenizer, "And 't")
+    assert not any(writer.allows(t) for t in facts.by_text.get("W", []) + facts.by_text.get("Was", []))
+    assert any(writer.allows(t) for t in facts.by_text.get("w", []) + facts.by_text.get("was", []))
+
+
 def writer_for(spec_text: str, facts):
     from poetstudio.forms.lexicon import lexicon
     from poetstudio.forms.writer import FormWriter
@@ -114,6 +121,22 @@ def test_the_last_word_rhymes_with_its_partner(shipped_tokenizer, facts):
     assert writer.allows(facts.newline_id)
     leader = writer_for("AA 4", facts)
     assert all(len(leader.lex.true_rhymes(leader.lex.entries[w].word)) >= 2 for w in leader.endings(1))
+
+
+def test_lines_end_only_on_words_the_model_read_often_not_on_fragments(facts):
+    from poetstudio.corpus.vocabulary import read_word_list
+    from poetstudio.forms.lexicon import ending_floor, lexicon
+    from poetstudio.model_info import default_base_dir
+
+    read = read_word_list(default_base_dir())
+    floor = ending_floor(read)
+    assert 50 < floor < 200  # about 6 in a million of the shipped base's 15.6M words
+    bare, counted = lexicon(facts), lexicon(facts, read)
+    fragments = {"ide", "bree", "ling"}  # whole tokens and dictionary entries, but read alone under 40 times
+    assert fragments <= set(bare.entries) and not fragments & set(counted.entries)
+    assert {"dirge", "prow", "swan", "night"} <= set(counted.entries)
+    assert all(read[w] >= floor for w in counted.entries)
+    assert {"abbs", "ady", "anding"} <= bare.known - counted.known and "glimmer" in counted.known
 
 
 def test_a_line_that_opens_a_rhyme_does_not_rhyme_with_the_line_before(shipped_tokenizer, facts):

@@ -202,8 +202,38 @@ def test_the_word_list_counts_words_as_the_guard_splits_them_and_keeps_recurring
     assert counts["o'er"] == 1 and counts["the"] == 2 and counts["sea's"] == 1 and counts["tis"] == 1
     assert counts["canst"] == 3 and counts["sea"] == 1 and counts["wall"] == 1
     write_word_list(tmp_path, counts, min_count=2)
-    assert read_word_list(tmp_path) == {"the", "canst", "thou"}
-    assert read_word_list(tmp_path / "nowhere") == frozenset() and read_word_list(None) == frozenset()
+    assert dict(read_word_list(tmp_path)) == {"the": 2, "canst": 3, "thou": 2}
+    assert not read_word_list(tmp_path / "nowhere") and not read_word_list(None)
+
+
+def test_a_word_list_from_before_counts_reads_each_word_as_seen_the_fewest_times_kept(tmp_path):
+    from poetstudio.corpus.vocabulary import MIN_COUNT, read_word_list
+
+    (tmp_path / "words.txt").write_text("canst\nthou\n", encoding="utf-8")
+    assert dict(read_word_list(tmp_path)) == {"canst": MIN_COUNT, "thou": MIN_COUNT}
+
+
+@pytest.mark.parametrize("word, cased", [("twas", True), ("Twas", True), ("TWAS", True), ("'Tis", True),
+                                         ("O'er", True), ("I", True), ("tWas", False), ("rE", False),
+                                         ("'tIs", False), ("aNd", False)])
+def test_a_word_is_cased_as_words_are(word, cased):
+    from poetstudio.forms.tokens import well_cased
+
+    assert well_cased(word) is cased
+
+
+def test_the_guard_will_not_write_a_word_in_stammering_case(shipped_tokenizer, words):
+    from poetstudio.forms.tokens import token_facts
+    from poetstudio.forms.word_guard import WordGuard
+
+    facts = token_facts(shipped_tokenizer)
+    guard = WordGuard(facts, words)
+    for token in shipped_tokenizer.encode(" 't", add_special_tokens=False):
+        guard.push(token)
+    upper = [t for t in facts.by_text.get("W", []) + facts.by_text.get("Was", [])]
+    lower = [t for t in facts.by_text.get("w", []) + facts.by_text.get("was", [])]
+    assert upper and lower
+    assert not any(guard.allows(t) for t in upper) and any(guard.allows(t) for t in lower)
 
 
 def test_words_the_model_learned_are_real_to_the_guard(shipped_tokenizer):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import torch
 
+from poetstudio.corpus.vocabulary import NO_WORDS, WordCounts
 from poetstudio.forms.lexicon import lexicon
 from poetstudio.forms.spec import FormSpec
 from poetstudio.forms.tokens import token_facts
@@ -106,7 +107,7 @@ class WordConstraint:
         self.guard.push(token_id)
 
 
-def word_constraint(tokenizer, top_k: int = 0, learned: frozenset[str] = frozenset()) -> WordConstraint:
+def word_constraint(tokenizer, top_k: int = 0, learned: WordCounts = NO_WORDS) -> WordConstraint:
     """A real-words guard for one poem with this tokenizer and the words the model `learned` in training,
     checking the top max(WINDOW, top_k) tokens, or OPEN_WINDOW when top_k is off (0); the word list is
     built once and cached."""
@@ -115,13 +116,15 @@ def word_constraint(tokenizer, top_k: int = 0, learned: frozenset[str] = frozens
     return WordConstraint(WordGuard(facts, real_words(facts, learned)), window)
 
 
-def form_constraint(tokenizer, spec: FormSpec, opening: str = "", deadline_s: float | None = None) -> FormConstraint:
-    """A constraint writing `spec` with this tokenizer; the tokenizer's facts and lexicon are built once
-    and cached. `opening` lines count as the form's first lines."""
+def form_constraint(tokenizer, spec: FormSpec, opening: str = "", deadline_s: float | None = None,
+                    read: WordCounts = NO_WORDS) -> FormConstraint:
+    """A constraint writing `spec` with this tokenizer and the model's word list (`read`: lines end only on
+    words it read often); the tokenizer's facts and lexicon are built once and cached. `opening` lines count
+    as the form's first lines."""
     facts = token_facts(tokenizer)
     if facts.newline_id is None:
         raise ValueError("this tokenizer has no newline token, so it cannot write to a form; drop --form")
-    writer = FormWriter(spec, facts, lexicon(facts), deadline_s)
+    writer = FormWriter(spec, facts, lexicon(facts, read), deadline_s)
     if opening.strip():
         writer.feed_opening(opening)
     return FormConstraint(writer)

@@ -24,6 +24,7 @@ from poetstudio.engine.runners import make_runner
 from poetstudio.engine.sampling import weight_tensor
 from poetstudio.errors import UserError
 from poetstudio.forms.catalogue import FormSpecError, resolve_form
+from poetstudio.forms.lexicon import lexicon
 from poetstudio.forms.tokens import token_facts
 from poetstudio.forms.word_guard import real_words
 from poetstudio.model_info import (
@@ -86,7 +87,9 @@ class Engine:
             on_event(LoadFailed(str(exc)))
             return False
         on_event(LoadProgress("preparing the word list"))
-        real_words(token_facts(loaded.tokenizer), loaded.words)  # built here, not on the first poem (about 1 s)
+        facts = token_facts(loaded.tokenizer)  # word lists built here, not on the first poem (about 1 s each)
+        real_words(facts, loaded.words)
+        lexicon(facts, loaded.words)
         on_event(Loaded(loaded.base, loaded.adapter, str(loaded.device), self.card, tuple(loaded.warnings)))
         return True
 
@@ -156,7 +159,8 @@ class Engine:
         if spec.free:
             return None
         try:
-            constraint = form_constraint(self.load().tokenizer, spec, opening, spec.deadline_s)
+            loaded = self.load()
+            constraint = form_constraint(loaded.tokenizer, spec, opening, spec.deadline_s, loaded.words)
         except ValueError as exc:
             raise UserError(str(exc)) from None
         if constraint.done:

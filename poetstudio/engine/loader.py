@@ -9,7 +9,7 @@ from pathlib import Path
 
 import torch
 
-from poetstudio.corpus.vocabulary import read_word_list
+from poetstudio.corpus.vocabulary import NO_WORDS, WordCounts, read_word_list
 from poetstudio.errors import UserError
 from poetstudio.model_info import read_metadata
 from poetstudio.model_source import looks_like_hub_id, source_kwargs
@@ -29,8 +29,8 @@ class LoadedModel:
     adapter: str | None
     metadata: dict = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
-    words: frozenset[str] = frozenset()
-    """The words the base read in training (its words.txt; empty where it ships none)."""
+    words: WordCounts = field(default_factory=lambda: NO_WORDS)
+    """The words the base read in training and how often (its words.txt; empty where it ships none)."""
 
 
 def _first_line(exc: BaseException) -> str:

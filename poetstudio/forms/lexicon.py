@@ -10,8 +10,12 @@ from dataclasses import dataclass
 from poetstudio.analysis.meter import word_weights
 from poetstudio.analysis.pronounce import ARCHAIC, Word, cmu, lookup, syllable_count
 from poetstudio.analysis.rhyme import last_syllable, rhyme_kind, rhyme_tail
+from poetstudio.corpus.vocabulary import MIN_COUNT, NO_WORDS, WordCounts
 from poetstudio.forms.tokens import TokenFacts, built_once_per_object
 
+ENDING_PER_MILLION = 6  # a line ends on a word the model read this often (about 100 times in the shipped base's
+# 15.6M words): real words as rare as "prow" and "dirge" stay, dictionary fragments the tokenizer holds whole
+# as pieces of longer words ("ide", "bree", "ling": under 40) go
 SHORT_WORDS = frozenset("me be we he ye go no so do by my oh lo thee".split())
 """Words under three letters a line may end on (other short entries are mostly fragments and initials)."""
 WEAK_ENDINGS = frozenset("""a an the and but or nor for if as than that this these those of to in on at by with from
@@ -57,15 +61,25 @@ def rhyme_keys(word: Word) -> tuple[frozenset, frozenset]:
     return tails, frozenset(slant)
 
 
+def ending_floor(read: WordCounts) -> int:
+    """Times a word must have been read to end a line: ENDING_PER_MILLION of the words read (0 without a
+    word list)."""
+    return round(ENDING_PER_MILLION * sum(read.values()) / 1_000_000) if read else 0
+
+
 class Lexicon:
     """Ending words indexed by syllables and rhyme tail: dictionary words the tokenizer has as one token
-    after a space (a whole word the model saw often, not a fragment)."""
+    after a space; where the model's word list (`read`: words and how often it read them) is known, only
+    those it read at least `ending_floor` times, and only words it read at all count as known."""
 
-    def __init__(self, facts: TokenFacts):
+    def __init__(self, facts: TokenFacts, read: WordCounts = NO_WORDS):
         self.entries: dict[str, Entry] = {}
+        floor = ending_floor(read)
         for text in facts.by_text:
             bare = text[1:]
             if not text.startswith(" ") or not re.fullmatch(r"[a-z]+", bare) or bare in WEAK_ENDINGS:
+                continue
+            if read and read.get(bare, 0) < floor:
                 continue
             if len(bare) < 3 and bare not in SHORT_WORDS:
                 continue
@@ -87,6 +101,8 @@ class Lexicon:
         self.rhyme_counts = {text: len(set().union(*(self.by_tail[t] for t in e.tails))) - 1
                              for text, e in self.entries.items()}
         self.known = known_words(facts)
+        if read:
+            self.known = frozenset(w for w in self.known if read.get(w, 0) >= MIN_COUNT or w in ARCHAIC)
         self.sorted_known = sorted(self.known)
         self._prefix: dict[str, bool] = {}
 
@@ -161,6 +177,9 @@ def known_words(facts: TokenFacts) -> frozenset[str]:
     return frozenset(found)
 
 
-def lexicon(facts: TokenFacts) -> Lexicon:
-    """The lexicon of a tokenizer's facts, built once (about a second, after the dictionary loads)."""
-    return built_once_per_object(facts, Lexicon)
+def lexicon(facts: TokenFacts, read: WordCounts = NO_WORDS) -> Lexicon:
+    """The lexicon of a tokenizer's facts and the model's word list, built once per tokenizer without a list
+    and once per list with one (about a second, after the dictionary loads)."""
+    if not read:
+        return built_once_per_object(facts, Lexicon, "lexicon")
+    return built_once_per_object(read, lambda words: Lexicon(facts, words), "lexicon")

@@ -11,18 +11,27 @@ WORD_CHARS = re.compile(r"[A-Za-z'\u2019]")
 SEPARATORS = set(" \t,.;:!?-\u2014\u2013\"()\u201c\u201d\u2018")
 """Characters that end a word and add no syllable."""
 
-_cache: dict[int, tuple[object, object]] = {}
+def well_cased(word: str) -> bool:
+    """A word (or the start of one) cased as words are: all lower, capitalised, or all capitals ("tWas",
+    "rE" and "aNd" are the model stammering between tokens, not words)."""
+    letters = [c for c in word if c.isalpha()]
+    return not any(c.isupper() for c in letters[1:]) or not any(c.islower() for c in letters)
+
+
+_cache: dict[tuple[int, str], tuple[object, object]] = {}
 _lock = threading.Lock()
 
 
-def built_once_per_object(owner, build):
-    """`build(owner)`, made on first use and kept while `owner` lives (keyed by identity; the owner is held
-    beside the value, so a reused id never returns another object's value). Thread-safe."""
+def built_once_per_object(owner, build, kind: str = ""):
+    """`build(owner)`, made on first use and kept while `owner` lives (keyed by identity and `kind`, so one
+    owner can hold several built things; the owner is held beside the value, so a reused id never returns
+    another object's value). Thread-safe; `build` must not call this function (the lock is not reentrant)."""
     with _lock:
-        entry = _cache.get(id(owner))
+        key = (id(owner), kind)
+        entry = _cache.get(key)
         if entry is None or entry[0] is not owner:
             entry = (owner, build(owner))
-            _cache[id(owner)] = entry
+            _cache[key] = entry
         return entry[1]
 
 

@@ -7,7 +7,8 @@ whole. A real word is one in the CMU pronouncing dictionary, one the forms' lexi
 archaic forms), one the model read in training (its `words.txt`, `poetstudio.corpus.vocabulary`: "canst",
 "Lenore"), or an elision of one ("summer's", "dimm'd"). Anything that is not a letter (punctuation,
 digits, `&`, brackets) is left alone, so Cummings keeps his parentheses; hyphens split compounds, whose
-parts are checked one by one ("mud-luscious" passes). Special tokens (end of text) are always allowed.
+parts are checked one by one ("mud-luscious" passes). A word is cased as words are (lower, Capitalised or
+CAPITALS: no "tWas"). End of text comes only where a word could end; other special tokens never.
 """
 
 from __future__ import annotations
@@ -15,9 +16,9 @@ from __future__ import annotations
 import bisect
 
 from poetstudio.analysis.pronounce import cmu
-from poetstudio.corpus.vocabulary import WORD_PIECE
+from poetstudio.corpus.vocabulary import NO_WORDS, WORD_PIECE, WordCounts
 from poetstudio.forms.lexicon import Lexicon, lexicon
-from poetstudio.forms.tokens import TokenFacts, built_once_per_object
+from poetstudio.forms.tokens import TokenFacts, built_once_per_object, well_cased
 
 MAX_APOSTROPHES = 2  # "'tis'" in quotation marks: more inside one word is the model stammering
 APOSTROPHES = "'\u2019"
@@ -32,9 +33,9 @@ class RealWords:
     words the model `learned` in training, each entry split as the guard splits a poem (so every prefix it
     accepts can be finished as a word)."""
 
-    def __init__(self, lex: Lexicon, learned: frozenset[str] = frozenset()):
+    def __init__(self, lex: Lexicon, learned: WordCounts = NO_WORDS):
         self.lex = lex
-        entries = set(cmu()) | lex.known | POETIC_SPELLINGS | learned  # "zoot-suit" gives "zoot" and "suit"
+        entries = set(cmu()) | lex.known | POETIC_SPELLINGS | set(learned)  # "zoot-suit" gives "zoot" and "suit"
         self.words = frozenset(part for entry in entries for part in WORD_PIECE.findall(entry))
         self.sorted = sorted(self.words)
         self._prefix: dict[str, bool] = {}
@@ -54,13 +55,13 @@ class RealWords:
         return self._prefix[text]
 
 
-def real_words(facts: TokenFacts, learned: frozenset[str] = frozenset()) -> RealWords:
+def real_words(facts: TokenFacts, learned: WordCounts = NO_WORDS) -> RealWords:
     """The real-word list of a tokenizer's facts and a model's learned words; without learned words it is
     built once per tokenizer (about a second, with the dictionary), with them once per word list."""
     lex = lexicon(facts)
     if not learned:
-        return built_once_per_object(lex, RealWords)
-    return built_once_per_object(learned, lambda words: RealWords(lex, words))
+        return built_once_per_object(lex, RealWords, "real words")
+    return built_once_per_object(learned, lambda words: RealWords(lex, words), "real words")
 
 
 class WordGuard:
@@ -91,6 +92,6 @@ class WordGuard:
                     return None
                 partial = ""
         if check and partial and (partial.replace("\u2019", "'").count("'") > MAX_APOSTROPHES
-                                  or not self.words.could_be_word(partial)):
+                                  or not well_cased(partial) or not self.words.could_be_word(partial)):
             return None
         return partial

@@ -23,7 +23,7 @@ from poetstudio.forms.endings import EndingFinder
 from poetstudio.forms.lexicon import Lexicon, word_syllables
 from poetstudio.forms.metre import METRE_SLACK, stress_cost, stress_fits
 from poetstudio.forms.spec import FormSpec, LineGoal
-from poetstudio.forms.tokens import SEPARATORS, WORD_CHARS, TokenFacts
+from poetstudio.forms.tokens import SEPARATORS, WORD_CHARS, TokenFacts, well_cased
 
 STRICT, NO_METRE, NO_RHYME, CLOSE = range(4)
 LEVELS = ("met", "metre let go", "rhyme let go", "closed where it stood")
@@ -304,7 +304,7 @@ class FormWriter:
     def _partial_ok(self, used: int, partial: str) -> bool:
         marks = partial.replace("\u2019", "'")
         if self.level < CLOSE and (marks.count("'") > MAX_APOSTROPHES + 1 or "''" in marks
-                                   or not self.lex.could_be_word(marks)):
+                                   or not well_cased(marks) or not self.lex.could_be_word(marks)):
             return False
         target = self.goal.syllables
         if target is None:
