@@ -61,7 +61,8 @@ def facts(shipped_tokenizer):
 def test_a_word_in_stammering_case_is_not_begun(shipped_tokenizer, facts):
     writer = writer_for("- 10", facts)
     feed(writer, shipped_tokenizer, "And 't")
-    assert not any(writer.allows(t) for t in facts.by_text.get("W", []) + facts.by_text.get("Was", []))
+    upper = facts.by_text.get("W", []) + facts.by_text.get("Was", [])
+    assert upper and not any(writer.allows(t) for t in upper)
     assert any(writer.allows(t) for t in facts.by_text.get("w", []) + facts.by_text.get("was", []))
 
 
@@ -124,7 +125,9 @@ def test_the_last_word_rhymes_with_its_partner(shipped_tokenizer, facts):
 
 
 def test_lines_end_only_on_words_the_model_read_often_not_on_fragments(facts):
-    from poetstudio.corpus.vocabulary import read_word_list
+    from copy import copy
+
+    from poetstudio.corpus.vocabulary import MIN_COUNT, read_word_list
     from poetstudio.forms.lexicon import ending_floor, lexicon
     from poetstudio.model_info import default_base_dir
 
@@ -137,6 +140,8 @@ def test_lines_end_only_on_words_the_model_read_often_not_on_fragments(facts):
     assert {"dirge", "prow", "swan", "night"} <= set(counted.entries)
     assert all(read[w] >= floor for w in counted.entries)
     assert {"abbs", "ady", "anding"} <= bare.known - counted.known and "glimmer" in counted.known
+    assert lexicon(facts, read) is counted and lexicon(copy(facts), read) is not counted  # per tokenizer too
+    assert ending_floor({"the": 5, "sea": 2}) == MIN_COUNT  # a small list never lets unread words end lines
 
 
 def test_a_line_that_opens_a_rhyme_does_not_rhyme_with_the_line_before(shipped_tokenizer, facts):

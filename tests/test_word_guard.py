@@ -209,13 +209,15 @@ def test_the_word_list_counts_words_as_the_guard_splits_them_and_keeps_recurring
 def test_a_word_list_from_before_counts_reads_each_word_as_seen_the_fewest_times_kept(tmp_path):
     from poetstudio.corpus.vocabulary import MIN_COUNT, read_word_list
 
-    (tmp_path / "words.txt").write_text("canst\nthou\n", encoding="utf-8")
-    assert dict(read_word_list(tmp_path)) == {"canst": MIN_COUNT, "thou": MIN_COUNT}
+    (tmp_path / "words.txt").write_text("canst\nthou\r\nthee\t12\r\n", encoding="utf-8")
+    assert dict(read_word_list(tmp_path)) == {"canst": MIN_COUNT, "thou": MIN_COUNT, "thee": 12}
 
 
 @pytest.mark.parametrize("word, cased", [("twas", True), ("Twas", True), ("TWAS", True), ("'Tis", True),
-                                         ("O'er", True), ("I", True), ("tWas", False), ("rE", False),
-                                         ("'tIs", False), ("aNd", False)])
+                                         ("O'er", True), ("I", True), ("O'Neill", True), ("d'Artagnan", True),
+                                         ("McGregor", True), ("MacLeish", True), ("XIV", True), ("I'm", True),
+                                         ("tWas", False), ("rE", False), ("'tIs", False), ("aNd", False),
+                                         ("O'NeIll", False)])
 def test_a_word_is_cased_as_words_are(word, cased):
     from poetstudio.forms.tokens import well_cased
 
@@ -242,5 +244,5 @@ def test_words_the_model_learned_are_real_to_the_guard(shipped_tokenizer):
 
     facts = token_facts(shipped_tokenizer)
     assert not real_words(facts).is_word("wouldst'st")
-    learned = real_words(facts, frozenset({"canst", "israfel"}))
+    learned = real_words(facts, {"canst": 5, "israfel": 3})
     assert learned.is_word("canst") and learned.is_word("Israfel") and learned.could_be_word("isra")

@@ -25,6 +25,7 @@ WORD_PIECE = re.compile(r"[a-z']+")
 WordCounts = Mapping[str, int]
 """Word -> times read in training (read-only)."""
 NO_WORDS: WordCounts = MappingProxyType({})
+"""The empty word list: a model that ships none (a hub model, an older base)."""
 
 
 def word_counts(texts: Iterable[str]) -> Counter:
@@ -54,8 +55,8 @@ def read_word_list(folder: str | Path | None) -> WordCounts:
     if not path.is_file():
         return NO_WORDS
     counts: dict[str, int] = {}
-    for line in path.read_text(encoding="utf-8").split("\n"):
-        word, _, count = line.partition("\t")
+    for line in path.read_text(encoding="utf-8").splitlines():
+        word, _, count = line.strip().partition("\t")
         if word:
-            counts[word] = int(count) if count.isdigit() else MIN_COUNT
+            counts[word] = int(count) if count.isascii() and count.isdecimal() else MIN_COUNT
     return MappingProxyType(counts)

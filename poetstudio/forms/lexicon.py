@@ -62,9 +62,9 @@ def rhyme_keys(word: Word) -> tuple[frozenset, frozenset]:
 
 
 def ending_floor(read: WordCounts) -> int:
-    """Times a word must have been read to end a line: ENDING_PER_MILLION of the words read (0 without a
-    word list)."""
-    return round(ENDING_PER_MILLION * sum(read.values()) / 1_000_000) if read else 0
+    """Times a word must have been read to end a line: ENDING_PER_MILLION of the words read, and never fewer
+    than a word needs to be in the list at all (0 without a word list)."""
+    return max(MIN_COUNT, round(ENDING_PER_MILLION * sum(read.values()) / 1_000_000)) if read else 0
 
 
 class Lexicon:
@@ -182,4 +182,4 @@ def lexicon(facts: TokenFacts, read: WordCounts = NO_WORDS) -> Lexicon:
     and once per list with one (about a second, after the dictionary loads)."""
     if not read:
         return built_once_per_object(facts, Lexicon, "lexicon")
-    return built_once_per_object(read, lambda words: Lexicon(facts, words), "lexicon")
+    return built_once_per_object(read, lambda words: Lexicon(facts, words), "lexicon", partner=facts)

@@ -11,28 +11,35 @@ WORD_CHARS = re.compile(r"[A-Za-z'\u2019]")
 SEPARATORS = set(" \t,.;:!?-\u2014\u2013\"()\u201c\u201d\u2018")
 """Characters that end a word and add no syllable."""
 
+_APOSTROPHE = re.compile("['\u2019]")
+_PART_CASES = re.compile(r"[a-z]*|[A-Z][a-z]*|[A-Z]+|(?:Mc|Mac)[A-Z]?[a-z]*")
+"""A piece of a word between apostrophes: lower, Capitalised, CAPITALS, or a Scots name ("McGregor")."""
+
+
 def well_cased(word: str) -> bool:
-    """A word (or the start of one) cased as words are: all lower, capitalised, or all capitals ("tWas",
-    "rE" and "aNd" are the model stammering between tokens, not words)."""
-    letters = [c for c in word if c.isalpha()]
-    return not any(c.isupper() for c in letters[1:]) or not any(c.islower() for c in letters)
+    """A word (or the start of one) cased as words are, piece by piece between apostrophes ("O'Neill",
+    "d'Artagnan", "'TIS"): all lower, capitalised, all capitals, or Mc/Mac and a capital. "tWas", "rE" and
+    "aNd" are the model stammering between tokens, not words."""
+    return all(_PART_CASES.fullmatch(part) for part in _APOSTROPHE.split(word))
 
 
-_cache: dict[tuple[int, str], tuple[object, object]] = {}
+_cache: dict[tuple[int, int, str], tuple[object, object, object]] = {}
 _lock = threading.Lock()
 
 
-def built_once_per_object(owner, build, kind: str = ""):
-    """`build(owner)`, made on first use and kept while `owner` lives (keyed by identity and `kind`, so one
-    owner can hold several built things; the owner is held beside the value, so a reused id never returns
-    another object's value). Thread-safe; `build` must not call this function (the lock is not reentrant)."""
+def built_once_per_object(owner, build, kind: str = "", partner=None):
+    """`build(owner)`, made on first use and kept for the life of the process (the cache holds `owner` and
+    `partner`, so their ids are never reused while an entry stands). Keyed by the identity of `owner` and
+    of `partner` (another object the value depends on, e.g. the tokenizer's facts behind a word list's
+    lexicon) and by `kind`, so one owner can hold several built things. Thread-safe; `build` must not call
+    this function (the lock is not reentrant)."""
     with _lock:
-        key = (id(owner), kind)
+        key = (id(owner), id(partner), kind)
         entry = _cache.get(key)
-        if entry is None or entry[0] is not owner:
-            entry = (owner, build(owner))
+        if entry is None or entry[0] is not owner or entry[1] is not partner:
+            entry = (owner, partner, build(owner))
             _cache[key] = entry
-        return entry[1]
+        return entry[2]
 
 
 @dataclass

@@ -61,7 +61,7 @@ def real_words(facts: TokenFacts, learned: WordCounts = NO_WORDS) -> RealWords:
     lex = lexicon(facts)
     if not learned:
         return built_once_per_object(lex, RealWords, "real words")
-    return built_once_per_object(learned, lambda words: RealWords(lex, words), "real words")
+    return built_once_per_object(learned, lambda words: RealWords(lex, words), "real words", partner=lex)
 
 
 class WordGuard:
