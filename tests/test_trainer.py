@@ -122,6 +122,16 @@ def test_resume_continues_from_the_checkpoint_step_with_the_unbroken_run_s_weigh
     assert_same_weights(tmp_path, unbroken)
 
 
+def test_a_resume_with_another_peak_rate_follows_the_new_rate_not_the_checkpoint_s(fixtures, tmp_path):
+    train(lora_config(fixtures, tmp_path, max_steps=2, lr=5e-3))
+    train(lora_config(fixtures, tmp_path, max_steps=4, lr=1e-3), resume=True)  # checkpoints at step 4
+    saved = json.loads((tmp_path / "checkpoint" / "trainer_state.json").read_text())
+    assert saved["scheduler"]["base_lrs"] == [pytest.approx(1e-3)] * len(saved["scheduler"]["base_lrs"])
+    groups = saved["optimizer"]["param_groups"]
+    assert all(g["initial_lr"] == pytest.approx(1e-3) for g in groups)
+    assert all(g["lr"] == pytest.approx(1e-4) for g in groups)  # the cosine's floor (0.1 of the new peak) at its end
+
+
 def test_ctrl_c_leaves_a_resumable_checkpoint(fixtures, tmp_path, monkeypatch, unbroken):
     import trainer.loop as loop
 

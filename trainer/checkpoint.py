@@ -96,8 +96,12 @@ def load_checkpoint(path: Path, model, optimizer, scheduler) -> tuple[TrainState
     with torch.no_grad():
         for name, value in weights.items():
             params[name].copy_(value.to(params[name].device, params[name].dtype))
+    peaks = list(scheduler.base_lrs)  # this run's --lr: the checkpoint's would silently win
     _restore_optimizer(optimizer, tensors, meta["optimizer"])
     scheduler.load_state_dict(meta["scheduler"])
+    scheduler.base_lrs = peaks
+    for group, peak in zip(optimizer.param_groups, peaks):
+        group["initial_lr"] = peak
     follow_schedule(optimizer, scheduler)
     torch.set_rng_state(tensors["rng.torch"])
     if "rng.cuda" in tensors and torch.cuda.is_available():
@@ -109,8 +113,9 @@ def follow_schedule(optimizer, scheduler) -> None:
     """Set each parameter group's learning rate to what this run's schedule gives at the restored step.
 
     The optimizer's saved rate is the one the checkpointed run's schedule set after its last step; a resume
-    with another max_steps (or a budget fitted anew) has another cosine, and the next step must use it, as a
-    run that never stopped would (the scheduler only recomputes the rate after that step).
+    with another max_steps, another peak rate (--lr) or a budget fitted anew has another cosine, and the next
+    step must use it, as a run that never stopped would (the scheduler only recomputes the rate after that
+    step).
     """
     for group, base, factor in zip(optimizer.param_groups, scheduler.base_lrs, scheduler.lr_lambdas):
         group["lr"] = base * factor(scheduler.last_epoch)
