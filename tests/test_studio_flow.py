@@ -406,6 +406,18 @@ async def test_the_colour_theme_chosen_is_remembered():
         assert again.theme == "nord"
 
 
+async def test_a_model_that_finishes_loading_as_the_studio_closes_is_no_traceback():
+    gate = threading.Event()
+    app = build_app(engine=StubEngine(load_gate=gate))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f8")  # focus away from the Poets pane, then take it away as the studio's teardown does
+        await pilot.pause()
+        await app.screen_stack[0].query(PoetsPane).remove()
+        gate.set()
+        await settle(pilot, app)
+        assert not app.ready
+
+
 # 18: what people expect ------------------------------------------------------------------------------
 
 

@@ -194,6 +194,8 @@ class StudioApp(PoemKeeping, App):
         self.engine.load(lambda event: self.post_message(EngineStatus(event)))
 
     def on_engine_status(self, message: EngineStatus) -> None:
+        if not self.screen_stack or not self.screen_stack[0].query(PoetsPane):
+            return  # the studio is closing (quit while the model loaded): nothing left to tell
         event = message.event
         if isinstance(event, LoadProgress):
             self.sub_title = event.text
