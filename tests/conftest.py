@@ -139,3 +139,12 @@ class StubEngine:
     def cancel(self):
         """Stop a held poem."""
         self.cancelled.set()
+
+
+async def wait_for(pilot, condition, seconds=90.0):  # a cold torch import under load can take 30 s
+    """Pause the app until `condition()` holds (True) or `seconds` pass (its last value)."""
+    for _ in range(int(seconds / 0.05)):
+        if condition():
+            return True
+        await pilot.pause(0.05)
+    return condition()

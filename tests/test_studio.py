@@ -11,6 +11,7 @@ from poetstudio.ui.library_pane import LibraryPane
 from poetstudio.ui.poem_pane import PoemPane
 from poetstudio.ui.poets_pane import PoetsPane
 from poetstudio.ui.prompt_pane import PromptPane
+from tests.conftest import wait_for
 
 pytestmark = pytest.mark.slow
 SIZE = (140, 44)
@@ -21,14 +22,6 @@ def user_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("POETSTUDIO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("POETSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
     return tmp_path
-
-
-async def wait_for(pilot, condition, seconds=90.0):  # a cold torch import under load can take 30 s
-    for _ in range(int(seconds / 0.05)):
-        if condition():
-            return True
-        await pilot.pause(0.05)
-    return condition()
 
 
 async def settle(pilot):
