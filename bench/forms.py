@@ -77,17 +77,24 @@ def sonnet_timing(engine: Engine, blend: dict, runs: int) -> tuple[float, float,
     return statistics.median(times), statistics.median(formed), statistics.median(free)
 
 
-def attribution_hits(engine: Engine, form: str | None, seeds: int, strength: float) -> tuple[int, int]:
-    """(poems attributed to the poet who wrote them, poems) over single-poet poems to `form`, written at
-    style `strength`."""
-    hits = total = 0
+def attribution_hits(engine: Engine, form: str | None, seeds: int, strength: float) -> dict[str, tuple[int, int]]:
+    """Per single poet: (poems attributed to the poet who wrote them, poems), over single-poet poems to
+    `form`, written at style `strength`."""
+    hits: dict[str, tuple[int, int]] = {}
     for blend in [b for b in BLENDS if len(b) == 1]:
+        poet = next(iter(blend))
+        right = 0
         for k in range(seeds):
             poem = engine.generate(PoemRequest(THEMES[k % len(THEMES)], blend, form=form, strength=strength,
                                                sampling=Sampling(seed=3000 + k, max_new_tokens=FREE_TOKENS)))
-            hits += engine.attribute(poem.text, THEMES[k % len(THEMES)]).best == next(iter(blend))
-            total += 1
-    return hits, total
+            right += engine.attribute(poem.text, THEMES[k % len(THEMES)]).best == poet
+        hits[poet] = (right, seeds)
+    return hits
+
+
+def per_poet(sonnets: dict[str, tuple[int, int]], free: dict[str, tuple[int, int]]) -> str:
+    """'Dickinson 2/16 vs 16/16, ...': each poet's sonnets against free verse."""
+    return ", ".join(f"{p.split()[-1]} {sonnets[p][0]}/{sonnets[p][1]} vs {free[p][0]}/{free[p][1]}" for p in sonnets)
 
 
 def main() -> None:
@@ -130,12 +137,15 @@ def main() -> None:
         print(f"Shakespearean sonnet, {label}, median of {args.runs}: {seconds:.2f} s (target < {target} s); "
               f"{formed:.0f} tok/s vs {free:.0f} tok/s free verse, same seeds and length ({formed / free:.2f}x)")
     if args.judge:
-        sonnet = attribution_hits(engine, "shakespearean-sonnet", args.judge, args.strength)
-        free = attribution_hits(engine, None, args.judge, args.strength)
+        by_poet = attribution_hits(engine, "shakespearean-sonnet", args.judge, args.strength)
+        free_by_poet = attribution_hits(engine, None, args.judge, args.strength)
+        sonnet = [sum(v[i] for v in by_poet.values()) for i in (0, 1)]
+        free = [sum(v[i] for v in free_by_poet.values()) for i in (0, 1)]
         gap = 100 * (free[0] / free[1] - sonnet[0] / sonnet[1])
         print(f"attribution names the poet: sonnets {sonnet[0]}/{sonnet[1]}, free verse {free[0]}/{free[1]}, "
               f"{gap:.0f} points apart (target within 10; single-poet poems at strength {args.strength:g}, as the "
               f"independent judge reads them: Engine.attribute)")
+        print(f"  per poet, sonnets vs free verse: {per_poet(by_poet, free_by_poet)}")
 
 
 if __name__ == "__main__":
