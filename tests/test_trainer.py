@@ -152,6 +152,29 @@ def test_ctrl_c_leaves_a_resumable_checkpoint(fixtures, tmp_path, monkeypatch, u
     assert_same_weights(tmp_path, unbroken)
 
 
+def test_sigterm_stops_like_ctrl_c_with_a_checkpoint_and_the_old_handler_comes_back(fixtures, tmp_path,
+                                                                                    monkeypatch):
+    import os
+    import signal
+
+    import trainer.loop as loop
+
+    before = signal.getsignal(signal.SIGTERM)
+    real_step, calls = loop.train_step, []
+
+    def terminated_step(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            os.kill(os.getpid(), signal.SIGTERM)  # what `kill PID` sends a run in the background
+        return real_step(*args, **kwargs)
+
+    monkeypatch.setattr(loop, "train_step", terminated_step)
+    result = train(lora_config(fixtures, tmp_path, checkpoint_every=100))
+    assert result.interrupted and result.steps == 2
+    assert json.loads((tmp_path / "checkpoint" / "trainer_state.json").read_text())["state"]["step"] == 2
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
 def test_starting_over_a_checkpoint_without_resume_is_refused(fixtures, tmp_path):
     from poetstudio.errors import UserError
 

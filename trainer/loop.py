@@ -7,10 +7,13 @@ world-th batch row; gradients are averaged by DistributedDataParallel).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import random
 import shutil
+import signal
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -301,9 +304,29 @@ def fit_schedule_to_budget(config: TrainConfig, state: TrainState, seconds_per_s
     config.max_steps = max(state.step + 1, min(config.max_steps, state.step + int(remaining / seconds_per_step)))
 
 
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """While training, SIGTERM (`kill PID`, a job scheduler's stop) stops like Ctrl-C: a checkpoint is saved.
+    A run started in the background (`nohup ... &`) ignores Ctrl-C's SIGINT, so this is how it stops cleanly.
+    Only the main thread can take signals; elsewhere nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
 def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, state: TrainState, device, dist,
              console) -> TrainResult:
-    """Step until max_steps, the time limit, early stop, or Ctrl-C; evaluate, keep the best, checkpoint."""
+    """Step until max_steps, the time limit, early stop, or Ctrl-C (or SIGTERM); evaluate, keep the best,
+    checkpoint."""
     output = Path(config.output)
     started = time.perf_counter() - state.elapsed_s
     tokens_at_start, clock_at_start, steps_at_start = state.tokens_seen, time.perf_counter(), state.step
@@ -311,7 +334,7 @@ def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, stat
     last_eval: dict[str, float] = {}
     progress = TrainProgress(config.max_steps, state.step, enabled=dist.main, console=console)
     try:
-        with progress:
+        with progress, sigterm_as_interrupt():
             while state.step < config.max_steps:
                 train_loss = train_step(model, optimizer, scheduler, data, config, state, device, dist, tokenizer)
                 state.step += 1
