@@ -406,7 +406,7 @@ async def test_the_colour_theme_chosen_is_remembered():
         assert again.theme == "nord"
 
 
-async def test_a_model_that_finishes_loading_while_the_studio_panes_are_away_is_no_traceback():
+async def test_a_model_that_finishes_loading_as_the_studio_closes_is_no_traceback():
     gate = threading.Event()
     app = build_app(engine=StubEngine(load_gate=gate))
     async with app.run_test(size=SIZE) as pilot:

@@ -132,6 +132,13 @@ def test_a_resume_with_another_peak_rate_follows_the_new_rate_not_the_checkpoint
     assert all(g["lr"] == pytest.approx(1e-4) for g in groups)  # the cosine's floor (0.1 of the new peak) at its end
 
 
+def test_a_resume_keeps_this_run_s_weight_decay_too(fixtures, tmp_path):
+    train(lora_config(fixtures, tmp_path, max_steps=2, weight_decay=0.0))
+    train(lora_config(fixtures, tmp_path, max_steps=4, weight_decay=0.05), resume=True)
+    saved = json.loads((tmp_path / "checkpoint" / "trainer_state.json").read_text())
+    assert all(g["weight_decay"] == pytest.approx(0.05) for g in saved["optimizer"]["param_groups"])
+
+
 def test_ctrl_c_leaves_a_resumable_checkpoint(fixtures, tmp_path, monkeypatch, unbroken):
     import trainer.loop as loop
 
@@ -152,8 +159,8 @@ def test_ctrl_c_leaves_a_resumable_checkpoint(fixtures, tmp_path, monkeypatch, u
     assert_same_weights(tmp_path, unbroken)
 
 
-def test_sigterm_stops_like_ctrl_c_with_a_checkpoint_and_the_old_handler_comes_back(fixtures, tmp_path,
-                                                                                    monkeypatch):
+def test_sigterm_stops_after_the_step_in_hand_with_a_checkpoint_that_resumes_as_if_unbroken(fixtures, tmp_path,
+                                                                                         monkeypatch, unbroken):
     import os
     import signal
 
@@ -164,7 +171,7 @@ def test_sigterm_stops_like_ctrl_c_with_a_checkpoint_and_the_old_handler_comes_b
 
     def terminated_step(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 3:
+        if len(calls) == 2:
             os.kill(os.getpid(), signal.SIGTERM)  # what `kill PID` sends a run in the background
         return real_step(*args, **kwargs)
 
@@ -173,6 +180,9 @@ def test_sigterm_stops_like_ctrl_c_with_a_checkpoint_and_the_old_handler_comes_b
     assert result.interrupted and result.steps == 2
     assert json.loads((tmp_path / "checkpoint" / "trainer_state.json").read_text())["state"]["step"] == 2
     assert signal.getsignal(signal.SIGTERM) is before
+    monkeypatch.setattr(loop, "train_step", real_step)
+    assert train(lora_config(fixtures, tmp_path), resume=True).steps == 4
+    assert_same_weights(tmp_path, unbroken)
 
 
 def test_starting_over_a_checkpoint_without_resume_is_refused(fixtures, tmp_path):

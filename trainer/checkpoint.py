@@ -96,12 +96,12 @@ def load_checkpoint(path: Path, model, optimizer, scheduler) -> tuple[TrainState
     with torch.no_grad():
         for name, value in weights.items():
             params[name].copy_(value.to(params[name].device, params[name].dtype))
-    peaks = list(scheduler.base_lrs)  # this run's --lr: the checkpoint's would silently win
+    settings = [{k: v for k, v in group.items() if k != "params"} for group in optimizer.param_groups]
     _restore_optimizer(optimizer, tensors, meta["optimizer"])
+    for group, kept in zip(optimizer.param_groups, settings):
+        group.update(kept)  # this run's --lr, weight decay, betas: the checkpoint's would silently win
     scheduler.load_state_dict(meta["scheduler"])
-    scheduler.base_lrs = peaks
-    for group, peak in zip(optimizer.param_groups, peaks):
-        group["initial_lr"] = peak
+    scheduler.base_lrs = [group["initial_lr"] for group in optimizer.param_groups]
     follow_schedule(optimizer, scheduler)
     torch.set_rng_state(tensors["rng.torch"])
     if "rng.cuda" in tensors and torch.cuda.is_available():
@@ -119,3 +119,4 @@ def follow_schedule(optimizer, scheduler) -> None:
     """
     for group, base, factor in zip(optimizer.param_groups, scheduler.base_lrs, scheduler.lr_lambdas):
         group["lr"] = base * factor(scheduler.last_epoch)
+    scheduler._last_lr = [group["lr"] for group in optimizer.param_groups]  # what get_last_lr() reports

@@ -7,7 +7,6 @@ world-th batch row; gradients are averaged by DistributedDataParallel).
 
 from __future__ import annotations
 
-import contextlib
 import math
 import os
 import random
@@ -304,23 +303,29 @@ def fit_schedule_to_budget(config: TrainConfig, state: TrainState, seconds_per_s
     config.max_steps = max(state.step + 1, min(config.max_steps, state.step + int(remaining / seconds_per_step)))
 
 
-@contextlib.contextmanager
-def sigterm_as_interrupt():
-    """While training, SIGTERM (`kill PID`, a job scheduler's stop) stops like Ctrl-C: a checkpoint is saved.
-    A run started in the background (`nohup ... &`) ignores Ctrl-C's SIGINT, so this is how it stops cleanly.
-    Only the main thread can take signals; elsewhere nothing changes."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+class StopOnSigterm:
+    """While training, SIGTERM (`kill PID`, a job scheduler's stop; a run started in the background with
+    `nohup ... &` ignores Ctrl-C's SIGINT) asks the loop to stop after the step in hand, on every rank
+    together, with a checkpoint. The first SIGTERM puts the previous handler back, so a second one stops a
+    run that hangs as before. Only the main thread can take signals; elsewhere it never fires."""
 
-    def interrupt(signum, frame):
-        raise KeyboardInterrupt
+    def __init__(self):
+        self.requested = False
+        self._previous = None
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
+    def _on_sigterm(self, signum, frame) -> None:
+        self.requested = True
+        signal.signal(signal.SIGTERM, self._previous)
+
+    def __enter__(self) -> StopOnSigterm:
+        if threading.current_thread() is threading.main_thread():
+            previous = signal.signal(signal.SIGTERM, self._on_sigterm)
+            self._previous = previous if previous is not None else signal.SIG_DFL  # None: set from C
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._previous is not None and signal.getsignal(signal.SIGTERM) == self._on_sigterm:
+            signal.signal(signal.SIGTERM, self._previous)
 
 
 def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, state: TrainState, device, dist,
@@ -334,13 +339,18 @@ def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, stat
     last_eval: dict[str, float] = {}
     progress = TrainProgress(config.max_steps, state.step, enabled=dist.main, console=console)
     try:
-        with progress, sigterm_as_interrupt():
+        with progress, StopOnSigterm() as sigterm:
             while state.step < config.max_steps:
                 train_loss = train_step(model, optimizer, scheduler, data, config, state, device, dist, tokenizer)
                 state.step += 1
                 state.elapsed_s = time.perf_counter() - started
                 rate = (state.tokens_seen - tokens_at_start) / max(1e-9, time.perf_counter() - clock_at_start)
                 progress.update(state.step, train_loss, rate)
+                if agree(sigterm.requested, dist, device):
+                    interrupted = True
+                    if dist.main:
+                        save_checkpoint(output, model, optimizer, scheduler, state, config.to_dict())
+                    break
                 if state.step - steps_at_start == BUDGET_PROBE_STEPS and config.budget_minutes > 0:
                     fit_schedule_to_budget(config, state, (time.perf_counter() - clock_at_start) / BUDGET_PROBE_STEPS)
                     progress.retotal(config.max_steps)

@@ -195,8 +195,7 @@ class StudioApp(PoemKeeping, App):
 
     def on_engine_status(self, message: EngineStatus) -> None:
         if not self.screen_stack or not self.screen_stack[0].query(PoetsPane):
-            self.call_after_refresh(self.post_message, message)  # not built yet, or closing: then it never comes
-            return
+            return  # the studio is closing (quit while the model loaded; loading starts once the panes exist)
         event = message.event
         if isinstance(event, LoadProgress):
             self.sub_title = event.text
