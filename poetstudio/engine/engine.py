@@ -87,7 +87,7 @@ class Engine:
             on_event(LoadFailed(str(exc)))
             return False
         on_event(LoadProgress("preparing the word list"))
-        facts = token_facts(loaded.tokenizer)  # word lists built here, not on the first poem (about 1 s each)
+        facts = token_facts(loaded.tokenizer)  # word lists built here, not on the first poem (about 2 s)
         real_words(facts, loaded.words)
         lexicon(facts, loaded.words)
         on_event(Loaded(loaded.base, loaded.adapter, str(loaded.device), self.card, tuple(loaded.warnings)))
