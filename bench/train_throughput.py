@@ -41,16 +41,17 @@ def random_llama_1b(folder: Path) -> str:
 
 def ours(config, steps: int, warmup: int) -> float:
     """Useful tokens per second of poetstudio's loop over packed rows."""
-    from poetstudio.runtime.device import pick_device, pick_dtype
+    from poetstudio.runtime.device import pick_device
     from trainer.checkpoint import TrainState
     from trainer.data import batch_at
     from trainer.dataset import build_dataset, read_split
     from trainer.loop import Distributed, lr_lambda, prepare_model_and_tokenizer, train_step
+    from trainer.precision import pick_precision
 
     device = pick_device(config.device)
-    dtype = pick_dtype(config.dtype, device)
+    precision = pick_precision(config.dtype, device, config.mode)
     report, split = read_split(config)
-    model, tokenizer = prepare_model_and_tokenizer(config, device, dtype, None)
+    model, tokenizer = prepare_model_and_tokenizer(config, device, precision.weights, None)
     data = build_dataset(config, tokenizer, report, split, [])
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr)
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config))
@@ -62,7 +63,7 @@ def ours(config, steps: int, warmup: int) -> float:
             started = time.perf_counter()
         if step >= warmup:
             useful += int((batch_at(data.train, config.batch_size, state.step, config.seed).labels != -100).sum())
-        train_step(model, optimizer, scheduler, data, config, state, device, dist, tokenizer)
+        train_step(model, optimizer, scheduler, data, config, state, device, dist, tokenizer, precision)
         state.step += 1
     _sync(device)
     return useful / (time.perf_counter() - started)
@@ -72,15 +73,16 @@ def plain(config, steps: int, warmup: int) -> float:
     """Useful tokens per second of transformers.Trainer + peft with padding to the longest in each batch."""
     from transformers import DataCollatorForSeq2Seq, Trainer, TrainerCallback, TrainingArguments
 
-    from poetstudio.runtime.device import pick_device, pick_dtype
+    from poetstudio.runtime.device import pick_device
     from trainer.data import poem_examples
     from trainer.dataset import read_split
     from trainer.modeling import add_lora, load_base_model, load_tokenizer
+    from trainer.precision import pick_precision
 
     device = pick_device(config.device)
-    dtype = pick_dtype(config.dtype, device)
+    precision = pick_precision(config.dtype, device, config.mode)
     tokenizer = load_tokenizer(config.base_model)
-    model = add_lora(load_base_model(config, device, dtype), config)
+    model = add_lora(load_base_model(config, device, precision.weights), config)
     _, split = read_split(config)
     poets = {p: i for i, p in enumerate(sorted({p.poet for p in split.train}))}
     examples = poem_examples(tokenizer, split.train, poets, config.seq_len, condition=True)
@@ -104,7 +106,8 @@ def plain(config, steps: int, warmup: int) -> float:
         args = TrainingArguments(
             output_dir=out, per_device_train_batch_size=config.batch_size, max_steps=warmup + steps,
             learning_rate=config.lr, report_to=[], save_strategy="no", logging_steps=10_000,
-            bf16=dtype == torch.bfloat16, use_cpu=device.type == "cpu", dataloader_num_workers=0,
+            bf16=torch.bfloat16 in (precision.weights, precision.compute), use_cpu=device.type == "cpu",
+            dataloader_num_workers=0,
             disable_tqdm=True, seed=config.seed,
         )
         trainer = Trainer(
@@ -133,6 +136,8 @@ def main() -> None:
     parser.add_argument("--seq-len", type=int, default=256)
     parser.add_argument("--random-llama-1b", action="store_true")
     parser.add_argument("--quantize", default="none")
+    parser.add_argument("--dtype", default="auto", help="both loops' precision (trainer.precision): auto, fp32, "
+                                                         "bf16-mixed, ...")
     parser.add_argument("--corpus", help="corpus file (default: ../shared/corpus/poems.jsonl, else a test fixture)")
     args = parser.parse_args()
     corpus = Path(args.corpus) if args.corpus else (SHARED if SHARED.exists() else FIXTURE)
@@ -140,13 +145,14 @@ def main() -> None:
         base = random_llama_1b(Path(tmp)) if args.random_llama_1b else str(default_base_dir())
         config = build_config("default", dict(base_model=base, corpus=[str(corpus)], output=tmp + "/out",
                                               batch_size=args.batch_size, seq_len=args.seq_len, quantize=args.quantize,
+                                              dtype=args.dtype,
                                               contrast_weight=0.0))  # like for like: the baseline has no contrast
         ours_rate = ours(config, args.steps, args.warmup)
         plain_rate = plain(config, args.steps, args.warmup)
     device = "cuda: " + torch.cuda.get_device_name() if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"
     model_name = Path(base).name if not args.random_llama_1b else "Llama-3.2-1B-shaped (random)"
     print(f"model {model_name}, corpus {corpus.name}, "
-          f"batch {args.batch_size} x {args.seq_len}, {args.steps} timed steps, {device}")
+          f"batch {args.batch_size} x {args.seq_len}, {args.steps} timed steps, {device}, dtype {args.dtype}")
     print(f"poetstudio trainer (packed):       {ours_rate:10,.0f} useful tokens/s")
     print(f"transformers Trainer + peft (pad): {plain_rate:10,.0f} useful tokens/s")
     print(f"ratio: {ours_rate / plain_rate:.2f}x")

@@ -28,9 +28,9 @@ def tiny(fixtures, tmp_path, recipe: str, **overrides):
     return build_config(recipe, values)
 
 
-def test_the_gpu_recipe_asks_for_bf16_compile_and_a_budget():
+def test_the_gpu_recipe_asks_for_bf16_mixed_precision_compile_and_a_budget():
     config = build_config("base-gpu", {})
-    assert (config.device, config.dtype, config.compile) == ("cuda", "bf16", True)
+    assert (config.device, config.dtype, config.compile) == ("cuda", "bf16-mixed", True)
     assert 0 < config.budget_minutes < config.max_minutes
     assert config.seq_len >= 1024 and config.general_corpus.endswith("general")
 
@@ -53,7 +53,7 @@ NO_CUDA = "needs a CUDA GPU (CI has none): bf16 + compile + fused AdamW"
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason=NO_CUDA)
 def test_the_gpu_recipe_trains_at_a_tiny_size_on_cuda(fixtures, tmp_path):
-    result = train(tiny(fixtures, tmp_path, "base-gpu", device="cuda", dtype="bf16", compile=True))
+    result = train(tiny(fixtures, tmp_path, "base-gpu", device="cuda", dtype="bf16-mixed", compile=True))
     assert result.steps == 3 and result.tokens_per_s > 0
 
 

@@ -99,8 +99,9 @@ def test_metadata_is_complete(trained):
     output, result = trained
     meta = json.loads((output / "poetstudio.json").read_text())
     for key in ("base_model", "poets", "moods", "prompt_format_version", "corpus_hash", "hyperparameters",
-                "train_loss", "heldout_loss", "heldout_loss_per_poet", "wall_time_s", "device"):
+                "train_loss", "heldout_loss", "heldout_loss_per_poet", "wall_time_s", "device", "precision"):
         assert key in meta, key
+    assert meta["precision"] in ("bf16-mixed", "float32")  # auto: mixed where this CPU has native bf16
     assert set(meta["poets"]) == {"Emily Dickinson", "Walt Whitman", "W. B. Yeats"}
     assert meta["poets"]["Walt Whitman"]["poems"] == 4
     assert set(meta["moods"]) <= {"Joy", "Fear", "Sadness", "Love", "Surprise"} and meta["moods"]
@@ -327,3 +328,21 @@ def test_unconditioned_share_writes_that_share_of_passages_without_the_poet_line
     assert 0.17 < sum(draws) / len(draws) < 0.23
     assert draws == [leaves_poet_out(f"passage {i}", 0.2, seed=1) for i in range(2000)]
     assert not any(leaves_poet_out(f"passage {i}", 0.0, seed=1) for i in range(100))
+
+
+def test_across_documents_the_second_packed_document_reads_the_first_and_evaluation_never_does():
+    from poetstudio.model_info import default_base_dir
+    from trainer.data import NO_POET, Rows
+    from trainer.loop import token_losses
+    from trainer.modeling import load_base_model
+
+    model = load_base_model(build_config("default", dict(base_model=str(default_base_dir()), corpus=["x"],
+                                                         output="x")), torch.device("cpu"), torch.float32)
+    ids = torch.randint(10, 8000, (1, 48), generator=torch.Generator().manual_seed(0))
+    positions = torch.cat([torch.arange(20), torch.arange(28)])[None]  # two documents: 20 and 28 tokens
+    rows = Rows(ids, ids.clone(), positions, torch.full_like(ids, NO_POET))
+    with torch.no_grad():
+        apart = token_losses(model, rows, torch.device("cpu"))[0][0]
+        across = token_losses(model, rows, torch.device("cpu"), across_documents=True)[0][0]
+    assert torch.allclose(apart[:19], across[:19], atol=1e-5)  # the first document reads only itself either way
+    assert not torch.allclose(apart[20:47], across[20:47], atol=1e-3)  # the second reads the first only across

@@ -22,6 +22,7 @@ class TrainConfig:
     general_verse: list[str] = field(default_factory=list)
     general_corpus: str = ""  # a general/ folder with MANIFEST.tsv: scratch runs pretrain on it (trainer.pretrain_data)
     unconditioned_share: float = 0.0  # share of passages/documents written without the header's Poet line
+    cross_document_attention: bool = False  # training rows attend across their packed documents (evaluation never)
     poems_repeat: int = 1  # pretraining: how many times the corpus's training poems (the ten poets) go in
     cache_dir: str = "build/cache"  # where the cleaned corpus and the token files are cached between runs
     output: str = ""

@@ -25,7 +25,7 @@ from transformers.utils import logging as hf_logging
 from poetstudio.corpus.vocabulary import write_word_list
 from poetstudio.errors import UserError
 from poetstudio.prompt_format import IGNORE_INDEX, poet_rows
-from poetstudio.runtime.device import pick_device, pick_dtype
+from poetstudio.runtime.device import pick_device
 from poetstudio.runtime.padding import right_pad
 from trainer.checkpoint import (
     TrainState,
@@ -44,6 +44,7 @@ from trainer.modeling import (
     load_tokenizer,
     new_scratch_model,
 )
+from trainer.precision import Precision, pick_precision
 from trainer.pretrain_data import pretrain_corpus, pretrain_dataset, tokenizer_texts
 from trainer.progress import TrainProgress
 from trainer.throughput import utilisation
@@ -119,13 +120,22 @@ def lr_lambda(config: TrainConfig):
     return factor
 
 
-def token_losses(model, batch: Rows, device: torch.device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+FULL = Precision(torch.float32)  # what a caller that names no precision gets: the weights' own dtype
+
+
+def token_losses(model, batch: Rows, device: torch.device, precision: Precision = FULL,
+                 across_documents: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Per-token next-token losses of a packed batch, with the labels and poets they belong to.
 
-    The labels are shifted left (not the logits), so the large logits tensor is never copied.
+    Each packed example attends only to itself (its positions restart at 0), unless `across_documents`: then a
+    row is one causal sequence, as in GPT-2's pretraining, which runs the fast causal attention kernel instead
+    of a block mask. The labels are shifted left (not the logits), so the large logits tensor is never copied.
+    The forward pass runs under the run's autocast; the losses are taken in fp32.
     """
     inputs = batch.input_ids.to(device)
-    logits = model(input_ids=inputs, position_ids=batch.position_ids.to(device), use_cache=False).logits
+    positions = None if across_documents else batch.position_ids.to(device)
+    with precision.autocast(device):
+        logits = model(input_ids=inputs, position_ids=positions, use_cache=False).logits
     labels = torch.cat([batch.labels[:, 1:], batch.labels.new_full((len(batch), 1), -100)], dim=1).to(device)
     poets = torch.cat([batch.poets[:, 1:], batch.poets.new_full((len(batch), 1), NO_POET)], dim=1).to(device)
     flat = logits.reshape(-1, logits.shape[-1])
@@ -155,10 +165,11 @@ def contrast_batch(tokenizer, items: list[ContrastItem], poets: list[str], confi
 
 
 def contrast_loss(model, ids: torch.Tensor, mask: torch.Tensor, target: torch.Tensor, group: int,
-                  device) -> torch.Tensor:
+                  device, precision: Precision = FULL) -> torch.Tensor:
     """Cross-entropy of picking each poem's own poet from its group by the poem's log-likelihood under each:
     the term that makes the poets' conditionings tell apart what they wrote."""
-    logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), use_cache=False).logits
+    with precision.autocast(device):
+        logits = model(input_ids=ids.to(device), attention_mask=mask.to(device), use_cache=False).logits
     shifted = torch.cat([target[:, 1:], target.new_full((len(target), 1), IGNORE_INDEX)], dim=1).to(device)
     losses = F.cross_entropy(logits.float().reshape(-1, logits.shape[-1]), shifted.reshape(-1), reduction="none")
     loglik = -losses.view_as(shifted).sum(dim=1).view(-1, group)
@@ -166,7 +177,7 @@ def contrast_loss(model, ids: torch.Tensor, mask: torch.Tensor, target: torch.Te
 
 
 def train_step(model, optimizer, scheduler, data: Dataset, config: TrainConfig, state: TrainState, device, dist,
-               tokenizer=None) -> float:
+               tokenizer=None, precision: Precision = FULL) -> float:
     """One optimizer step over grad_accum micro-batches (plus the poet contrast when its weight is set);
     returns the mean token loss."""
     model.train()
@@ -175,7 +186,7 @@ def train_step(model, optimizer, scheduler, data: Dataset, config: TrainConfig, 
     for micro in range(config.grad_accum):
         batch = batch_at(rows, config.batch_size * dist.world, state.step * config.grad_accum + micro, config.seed)
         batch = batch.select(slice(dist.rank, None, dist.world))
-        losses, labels, _ = token_losses(model, batch, device)
+        losses, labels, _ = token_losses(model, batch, device, precision, config.cross_document_attention)
         mask = labels != -100
         count = int(mask.sum())
         loss = losses[mask].sum() / max(1, count) / config.grad_accum
@@ -185,7 +196,7 @@ def train_step(model, optimizer, scheduler, data: Dataset, config: TrainConfig, 
     if config.contrast_weight > 0 and data.contrast and len(data.poets) > 1:
         ids, mask, target = contrast_batch(tokenizer, data.contrast, data.poets, config, state.step, dist.rank)
         group = 1 + min(config.contrast_negatives, len(data.poets) - 1)
-        (config.contrast_weight * contrast_loss(model, ids, mask, target, group, device)).backward()
+        (config.contrast_weight * contrast_loss(model, ids, mask, target, group, device, precision)).backward()
     torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], GRAD_CLIP_NORM)
     optimizer.step()
     scheduler.step()
@@ -195,7 +206,8 @@ def train_step(model, optimizer, scheduler, data: Dataset, config: TrainConfig, 
 
 
 @torch.no_grad()
-def evaluate(model, rows: Rows, poets: list[str], config: TrainConfig, device, dist) -> tuple[float, dict[str, float]]:
+def evaluate(model, rows: Rows, poets: list[str], config: TrainConfig, device, dist,
+             precision: Precision = FULL) -> tuple[float, dict[str, float]]:
     """Held-out loss per token, overall and per poet (sums gathered over ranks)."""
     model.eval()
     n_poets = len(poets)
@@ -203,7 +215,8 @@ def evaluate(model, rows: Rows, poets: list[str], config: TrainConfig, device, d
     counts = torch.zeros(n_poets + 1, dtype=torch.float64, device=device)
     limit = len(rows) if config.eval_batches <= 0 else min(len(rows), config.eval_batches * config.batch_size)
     for start in range(dist.rank * config.batch_size, limit, config.batch_size * dist.world):
-        losses, labels, poet_ids = token_losses(model, rows.select(slice(start, start + config.batch_size)), device)
+        losses, labels, poet_ids = token_losses(model, rows.select(slice(start, start + config.batch_size)), device,
+                                                precision)
         mask = labels != -100
         slot = torch.where(poet_ids == NO_POET, n_poets, poet_ids)
         sums.index_add_(0, slot[mask], losses[mask].double())
@@ -248,7 +261,8 @@ def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResul
     torch.manual_seed(config.seed)
     device = pick_device(config.device)
     dist, device = setup_distributed(device)
-    dtype = pick_dtype(config.dtype, device)
+    precision = pick_precision(config.dtype, device, config.mode)
+    dtype = precision.weights
     report, split = read_split(config)
     if config.general_corpus:
         cleaned = pretrain_corpus(config, split)
@@ -288,7 +302,7 @@ def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResul
     if dist.main:
         output.mkdir(parents=True, exist_ok=True)
     try:
-        return run_loop(config, model, tokenizer, optimizer, scheduler, data, state, device, dist, console)
+        return run_loop(config, model, tokenizer, optimizer, scheduler, data, state, device, dist, console, precision)
     finally:
         if dist.world > 1:
             torch.distributed.barrier()  # leave together: a rank that tears down first can strand the others
@@ -329,7 +343,7 @@ class StopOnSigterm:
 
 
 def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, state: TrainState, device, dist,
-             console) -> TrainResult:
+             console, precision: Precision = FULL) -> TrainResult:
     """Step until max_steps, the time limit, early stop, or Ctrl-C (or SIGTERM); evaluate, keep the best,
     checkpoint."""
     output = Path(config.output)
@@ -341,7 +355,8 @@ def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, stat
     try:
         with progress, StopOnSigterm() as sigterm:
             while state.step < config.max_steps:
-                train_loss = train_step(model, optimizer, scheduler, data, config, state, device, dist, tokenizer)
+                train_loss = train_step(model, optimizer, scheduler, data, config, state, device, dist, tokenizer,
+                                        precision)
                 state.step += 1
                 state.elapsed_s = time.perf_counter() - started
                 rate = (state.tokens_seen - tokens_at_start) / max(1e-9, time.perf_counter() - clock_at_start)
@@ -356,14 +371,15 @@ def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, stat
                     progress.retotal(config.max_steps)
                 out_of_time = agree(config.max_minutes > 0 and state.elapsed_s > config.max_minutes * 60, dist, device)
                 if state.step % config.eval_every == 0 or state.step == config.max_steps or out_of_time:
-                    heldout, last_eval = evaluate(model, data.heldout, data.poets, config, device, dist)
+                    heldout, last_eval = evaluate(model, data.heldout, data.poets, config, device, dist, precision)
                     state.history.append({"step": state.step, "train_loss": train_loss, "heldout_loss": heldout})
                     progress.evaluated(state.step, heldout, last_eval)
                     if heldout < state.best_loss or len(data.heldout) == 0:
                         state.best_loss, state.bad_evals, state.best_per_poet = heldout, 0, last_eval
                         if dist.main:
                             save_best(model, tokenizer, output, config)
-                            _write_run_metadata(config, model, data, state, train_loss, last_eval, rate, device)
+                            _write_run_metadata(config, model, data, state, train_loss, last_eval, rate, device,
+                                                precision)
                     else:
                         state.bad_evals += 1
                         if state.bad_evals >= config.patience:
@@ -386,7 +402,7 @@ def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, stat
 
 
 def _write_run_metadata(config: TrainConfig, model, data: Dataset, state: TrainState, train_loss, per_poet, rate,
-                        device) -> None:
+                        device, precision: Precision = FULL) -> None:
     flops, mfu = utilisation(model.module if hasattr(model, "module") else model, config.seq_len, rate, device)
     write_metadata(
         Path(config.output),
@@ -412,5 +428,6 @@ def _write_run_metadata(config: TrainConfig, model, data: Dataset, state: TrainS
         model_flops_per_s=round(flops),
         model_flops_utilisation=None if mfu is None else round(mfu, 4),
         device=str(device),
+        precision=precision.name,
         device_name=torch.cuda.get_device_name(device) if device.type == "cuda" else os.uname().machine,
     )

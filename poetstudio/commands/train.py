@@ -38,7 +38,8 @@ TRAIN_FLAGS: dict[str, tuple[type, str]] = {
     "lora_dropout": (float, "dropout on the LoRA layers"),
     "quantize": (str, "none, or nf4 for 4-bit QLoRA (CUDA + bitsandbytes)"),
     "device": (str, "auto, cpu, cuda or mps"),
-    "dtype": (str, "auto (bf16 on CUDA, else fp32), fp32, bf16 or fp16"),
+    "dtype": (str, "auto (bf16-mixed where bf16 is native: CUDA, or a CPU with AVX512-BF16/AMX; else fp32), "
+                     "bf16-mixed (fp32 weights, bf16 autocast), fp32, bf16 or fp16"),
     "vocab_size": (int, "scratch: tokenizer vocabulary size"),
     "hidden_size": (int, "scratch: model width"),
     "num_layers": (int, "scratch: transformer layers"),
@@ -57,6 +58,8 @@ TRAIN_FLAGS: dict[str, tuple[type, str]] = {
                             "share of passages (LoRA) or documents (pretraining) written without their Poet line"),
     "general_corpus": (str, "scratch: a general/ folder of Gutenberg verse books with MANIFEST.tsv to pretrain on"),
     "cache_dir": (str, "where the cleaned corpus and the flat token files are cached between runs"),
+    "cross_document_attention": (parse_bool, "training rows attend across the documents packed in them "
+                                             "(true/false): the fast causal kernel, as GPT-2 pretrained"),
     "poems_repeat": (int, "scratch: how many times the ten poets' training poems go into the pretraining data"),
 }
 """Every recipe field that is also a flag: its type and its --help line."""

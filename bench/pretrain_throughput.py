@@ -1,0 +1,102 @@
+"""Pretraining throughput: the trainer's own step on the shipped base, by precision and attention, in one run.
+
+The baseline is how the shipped base was first pretrained: fp32, each packed document attending only to itself
+(its positions restart, so attention takes a block mask). Against it, in the same run and on the same rows:
+bf16-mixed (fp32 weights, bf16 autocast: `trainer.precision`), and bf16-mixed with rows attending across their
+documents (`cross_document_attention`: the fast causal kernel). Rows are packed from documents of random length
+(mean about a third of a row, as the general corpus's are), so the block mask has the shape a real run sees.
+
+    python bench/pretrain_throughput.py                           # 4 x 1024, the base recipe's shape
+    python bench/pretrain_throughput.py --batch-size 2 --grad-accum 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+MEAN_DOCUMENT = 350  # tokens; the cleaned general corpus's documents average about a third of a 1,024 row
+
+
+def packed_rows(n_rows: int, seq_len: int, vocab: int, seed: int):
+    """Rows of random tokens packed from documents of random length, positions restarting at each one."""
+    from trainer.data import NO_POET, Rows
+
+    rng = random.Random(seed)
+    ids = torch.randint(4, vocab, (n_rows, seq_len), generator=torch.Generator().manual_seed(seed))
+    positions = torch.zeros((n_rows, seq_len), dtype=torch.long)
+    for row in range(n_rows):
+        cursor = 0
+        while cursor < seq_len:
+            length = min(seq_len - cursor, max(16, int(rng.expovariate(1 / MEAN_DOCUMENT))))
+            positions[row, cursor : cursor + length] = torch.arange(length)
+            cursor += length
+    return Rows(ids, ids.clone(), positions, torch.full_like(ids, NO_POET))
+
+
+def tokens_per_s(name: str, across: bool, rows, args) -> float:
+    """Train the shipped base for --steps steps (after --warmup) as the trainer does; tokens per second."""
+    from poetstudio.model_info import default_base_dir
+    from trainer.checkpoint import TrainState
+    from trainer.config import build_config
+    from trainer.loop import Distributed, lr_lambda, train_step
+    from trainer.modeling import load_base_model
+    from trainer.precision import pick_precision
+
+    config = build_config("base", dict(output="unused", batch_size=args.batch_size, grad_accum=args.grad_accum,
+                                       seq_len=args.seq_len, dtype=name, cross_document_attention=across,
+                                       device="cpu", lr=1e-4))
+    device = torch.device("cpu")
+    precision = pick_precision(name, device, "scratch")
+    model = load_base_model(build_config("base", dict(output="unused", base_model=str(default_base_dir()))),
+                            device, precision.weights)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.1, betas=(0.9, 0.95))
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config))
+
+    class Data:
+        train = rows
+        contrast = []
+        poets: list[str] = []
+
+    state = TrainState()
+    for step in range(args.warmup + args.steps):
+        if step == args.warmup:
+            started = time.perf_counter()
+        train_step(model, optimizer, scheduler, Data, config, state, device, Distributed(), None, precision)
+        state.step += 1
+    return args.steps * args.batch_size * args.grad_accum * args.seq_len / (time.perf_counter() - started)
+
+
+def main() -> None:
+    """Time each setting and print tokens/s with the ratio to the fp32, per-document baseline."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=6)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--batch-size", type=int, default=4)
+    parser.add_argument("--grad-accum", type=int, default=1)
+    parser.add_argument("--seq-len", type=int, default=1024)
+    args = parser.parse_args()
+    from trainer.precision import native_bf16
+
+    rows = packed_rows(64, args.seq_len, 8192, seed=0)
+    settings = [("fp32", False, "fp32, per document (baseline)"), ("bf16-mixed", False, "bf16-mixed, per document"),
+                ("bf16-mixed", True, "bf16-mixed, across documents")]
+    print(f"shipped base, rows {args.batch_size} x {args.seq_len} (x{args.grad_accum} accumulated), "
+          f"{args.steps} timed steps, cpu x{torch.get_num_threads()}, native bf16: {native_bf16(torch.device('cpu'))}")
+    baseline = None
+    for name, across, label in settings:
+        rate = tokens_per_s(name, across, rows, args)
+        baseline = baseline or rate
+        print(f"{label:32} {rate:8,.0f} tokens/s  {rate / baseline:5.2f}x", flush=True)
+
+
+if __name__ == "__main__":
+    main()
