@@ -124,6 +124,26 @@ def test_the_last_word_rhymes_with_its_partner(shipped_tokenizer, facts):
     assert all(len(leader.lex.true_rhymes(leader.lex.entries[w].word)) >= 2 for w in leader.endings(1))
 
 
+def test_a_forced_rhyme_is_offered_capitalised_only_where_a_sentence_starts(shipped_tokenizer, facts):
+    def offered(text: str) -> list[str]:
+        writer = writer_for("AA 4", facts)
+        feed(writer, shipped_tokenizer, "I walk the day\n" + text)
+        return [facts.texts[t].strip() for t in writer.listed() if facts.texts[t].strip()]
+
+    mid_sentence, new_sentence = offered("And then I,"), offered("And then I.")
+    assert "tre" in mid_sentence and not any(t[0].isupper() for t in mid_sentence)  # no "I, Trey"
+    assert "Tre" in new_sentence and "tre" in new_sentence
+
+
+def test_the_a_prefix_never_pads_a_line(shipped_tokenizer, facts):
+    writer = writer_for("- 10", facts)
+    feed(writer, shipped_tokenizer, "The sea is a")
+    hyphen, bright = facts.by_text["-"], facts.by_text[" bright"]
+    assert not any(writer.allows(t) for t in hyphen) and all(writer.allows(t) for t in bright)  # no "a-done"
+    feed(writer, shipped_tokenizer, " sea")
+    assert all(writer.allows(t) for t in hyphen)  # other compounds stay: "sea-bird"
+
+
 def test_lines_end_only_on_words_the_model_read_often_not_on_fragments(facts):
     from copy import copy
 

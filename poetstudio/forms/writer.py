@@ -34,6 +34,7 @@ LINE_SLACK = 12  # ... plus this many for punctuation, a rhyme word spelled in p
 MAX_GAP = 1  # tokens in a row without a letter (the newline aside): stops runs of dashes, dots and quotes
 GLUING = frozenset(".,;:!?")  # after these a new word needs a space first: no "not.Sate" when a rhyme is forced
 MAX_APOSTROPHES = 1  # inside one word: "summer's", "o'er", "'tis"; more is the model stammering
+SENTENCE_ENDS = ".!?"  # after these (and at a line's start) a word may be offered capitalised
 
 
 @dataclass(frozen=True)
@@ -146,14 +147,22 @@ class FormWriter:
             for word in self.endings(target - state.used):
                 if word.startswith(prefix) and word != prefix:
                     rest = word[len(prefix):]
+                    capitalised = not state.partial and self._sentence_starts()
                     for k in range(1, len(rest) + 1):
                         ids += self.facts.by_text.get(lead + rest[:k], [])
-                        if not state.partial:
+                        if capitalised:
                             ids += self.facts.by_text.get(lead + rest[:k].capitalize(), [])
         if state.ended or state.partial:
             ids += self.facts.closers
         self._listed[key] = ids = list(dict.fromkeys(ids))
         return ids
+
+    def _sentence_starts(self) -> bool:
+        """The next word begins a sentence: the line is empty or its text ends with . ! or ? (before any
+        closing quotes). Only there are ending words offered capitalised, so a forced rhyme never reads
+        "'twas, Ill" (the model may still capitalise a word it chose itself)."""
+        text = self.line_text.rstrip().rstrip("\"'\u201d\u2019)")
+        return not text or text[-1] in SENTENCE_ENDS
 
     def relax(self) -> None:
         """Give up the next constraint for this line (metre, then rhyme, then close it where it stands)."""
@@ -238,6 +247,8 @@ class FormWriter:
             elif ch == "\n" or ch in SEPARATORS or not WORD_CHARS.match(ch):
                 if check and ch != "\n" and ch not in SEPARATORS:
                     return None
+                if check and ch == "-" and partial.lower() == "a" and self.level < CLOSE:
+                    return None  # "a-done", "a-price": the archaic a- prefix only pads a line's syllables
                 if partial:
                     done = self._complete(used, partial, check, cost)
                     if done is None:
