@@ -179,6 +179,25 @@ def test_training_progress_shows_no_nan_before_the_first_evaluation():
     assert "nan" not in text and "held-out -" in text and "held-out 2.250" in text
 
 
+def test_a_background_run_s_log_gets_a_plain_progress_line_each_minute():
+    import io
+
+    from rich.console import Console
+
+    from trainer.progress import PLAIN_EVERY_S, TrainProgress
+
+    now = [0.0]
+    out = io.StringIO()
+    with TrainProgress(100, 0, console=Console(file=out, force_terminal=False, width=160),
+                       clock=lambda: now[0]) as bar:
+        bar.update(1, 2.5, 1234.0)
+        now[0] = PLAIN_EVERY_S + 1
+        bar.update(2, 2.4, 1200.0)
+        bar.update(3, 2.3, 1210.0)  # within the minute: no second line
+    lines = [line for line in out.getvalue().splitlines() if line.startswith("step ")]
+    assert lines == ["step 2/100: loss 2.400  held-out -  1,200 tok/s"]
+
+
 def test_poets_all_lists_the_authors_the_base_learned(tmp_path, capsys):
     import json
 
