@@ -324,6 +324,8 @@ def wrong_poet_nats(engine, poems) -> dict[str, tuple[float, int]]:
     with torch.inference_mode():
         for poem in poems:
             others = [p for p in poets if p != poem.poet]
+            if not others:
+                continue
             body = tokenizer.encode(poem.text.strip("\n") + "\n", add_special_tokens=False)[:MAX_SCORED_TOKENS]
             heads = [header_ids(tokenizer, PromptSpec(poet=poet, title=poem.title)) for poet in others]
             ids, mask = right_pad([h + body for h in heads], tokenizer.pad_token_id or 0)
@@ -349,11 +351,12 @@ def conditioning_table(engine, poems) -> None:
           "poet named, not named, worth; another poet named (mean), wrong - named")
     for poet, (nats, chars) in sorted(per_poet.items()):
         named, plain = (nats[s] / math.log(2) / chars for s in (1.0, 0.0))
-        other = wrong[poet][0] / math.log(2) / chars
-        print(f"  {poet:28} {named:6.3f} {plain:6.3f} {plain - named:+6.3f}   {other:6.3f} {other - named:+6.3f}")
+        other = f"{wrong[poet][0] / math.log(2) / chars:6.3f} {wrong[poet][0] / math.log(2) / chars - named:+6.3f}" \
+            if poet in wrong else "     -      -"
+        print(f"  {poet:28} {named:6.3f} {plain:6.3f} {plain - named:+6.3f}   {other}")
     chars = sum(c for _, c in per_poet.values())
     named, plain = (sum(n[s] for n, _ in per_poet.values()) / math.log(2) / chars for s in (1.0, 0.0))
-    other = sum(n for n, _ in wrong.values()) / math.log(2) / chars
+    other = sum(n for n, _ in wrong.values()) / math.log(2) / chars if wrong else float("nan")
     print(f"  {'all':28} {named:6.3f} {plain:6.3f} {plain - named:+6.3f}   {other:6.3f} {other - named:+6.3f}  "
           "(targets: named 1.80 or lower on a CPU-trained model; worth 0.1 or more)", flush=True)
 

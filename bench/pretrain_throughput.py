@@ -6,8 +6,8 @@ bf16-mixed (fp32 weights, bf16 autocast: `trainer.precision`), and bf16-mixed wi
 documents (`cross_document_attention`: the fast causal kernel). Rows are packed from documents of random length
 (mean about a third of a row, as the general corpus's are), so the block mask has the shape a real run sees.
 
-    python bench/pretrain_throughput.py                           # 4 x 1024, the base recipe's shape
-    python bench/pretrain_throughput.py --batch-size 2 --grad-accum 2
+    python bench/pretrain_throughput.py                           # micro-batches of 4 x 1024
+    python bench/pretrain_throughput.py --batch-size 2 --grad-accum 2   # the base recipe's micro-batch (2 x 1024)
 """
 
 from __future__ import annotations

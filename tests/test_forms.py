@@ -130,9 +130,10 @@ def test_a_forced_rhyme_is_offered_capitalised_only_where_a_sentence_starts(ship
         feed(writer, shipped_tokenizer, "I walk the day\n" + text)
         return [facts.texts[t].strip() for t in writer.listed() if facts.texts[t].strip()]
 
-    mid_sentence, new_sentence = offered("And then I,"), offered("And then I.")
+    mid_sentence, new_sentence, quoted = offered("And then I,"), offered("And then I."), offered('And then I. "')
     assert "tre" in mid_sentence and not any(t[0].isupper() for t in mid_sentence)  # no "I, Trey"
     assert "Tre" in new_sentence and "tre" in new_sentence
+    assert "Tre" in quoted  # a quotation opening a sentence
 
 
 def test_the_a_prefix_never_pads_a_line(shipped_tokenizer, facts):

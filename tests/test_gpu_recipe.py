@@ -21,7 +21,7 @@ def tiny(fixtures, tmp_path, recipe: str, **overrides):
     values = dict(
         corpus=[str(fixtures / "mini.jsonl")], general_corpus=str(fixtures / "general"), output=str(tmp_path / "out"),
         cache_dir=str(tmp_path / "cache"), vocab_size=300, hidden_size=32, num_layers=2, num_heads=2,
-        intermediate_size=64, seq_len=64, batch_size=4, max_steps=3, eval_every=3, checkpoint_every=3,
+        intermediate_size=64, seq_len=64, batch_size=4, grad_accum=1, max_steps=3, eval_every=3, checkpoint_every=3,
         heldout_fraction=0.2, device="cpu", dtype="fp32", max_minutes=0, budget_minutes=0,
     )
     values.update(overrides)

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 from poetstudio.errors import UserError
-from poetstudio.runtime.device import pick_device, pick_dtype
+from poetstudio.runtime.device import pick_device
 from poetstudio.runtime.hub import nf4_available, set_pad_token
 from poetstudio.runtime.padding import left_pad, right_pad
 
@@ -23,13 +23,6 @@ def test_left_pad_pads_before_the_tokens_and_counts_positions_from_the_first_rea
     ids, mask, positions = left_pad([[1, 2, 3], [4]], 0, "cpu")
     assert ids.tolist() == [[1, 2, 3], [0, 0, 4]] and mask.tolist() == [[1, 1, 1], [0, 0, 1]]
     assert positions.tolist() == [[0, 1, 2], [0, 0, 0]]
-
-
-def test_dtypes_by_name_and_auto_is_fp32_on_the_cpu():
-    cpu = torch.device("cpu")
-    assert pick_dtype("auto", cpu) == torch.float32
-    picked = [pick_dtype(name, cpu) for name in ("fp32", "bf16", "fp16")]
-    assert picked == [torch.float32, torch.bfloat16, torch.float16]
 
 
 def test_devices_by_name_and_cuda_without_a_gpu_is_a_one_line_error():

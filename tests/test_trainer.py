@@ -101,7 +101,9 @@ def test_metadata_is_complete(trained):
     for key in ("base_model", "poets", "moods", "prompt_format_version", "corpus_hash", "hyperparameters",
                 "train_loss", "heldout_loss", "heldout_loss_per_poet", "wall_time_s", "device", "precision"):
         assert key in meta, key
-    assert meta["precision"] in ("bf16-mixed", "float32")  # auto: mixed where this CPU has native bf16
+    from trainer.precision import pick_precision
+
+    assert meta["precision"] == pick_precision("auto", torch.device("cpu"), "lora").name
     assert set(meta["poets"]) == {"Emily Dickinson", "Walt Whitman", "W. B. Yeats"}
     assert meta["poets"]["Walt Whitman"]["poems"] == 4
     assert set(meta["moods"]) <= {"Joy", "Fear", "Sadness", "Love", "Surprise"} and meta["moods"]
@@ -200,7 +202,7 @@ def test_scratch_run_makes_a_model_transformers_loads(fixtures, tmp_path):
     config = build_config("base", dict(
         corpus=[str(fixtures / "mini.jsonl")], general_corpus=str(fixtures / "general"),
         cache_dir=str(tmp_path / "cache"), output=str(tmp_path / "out"), vocab_size=300,
-        hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64, seq_len=64, batch_size=4,
+        hidden_size=32, num_layers=2, num_heads=2, intermediate_size=64, seq_len=64, batch_size=4, grad_accum=1,
         max_steps=3, eval_every=3, checkpoint_every=3, heldout_fraction=0.2, device="cpu", max_minutes=0,
     ))
     result = train(config)
@@ -333,16 +335,31 @@ def test_unconditioned_share_writes_that_share_of_passages_without_the_poet_line
 def test_across_documents_the_second_packed_document_reads_the_first_and_evaluation_never_does():
     from poetstudio.model_info import default_base_dir
     from trainer.data import NO_POET, Rows
-    from trainer.loop import token_losses
+    from trainer.loop import Distributed, evaluate, token_losses
     from trainer.modeling import load_base_model
+
+    def rows_of(ids, positions):
+        return Rows(ids, ids.clone(), positions, torch.full_like(ids, NO_POET))
 
     model = load_base_model(build_config("default", dict(base_model=str(default_base_dir()), corpus=["x"],
                                                          output="x")), torch.device("cpu"), torch.float32)
+    cpu = torch.device("cpu")
     ids = torch.randint(10, 8000, (1, 48), generator=torch.Generator().manual_seed(0))
-    positions = torch.cat([torch.arange(20), torch.arange(28)])[None]  # two documents: 20 and 28 tokens
-    rows = Rows(ids, ids.clone(), positions, torch.full_like(ids, NO_POET))
+    packed = rows_of(ids, torch.cat([torch.arange(20), torch.arange(28)])[None])  # two documents: 20, 28 tokens
     with torch.no_grad():
-        apart = token_losses(model, rows, torch.device("cpu"))[0][0]
-        across = token_losses(model, rows, torch.device("cpu"), across_documents=True)[0][0]
-    assert torch.allclose(apart[:19], across[:19], atol=1e-5)  # the first document reads only itself either way
-    assert not torch.allclose(apart[20:47], across[20:47], atol=1e-3)  # the second reads the first only across
+        apart = token_losses(model, packed, cpu)[0][0]
+        across = token_losses(model, packed, cpu, across_documents=True)[0][0]
+        alone = token_losses(model, rows_of(ids[:, 20:], torch.arange(28)[None]), cpu)[0][0]
+    assert torch.allclose(apart[20:47], alone[:27], atol=1e-4)  # apart, the second document reads only itself
+    assert torch.allclose(apart[:19], across[:19], atol=1e-5)  # the first reads only itself either way
+    assert not torch.allclose(apart[20:47], across[20:47], atol=1e-3)  # across, the second reads the first
+    config = build_config("base", dict(output="x", batch_size=1, cross_document_attention=True))
+    heldout, _ = evaluate(model, packed, [], config, cpu, Distributed())
+    assert heldout == pytest.approx(float(apart[:47].mean()), abs=1e-4)  # evaluation never reads across
+
+
+def test_cross_document_attention_is_refused_for_an_adapter():
+    from poetstudio.errors import UserError
+
+    with pytest.raises(UserError, match="cross_document_attention is for pretraining"):
+        build_config("default", dict(base_model="x", output="x", cross_document_attention=True))

@@ -132,6 +132,9 @@ def validate(config: TrainConfig) -> None:
     if config.general_corpus and config.mode != "scratch":
         raise UserError("general_corpus pretrains a base model: use it with mode = 'scratch' "
                         "(an adapter trains on --corpus)")
+    if config.cross_document_attention and config.mode != "scratch":
+        raise UserError("cross_document_attention is for pretraining (mode = 'scratch'): an adapter's passages "
+                        "must not read the poem and Poet line packed before them")
     if config.poems_repeat < 1:
         raise UserError(f"poems_repeat must be 1 or more, not {config.poems_repeat}")
     if not 0 <= config.heldout_fraction < 0.5:

@@ -208,7 +208,9 @@ def train_step(model, optimizer, scheduler, data: Dataset, config: TrainConfig, 
 @torch.no_grad()
 def evaluate(model, rows: Rows, poets: list[str], config: TrainConfig, device, dist,
              precision: Precision = FULL) -> tuple[float, dict[str, float]]:
-    """Held-out loss per token, overall and per poet (sums gathered over ranks)."""
+    """Held-out loss per token, overall and per poet (sums gathered over ranks), each packed document read on
+    its own. The loop evaluates in the weights' own precision (no autocast), so held-out losses compare across
+    runs and resumes of any precision."""
     model.eval()
     n_poets = len(poets)
     sums = torch.zeros(n_poets + 1, dtype=torch.float64, device=device)
@@ -298,7 +300,10 @@ def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResul
         checkpoint = find_checkpoint(output)
         if checkpoint is None:
             raise UserError(f"no checkpoint in {output} to resume; drop --resume to start fresh")
-        state, _ = load_checkpoint(checkpoint, model, optimizer, scheduler)
+        state, saved = load_checkpoint(checkpoint, model, optimizer, scheduler)
+        if dist.main and saved.get("precision", precision.name) != precision.name:
+            (console or Console(stderr=True)).print(
+                f"note: resuming in {precision.name}; the checkpoint was written in {saved['precision']}")
     if dist.main:
         output.mkdir(parents=True, exist_ok=True)
     try:
@@ -307,6 +312,11 @@ def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResul
         if dist.world > 1:
             torch.distributed.barrier()  # leave together: a rank that tears down first can strand the others
             torch.distributed.destroy_process_group()
+
+
+def run_settings(config: TrainConfig, precision: Precision) -> dict:
+    """What a checkpoint records of the run: every setting, and the precision 'auto' resolved to here."""
+    return {**config.to_dict(), "precision": precision.name}
 
 
 def fit_schedule_to_budget(config: TrainConfig, state: TrainState, seconds_per_step: float) -> None:
@@ -364,14 +374,14 @@ def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, stat
                 if agree(sigterm.requested, dist, device):
                     interrupted = True
                     if dist.main:
-                        save_checkpoint(output, model, optimizer, scheduler, state, config.to_dict())
+                        save_checkpoint(output, model, optimizer, scheduler, state, run_settings(config, precision))
                     break
                 if state.step - steps_at_start == BUDGET_PROBE_STEPS and config.budget_minutes > 0:
                     fit_schedule_to_budget(config, state, (time.perf_counter() - clock_at_start) / BUDGET_PROBE_STEPS)
                     progress.retotal(config.max_steps)
                 out_of_time = agree(config.max_minutes > 0 and state.elapsed_s > config.max_minutes * 60, dist, device)
                 if state.step % config.eval_every == 0 or state.step == config.max_steps or out_of_time:
-                    heldout, last_eval = evaluate(model, data.heldout, data.poets, config, device, dist, precision)
+                    heldout, last_eval = evaluate(model, data.heldout, data.poets, config, device, dist)
                     state.history.append({"step": state.step, "train_loss": train_loss, "heldout_loss": heldout})
                     progress.evaluated(state.step, heldout, last_eval)
                     if heldout < state.best_loss or len(data.heldout) == 0:
@@ -385,13 +395,13 @@ def run_loop(config, model, tokenizer, optimizer, scheduler, data: Dataset, stat
                         if state.bad_evals >= config.patience:
                             stopped_early = True
                 if dist.main and (state.step % config.checkpoint_every == 0 or stopped_early or out_of_time):
-                    save_checkpoint(output, model, optimizer, scheduler, state, config.to_dict())
+                    save_checkpoint(output, model, optimizer, scheduler, state, run_settings(config, precision))
                 if stopped_early or out_of_time:
                     break
     except KeyboardInterrupt:
         interrupted = True
         if dist.main:
-            save_checkpoint(output, model, optimizer, scheduler, state, config.to_dict())
+            save_checkpoint(output, model, optimizer, scheduler, state, run_settings(config, precision))
     wall = time.perf_counter() - started
     rate = (state.tokens_seen - tokens_at_start) / max(1e-9, time.perf_counter() - clock_at_start)
     if dist.main and not interrupted and state.step >= config.max_steps and not stopped_early:

@@ -31,17 +31,21 @@ class Precision:
 
     @property
     def name(self) -> str:
-        """How the run's metadata names it."""
-        return "bf16-mixed" if self.compute is not None else str(self.weights).removeprefix("torch.")
+        """Its name as a recipe writes it (fp32, bf16, fp16, bf16-mixed): what the metadata and checkpoints record."""
+        if self.compute is not None:
+            return "bf16-mixed"
+        return next(name for name, dtype in _PURE.items() if dtype == self.weights)
 
 
 def native_bf16(device: torch.device) -> bool:
     """Whether bf16 matrix products run natively here: a bf16-capable CUDA card, or a CPU with AVX512-BF16 or
-    AMX (where they measured 2.8x fp32's training speed for the shipped base, bench/README.md)."""
+    AMX (where bf16-mixed trained the shipped base at 1.7x-1.8x fp32's tokens per second, bench/README.md).
+    The CPU probes are torch's private helpers, so a torch without them reads as no."""
     if device.type == "cuda":
         return torch.cuda.is_bf16_supported()
     if device.type == "cpu":
-        return bool(torch.cpu._is_avx512_bf16_supported() or torch.cpu._is_amx_tile_supported())
+        probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
+        return any(bool(probe()) for probe in probes if probe is not None)
     return False
 
 
@@ -50,6 +54,8 @@ def pick_precision(name: str, device: torch.device, mode: str) -> Precision:
     frozen base is simply held in bf16 (peft keeps the adapter's own weights in fp32); fp32 elsewhere."""
     if name not in NAMES:
         raise UserError(f"unknown dtype '{name}'; use one of {', '.join(NAMES)}")
+    if name in ("bf16", "bf16-mixed") and device.type == "cuda" and not native_bf16(device):
+        raise UserError(f"dtype '{name}' needs a GPU with bf16 (this one has none); use --dtype fp32 or auto")
     if name == "bf16-mixed":
         return Precision(torch.float32, torch.bfloat16)
     if name != "auto":

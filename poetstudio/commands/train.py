@@ -38,8 +38,9 @@ TRAIN_FLAGS: dict[str, tuple[type, str]] = {
     "lora_dropout": (float, "dropout on the LoRA layers"),
     "quantize": (str, "none, or nf4 for 4-bit QLoRA (CUDA + bitsandbytes)"),
     "device": (str, "auto, cpu, cuda or mps"),
-    "dtype": (str, "auto (bf16-mixed where bf16 is native: CUDA, or a CPU with AVX512-BF16/AMX; else fp32), "
-                     "bf16-mixed (fp32 weights, bf16 autocast), fp32, bf16 or fp16"),
+    "dtype": (str, "auto (bf16-mixed where bf16 is native: CUDA, or a CPU with AVX512-BF16/AMX, but a LoRA run "
+                     "on CUDA holds its frozen base in bf16; else fp32), bf16-mixed (fp32 weights, bf16 autocast), "
+                     "fp32, bf16 or fp16"),
     "vocab_size": (int, "scratch: tokenizer vocabulary size"),
     "hidden_size": (int, "scratch: model width"),
     "num_layers": (int, "scratch: transformer layers"),

@@ -35,6 +35,7 @@ MAX_GAP = 1  # tokens in a row without a letter (the newline aside): stops runs 
 GLUING = frozenset(".,;:!?")  # after these a new word needs a space first: no "not.Sate" when a rhyme is forced
 MAX_APOSTROPHES = 1  # inside one word: "summer's", "o'er", "'tis"; more is the model stammering
 SENTENCE_ENDS = ".!?"  # after these (and at a line's start) a word may be offered capitalised
+QUOTES = "\"'\u201c\u201d\u2018\u2019"  # between a full stop and the next word: 'He said. "Love'
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,8 @@ class FormWriter:
         """Tokens worth checking besides the model's top choices: the first pieces of the line's ending
         words (so a rhyme is found even when the model ranks none of them high), and closing punctuation."""
         state = self.state
-        key = (self.index, self.level, state.used, state.partial, state.started, state.ended)
+        key = (self.index, self.level, state.used, state.partial, state.started, state.ended,
+               not state.partial and self._sentence_starts())
         if key in self._listed:
             return self._listed[key]
         ids: list[int] = []
@@ -161,7 +163,7 @@ class FormWriter:
         """The next word begins a sentence: the line is empty or its text ends with . ! or ? (before any
         closing quotes). Only there are ending words offered capitalised, so a forced rhyme never reads
         "'twas, Ill" (the model may still capitalise a word it chose itself)."""
-        text = self.line_text.rstrip().rstrip("\"'\u201d\u2019)")
+        text = self.line_text.rstrip().rstrip(QUOTES).rstrip()
         return not text or text[-1] in SENTENCE_ENDS
 
     def relax(self) -> None:
