@@ -14,9 +14,12 @@ In one run, with fixed seeds and the published sampling settings (temperature 0.
               non-words: share of generated words in neither the CMU dictionary nor the corpus;
               bits/char: held-out bits per character of the guided distribution u + S (b - u)
   4. the strength table
+  5. mids:      each pair's 0.5 blend alone, --n poems per --strength, with the standard error of the mean
+                share (the sweeps' midpoints measured more tightly)
 
     python bench/judge.py --parts heldout,readslike          # no generation
     python bench/judge.py --n 16 --strength 1 1.5 2 3        # the full run
+    python bench/judge.py --parts mids --n 48 --strength 2   # the 0.5 blends, 48 poems each
 """
 
 from __future__ import annotations
@@ -239,6 +242,22 @@ def run_strength(engine, judge, args, strength: float) -> StrengthRun:
     return run
 
 
+def midpoints(engine, judge, args) -> None:
+    """Each pair's 0.5 blend at every --strength: the judge's mean share of the first poet within the pair over
+    --n poems (seeds --seed .. --seed + n - 1, so the first 16 are the sweep's), with its standard error."""
+    for strength in args.strength:
+        for a, b in PAIRS:
+            if a not in judge.poets or b not in judge.poets:
+                continue
+            texts = poems_for(engine, {a: 0.5, b: 0.5}, args, strength)
+            shares = [share_within(judge.probabilities(t), a, b) for t in texts]
+            mean = sum(shares) / len(shares)
+            spread = math.sqrt(sum((v - mean) ** 2 for v in shares) / max(len(shares) - 1, 1))
+            print(f"strength {strength:g} {a.split()[-1]}-{b.split()[-1]} 0.5: {mean:.2f} +- "
+                  f"{spread / math.sqrt(len(shares)):.2f} ({len(shares)} poems; "
+                  f"{'in' if 0.35 <= mean <= 0.65 else 'OUT of'} 0.35-0.65)", flush=True)
+
+
 def training_index():
     """Hashes of every 8-word sequence of the training text (poems.jsonl and raw/), and its word set."""
     from poetstudio.corpus import read_path
@@ -377,7 +396,7 @@ def main() -> None:
     parser.add_argument("--judge-dir", help="use this exported judge (as the studio ships it) instead of fitting one")
     parser.add_argument("--parts", default="heldout,readslike,generate",
                         help="comma-separated: heldout, readslike, generate, bpc (held-out bits/char with "
-                             "the poet named and not)")
+                             "the poet named and not), mids (the pairs' 0.5 blends alone)")
     args = parser.parse_args()
     if any(s <= 0 for s in args.strength):
         raise SystemExit("judge: --strength values must be above 0")
@@ -387,7 +406,7 @@ def main() -> None:
     judge = build_judge(split, args.judge_dir)
     print(heldout_line(judge, split), flush=True)
     engine = None
-    if parts & {"readslike", "generate", "bpc"}:
+    if parts & {"readslike", "generate", "bpc", "mids"}:
         from poetstudio.engine.engine import Engine
 
         engine = Engine(args.model, args.adapter, args.device)
@@ -396,6 +415,8 @@ def main() -> None:
         reads_like(engine, judge, split)
     if "bpc" in parts:
         conditioning_table(engine, [p for p in split.heldout if p.poet in engine.known_poets()])
+    if "mids" in parts:
+        midpoints(engine, judge, args)
     if "generate" in parts:
         grams, corpus_words = training_index()
         scored = [p for p in split.heldout if p.poet in judge.poets and p.poet in engine.known_poets()]
