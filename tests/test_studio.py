@@ -31,7 +31,7 @@ async def settle(pilot):
 
 
 async def ready(pilot, app):
-    await pilot.pause()  # the load worker starts after the first frame
+    await wait_for(pilot, lambda: app.load_started, 20)  # the load worker starts after the first frame
     await settle(pilot)
     assert app.ready, app.sub_title
 

@@ -13,6 +13,7 @@ and the level is kept as the line's mark: never an endless search.
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -36,6 +37,11 @@ GLUING = frozenset(".,;:!?")  # after these a new word needs a space first: no "
 MAX_APOSTROPHES = 1  # inside one word: "summer's", "o'er", "'tis"; more is the model stammering
 SENTENCE_ENDS = ".!?"  # after these (and at a line's start) a word may be offered capitalised
 QUOTES = "\"'\u201c\u201d\u2018\u2019"  # between a full stop and the next word: 'He said. "Love'
+LAST_WORD = re.compile(r"([A-Za-z'\u2019]+)[ \t]+$")  # a line's last whole word with only spaces after it
+DANGLING = "a an the and or nor of from into onto upon unto with thy your our their".split()
+"""Words that always wait for another word: a comma or a stop straight after one is a stammer ("the, ale",
+"and. Lays"); a dash may follow ("and —" is Dickinson's)."""
+DANGLING_END = re.compile(r"(?:^|[^A-Za-z'\u2019])(?:" + "|".join(DANGLING) + r")[ \t]*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -238,7 +244,7 @@ class FormWriter:
         if check and letterless and state.gap >= MAX_GAP:
             return None
         previous = self.line_text[-1:] if state is self.state else ""
-        for ch in text:
+        for index, ch in enumerate(text):
             if closed:
                 if ch == "\n":
                     closed += 1
@@ -251,7 +257,12 @@ class FormWriter:
                     return None
                 if check and ch == "-" and partial.lower() == "a" and self.level < CLOSE:
                     return None  # "a-done", "a-price": the archaic a- prefix only pads a line's syllables
+                if (check and ch in GLUING and self.level < CLOSE
+                        and DANGLING_END.search(self.line_text + text[:index])):
+                    return None  # "the, ale", "fresh and. Lays"
                 if partial:
+                    if check and self.level < CLOSE and self._stammers(self.line_text + text[:index], partial):
+                        return None
                     done = self._complete(used, partial, check, cost)
                     if done is None:
                         return None
@@ -271,6 +282,14 @@ class FormWriter:
             return None
         gap = state.gap + 1 if letterless else 0
         return LineState(used, partial, ended, state.tail, started, closed, last, gap, cost)
+
+    @staticmethod
+    def _stammers(written: str, word: str) -> bool:
+        """Whether `word`, just finished at the end of `written`, repeats the word before it with only spaces
+        between ("the the", "of of"): a constraint that rules out the model's next word can leave the same
+        small word the likeliest fit. "The moon, the moon" and "little, little" keep their comma and pass."""
+        before = LAST_WORD.search(written[: len(written) - len(word)])
+        return before is not None and before.group(1).lower() == word.lower()
 
     def _complete(self, used: int, text: str, check: bool, cost: float) -> tuple[int, bool, float] | None:
         """A word finished at syllable `used`: the syllables after it, whether it ends the line, and the

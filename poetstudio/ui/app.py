@@ -89,6 +89,7 @@ class StudioApp(PoemKeeping, App):
         self.state: StudioState = load_state(state_file)
         self.ready = False
         self.load_failed = False
+        self.load_started = False
         self.generating = False
         self.pending: PoemRequest | None = None
         self.last_request: PoemRequest | None = None
@@ -140,7 +141,7 @@ class StudioApp(PoemKeeping, App):
         if self.library_error:
             self.notify(self.library_error, severity="error", timeout=15)
         self.sub_title = "loading model…"
-        self.call_after_refresh(self.load_engine)  # draw the first frame before torch's import holds the GIL
+        self.call_after_refresh(self.start_loading)  # draw the first frame before torch's import holds the GIL
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Studio keys do nothing while a dialog, the help or the palette is on top (Escape closes it first)."""
@@ -187,6 +188,12 @@ class StudioApp(PoemKeeping, App):
 
     # engine ---------------------------------------------------------------
 
+    def start_loading(self) -> None:
+        """Start the model's load on its worker, and say so (`load_started`: tests wait for it, since the
+        load begins only after the first frame)."""
+        self.load_engine()
+        self.load_started = True
+
     @work(thread=True, group="load", exit_on_error=False)
     def load_engine(self) -> None:
         """Load the model on a thread; events come back as messages (an unexpected error: see
@@ -207,6 +214,8 @@ class StudioApp(PoemKeeping, App):
     def load_did_fail(self, message: str) -> None:
         """Say that the model failed to load; the studio stays up for writing prompts and the library."""
         self.load_failed = True
+        if not self.screen_stack or not self.screen_stack[0].query(PoetsPane):
+            return  # the studio is closing (quit while the model loaded): nothing left to tell
         self.sub_title = "no model"
         self.query_one(PoetsPane).say("model failed to load: see the notification")
         if self.pending is not None:
