@@ -41,6 +41,7 @@ THEMES = ["the sea at night", "a letter never sent", "winter morning", "the old 
           "the river in flood", "a bird at the window"]  # 16: each single-poet poem of a run gets its own
 PAIRS = [("Emily Dickinson", "Walt Whitman"), ("William Shakespeare", "Edgar Allan Poe"), ("John Donne", "W. B. Yeats")]
 SWEEP_WEIGHTS = (0.0, 0.25, 0.5, 0.75, 1.0)
+BLEND_RANGE = (0.35, 0.65)  # issue 10: a half-and-half blend heard as 35-65% of the first poet counts as half each
 MAX_SCORED_TOKENS = 200  # of a held-out poem, for bits/char: the base has 256 positions, headers take ~30
 
 
@@ -238,8 +239,13 @@ def run_strength(engine, judge, args, strength: float) -> StrengthRun:
         print(f"  sweep {a.split()[-1]}-{b.split()[-1]} at {' '.join(f'{w:g}' for w in SWEEP_WEIGHTS)}: "
               f"{a.split()[-1]}'s share within the pair {' '.join(f'{v:.2f}' for v in within)}; "
               f"Spearman {rho:.2f} (target 0.9); "
-              f"0.5 blend {mid:.2f} ({'in' if 0.35 <= mid <= 0.65 else 'OUT of'} 0.35-0.65)")
+              f"0.5 blend {mid:.2f} ({in_range(mid)} 0.35-0.65)")
     return run
+
+
+def in_range(share: float) -> str:
+    """'in' when a 0.5 blend's share lies inside BLEND_RANGE, else 'OUT of'."""
+    return "in" if BLEND_RANGE[0] <= share <= BLEND_RANGE[1] else "OUT of"
 
 
 def midpoints(engine, judge, args) -> None:
@@ -247,7 +253,7 @@ def midpoints(engine, judge, args) -> None:
     --n poems (seeds --seed .. --seed + n - 1, so the first 16 are the sweep's), with its standard error."""
     for strength in args.strength:
         for a, b in PAIRS:
-            if a not in judge.poets or b not in judge.poets:
+            if not all(p in judge.poets and p in engine.known_poets() for p in (a, b)):
                 continue
             texts = poems_for(engine, {a: 0.5, b: 0.5}, args, strength)
             shares = [share_within(judge.probabilities(t), a, b) for t in texts]
@@ -255,7 +261,7 @@ def midpoints(engine, judge, args) -> None:
             spread = math.sqrt(sum((v - mean) ** 2 for v in shares) / max(len(shares) - 1, 1))
             print(f"strength {strength:g} {a.split()[-1]}-{b.split()[-1]} 0.5: {mean:.2f} +- "
                   f"{spread / math.sqrt(len(shares)):.2f} ({len(shares)} poems; "
-                  f"{'in' if 0.35 <= mean <= 0.65 else 'OUT of'} 0.35-0.65)", flush=True)
+                  f"{in_range(mean)} 0.35-0.65)", flush=True)
 
 
 def training_index():
@@ -362,8 +368,9 @@ def conditioning_table(engine, poems) -> None:
 
     "Not named - named" cannot reach much: a model whose no-poet header is the mixture of its poets (what a
     well-trained one learns) has p(x) >= prior(poet) p(x | poet), so naming the poet saves at most
-    log2(1 / prior) bits on a whole passage, about 3-7 bits here, or 0.005-0.01 bits/char over a 200-token
-    passage. "Wrong - named" has no such ceiling: it grows with how differently the model hears its poets."""
+    log2(1 / prior) bits on a whole passage: with the adapter's poets at 3.6% (Poe) to 28% (Whitman) of its
+    passages, 1.8 to 4.8 bits, under 0.01 bits/char over a 200-token passage (about 700 characters).
+    "Wrong - named" has no such ceiling: it grows with how differently the model hears its poets."""
     per_poet = bits_per_char_by_poet(engine, poems, [0.0, 1.0])
     wrong = wrong_poet_nats(engine, poems)
     print(f"held-out bits/char (first {MAX_SCORED_TOKENS} tokens of {len(poems)} held-out poems): "
@@ -434,7 +441,7 @@ def main() -> None:
               "held-out bits/char  non-words  copied")
         for run in runs:
             rho = f"{sum(run.rhos) / len(run.rhos):.2f} ({min(run.rhos):.2f})" if run.rhos else "-"
-            inside = sum(0.35 <= m <= 0.65 for m in run.mids)
+            inside = sum(in_range(m) == "in" for m in run.mids)
             print(f"{run.strength:8g}  {run.right:>4}/{run.total:<4} = {run.right / max(run.total, 1):5.1%}  "
                   f"{rho:>20}  {inside:>10}/{len(run.mids):<8}  {bits[run.strength]:18.3f}  "
                   f"{nonword_share(run.texts, corpus_words):9.2%}  "

@@ -31,12 +31,12 @@ def packed_rows(n_rows: int, seq_len: int, vocab: int, seed: int):
     from trainer.data import NO_POET, Rows
 
     rng = random.Random(seed)
-    ids = torch.randint(4, vocab, (n_rows, seq_len), generator=torch.Generator().manual_seed(seed))
+    ids = torch.randint(4, vocab, (n_rows, seq_len), generator=torch.Generator().manual_seed(seed))  # 0-3: specials
     positions = torch.zeros((n_rows, seq_len), dtype=torch.long)
     for row in range(n_rows):
         cursor = 0
         while cursor < seq_len:
-            length = min(seq_len - cursor, max(16, int(rng.expovariate(1 / MEAN_DOCUMENT))))
+            length = min(seq_len - cursor, max(16, int(rng.expovariate(1 / MEAN_DOCUMENT))))  # 16: a header's length
             positions[row, cursor : cursor + length] = torch.arange(length)
             cursor += length
     return Rows(ids, ids.clone(), positions, torch.full_like(ids, NO_POET))
@@ -53,15 +53,18 @@ def tokens_per_s(name: str, across: bool, rows, args) -> float:
 
     config = build_config("base", dict(output="unused", batch_size=args.batch_size, grad_accum=args.grad_accum,
                                        seq_len=args.seq_len, dtype=name, cross_document_attention=across,
-                                       device="cpu", lr=1e-4))
+                                       device="cpu", lr=1e-4))  # small: timing only, the weights must not blow up
     device = torch.device("cpu")
     precision = pick_precision(name, device, "scratch")
     model = load_base_model(build_config("base", dict(output="unused", base_model=str(default_base_dir()))),
                             device, precision.weights)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=0.1, betas=(0.9, 0.95))
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay,
+                                  betas=(0.9, 0.95))  # the trainer's betas for pretraining
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config))
 
     class Data:
+        """The packed rows as the training loop reads a dataset: training rows only, no contrast poems."""
+
         train = rows
         contrast = []
         poets: list[str] = []
@@ -86,7 +89,7 @@ def main() -> None:
     args = parser.parse_args()
     from trainer.precision import native_bf16
 
-    rows = packed_rows(64, args.seq_len, 8192, seed=0)
+    rows = packed_rows(64, args.seq_len, 8192, seed=0)  # 64 rows: enough for every step; 8,192: the shipped vocabulary
     settings = [("fp32", False, "fp32, per document (baseline)"), ("bf16-mixed", False, "bf16-mixed, per document"),
                 ("bf16-mixed", True, "bf16-mixed, across documents")]
     print(f"shipped base, rows {args.batch_size} x {args.seq_len} (x{args.grad_accum} accumulated), "

@@ -33,6 +33,13 @@ def test_auto_mixes_in_bf16_only_where_bf16_is_native(monkeypatch, native, devic
     assert pick_precision("auto", device, mode) == expected
 
 
+@pytest.mark.parametrize(("capability", "native"), [((7, 5), False), ((8, 0), True), ((9, 0), True)])
+def test_a_gpu_counts_as_bf16_native_from_ampere_not_where_it_only_emulates_it(monkeypatch, capability, native):
+    monkeypatch.setattr(torch.cuda, "get_device_capability", lambda _device=None: capability)
+    monkeypatch.setattr(torch.cuda, "is_bf16_supported", lambda *a, **k: True)  # what emulating cards answer
+    assert precision_module.native_bf16(CUDA) is native
+
+
 def test_the_forward_pass_runs_in_the_compute_dtype_and_only_inside_autocast():
     layer = torch.nn.Linear(8, 8)
     mixed, full = Precision(torch.float32, torch.bfloat16), Precision(torch.float32)

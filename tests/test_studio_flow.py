@@ -48,12 +48,21 @@ def save_damaged(poem: SavedPoem, **stored) -> None:
     library.close()
 
 
-async def settle(pilot, app):
-    await wait_for(pilot, lambda: app.load_started, 20)  # the load starts after the first frame, late on a busy machine
+async def settle(pilot, app, failing: bool = False):
+    """Wait for the load to start (after the first frame, late on a busy machine), every worker to end, and the
+    messages they posted. With `failing`, a worker that raised is expected: the studio shows it itself
+    (on_worker_state_changed) and the test reads what it shows."""
+    await wait_for(pilot, lambda: app.load_started, 20)
     try:
         await app.workers.wait_for_complete()
     except WorkerFailed:
-        pass  # the studio shows a failed worker itself (on_worker_state_changed): the tests read what it shows
+        if not failing:
+            raise
+        for worker in list(app.workers):  # gather stops at the first failure: wait for the rest too
+            try:
+                await worker.wait()
+            except WorkerFailed:
+                pass
     await pilot.pause()
 
 
@@ -431,7 +440,7 @@ async def test_a_model_that_fails_to_load_as_the_studio_closes_is_no_traceback()
         await pilot.pause()
         await app.screen_stack[0].query(PoetsPane).remove()
         gate.set()
-        await settle(pilot, app)
+        await settle(pilot, app, failing=True)
         assert app.load_failed and not errors(app)  # nothing left on screen to tell, and nothing raised
 
 
@@ -540,7 +549,7 @@ async def test_a_poem_with_damaged_fields_is_marked_in_the_list_and_opens_with_d
 async def test_a_load_that_raises_any_error_is_shown_and_the_app_stays_up():
     app = build_app(engine=StubEngine(load_error=RuntimeError("metadata exploded")))
     async with app.run_test(size=SIZE) as pilot:
-        await settle(pilot, app)
+        await settle(pilot, app, failing=True)
         assert app.sub_title == "no model"
         assert any("RuntimeError: metadata exploded" in m for m in errors(app))
         await pilot.press("ctrl+g", "f6", *"still here")

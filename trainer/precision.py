@@ -37,12 +37,15 @@ class Precision:
         return next(name for name, dtype in _PURE.items() if dtype == self.weights)
 
 
+AMPERE = 8  # CUDA compute capability from which bf16 tensor cores exist (A100, RTX 30xx, H100); older cards emulate it
+
+
 def native_bf16(device: torch.device) -> bool:
     """Whether bf16 matrix products run natively here: a bf16-capable CUDA card, or a CPU with AVX512-BF16 or
     AMX (where bf16-mixed trained the shipped base at 1.7x-1.8x fp32's tokens per second, bench/README.md).
     The CPU probes are torch's private helpers, so a torch without them reads as no."""
     if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
+        return torch.cuda.get_device_capability(device)[0] >= AMPERE  # is_bf16_supported() counts emulation
     if device.type == "cpu":
         probes = [getattr(torch.cpu, name, None) for name in ("_is_avx512_bf16_supported", "_is_amx_tile_supported")]
         return any(bool(probe()) for probe in probes if probe is not None)

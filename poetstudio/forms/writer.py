@@ -38,9 +38,11 @@ MAX_APOSTROPHES = 1  # inside one word: "summer's", "o'er", "'tis"; more is the 
 SENTENCE_ENDS = ".!?"  # after these (and at a line's start) a word may be offered capitalised
 QUOTES = "\"'\u201c\u201d\u2018\u2019"  # between a full stop and the next word: 'He said. "Love'
 LAST_WORD = re.compile(r"([A-Za-z'\u2019]+)[ \t]+$")  # a line's last whole word with only spaces after it
-DANGLING = "a an the and or nor of from into onto upon unto with thy your our their".split()
-"""Words that always wait for another word: a comma or a stop straight after one is a stammer ("the, ale",
-"and. Lays"); a dash may follow ("and —" is Dickinson's)."""
+DANGLING = "a an the thy your our their".split()
+"""Words that always wait for their noun: a comma or a stop straight after one is a stammer ("the, ale"). The
+conjunctions and prepositions are left free: the poets write "And, for my sake" and "He robs thee of, and pays"."""
+DOUBLED = frozenset({"that", "had"})
+"""Words that may stand twice in a row: "And that that favour", "had had"."""
 DANGLING_END = re.compile(r"(?:^|[^A-Za-z'\u2019])(?:" + "|".join(DANGLING) + r")[ \t]*$", re.IGNORECASE)
 
 
@@ -259,7 +261,7 @@ class FormWriter:
                     return None  # "a-done", "a-price": the archaic a- prefix only pads a line's syllables
                 if (check and ch in GLUING and self.level < CLOSE
                         and DANGLING_END.search(self.line_text + text[:index])):
-                    return None  # "the, ale", "fresh and. Lays"
+                    return None  # "the, ale", "thy. Grace"
                 if partial:
                     if check and self.level < CLOSE and self._stammers(self.line_text + text[:index], partial):
                         return None
@@ -289,7 +291,7 @@ class FormWriter:
         between ("the the", "of of"): a constraint that rules out the model's next word can leave the same
         small word the likeliest fit. "The moon, the moon" and "little, little" keep their comma and pass."""
         before = LAST_WORD.search(written[: len(written) - len(word)])
-        return before is not None and before.group(1).lower() == word.lower()
+        return before is not None and before.group(1).lower() == word.lower() and word.lower() not in DOUBLED
 
     def _complete(self, used: int, text: str, check: bool, cost: float) -> tuple[int, bool, float] | None:
         """A word finished at syllable `used`: the syllables after it, whether it ends the line, and the
