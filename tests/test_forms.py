@@ -171,6 +171,20 @@ def test_an_article_is_never_followed_by_a_comma_or_stop_but_a_conjunction_may_b
         assert all(other.allows(t) for t in facts.by_text[","]), allowed
 
 
+def test_to_hyphen_begins_only_to_day_to_night_and_to_morrow(shipped_tokenizer, facts):
+    writer = writer_for("- 10", facts)
+    feed(writer, shipped_tokenizer, "And I will go to-")
+    starts = {t: facts.texts[t] for t in range(len(facts.texts)) if facts.usable[t] and facts.texts[t].isalpha()}
+    allowed = {text.lower() for t, text in starts.items() if writer.allows(t)}
+    assert {"day", "night", "mor"} & allowed and not {"bee", "ends", "blaze"} & allowed
+    other = writer_for("- 10", facts)
+    feed(other, shipped_tokenizer, "The wind went on")
+    assert any(other.allows(t) for t in facts.by_text["-"])  # "on-" is not "to-": compounds stay
+    inside = writer_for("- 10", facts)
+    feed(inside, shipped_tokenizer, "The hour of auto-")
+    assert any(inside.allows(t) for t in facts.by_text.get("bee", []) + facts.by_text.get("b", []))  # only "to-" itself
+
+
 def test_lines_end_only_on_words_the_model_read_often_not_on_fragments(facts):
     from copy import copy
 

@@ -41,6 +41,9 @@ LAST_WORD = re.compile(r"([A-Za-z'\u2019]+)[ \t]+$")  # a line's last whole word
 DANGLING = "a an the thy your our their".split()
 """Words that always wait for their noun: a comma or a stop straight after one is a stammer ("the, ale"). The
 conjunctions and prepositions are left free: the poets write "And, for my sake" and "He robs thee of, and pays"."""
+TO_PREFIX = re.compile(r"(?:^|[^A-Za-z'\u2019-])to-([A-Za-z]+)$", re.IGNORECASE)  # "to-" and the word it starts
+TO_COMPOUNDS = ("day", "night", "morrow")
+"""What an archaic "to-" begins: "to-day", "to-night", "to-morrow"; anything else ("to-bee", "to-ends") only pads."""
 DOUBLED = frozenset({"that", "had"})
 """Words that may stand twice in a row: "And that that favour", "had had"."""
 DANGLING_END = re.compile(r"(?:^|[^A-Za-z'\u2019])(?:" + "|".join(DANGLING) + r")[ \t]*$", re.IGNORECASE)
@@ -276,6 +279,8 @@ class FormWriter:
             else:
                 if check and (ended or (not partial and previous in GLUING and previous)):
                     return None
+                if check and self.level < CLOSE and not self._to_compound_ok(self.line_text + text[:index + 1]):
+                    return None
                 partial, started, grew = partial + ch, True, True
             previous = ch
         if check and grew and partial and not self._partial_ok(used, partial):
@@ -284,6 +289,12 @@ class FormWriter:
             return None
         gap = state.gap + 1 if letterless else 0
         return LineState(used, partial, ended, state.tail, started, closed, last, gap, cost)
+
+    @staticmethod
+    def _to_compound_ok(written: str) -> bool:
+        """Whether a word begun after "to-" can still become "to-day", "to-night" or "to-morrow"."""
+        match = TO_PREFIX.search(written)
+        return match is None or any(w.startswith(match.group(1).lower()) for w in TO_COMPOUNDS)
 
     @staticmethod
     def _stammers(written: str, word: str) -> bool:
