@@ -42,6 +42,7 @@ DANGLING = "a an the thy your our their".split()
 """Words that always wait for their noun: a comma or a stop straight after one is a stammer ("the, ale"). The
 conjunctions and prepositions are left free: the poets write "And, for my sake" and "He robs thee of, and pays"."""
 TO_PREFIX = re.compile(r"(?:^|[^A-Za-z'\u2019-])to-([A-Za-z]+)$", re.IGNORECASE)  # "to-" and the word it starts
+HANGING_HYPHEN = re.compile(r"[A-Za-z'\u2019]-$")  # "to-", "Seem-": a compound's hyphen with no second part yet
 TO_COMPOUNDS = ("day", "night", "morrow")
 """What an archaic "to-" begins: "to-day", "to-night", "to-morrow"; anything else ("to-bee", "to-ends") only pads."""
 DOUBLED = frozenset({"that", "had"})
@@ -265,6 +266,9 @@ class FormWriter:
                 if (check and ch in GLUING and self.level < CLOSE
                         and DANGLING_END.search(self.line_text + text[:index])):
                     return None  # "the, ale", "thy. Grace"
+                if (check and ch in " \t\n" and self.level < CLOSE
+                        and HANGING_HYPHEN.search(self.line_text + text[:index])):
+                    return None  # "to- sends", "Seem-": a hyphen joins two words or none
                 if partial:
                     if check and self.level < CLOSE and self._stammers(self.line_text + text[:index], partial):
                         return None
