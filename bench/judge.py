@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import math
+import statistics
 import sys
 import time
 from dataclasses import dataclass, field, fields
@@ -257,10 +258,10 @@ def midpoints(engine, judge, args) -> None:
                 continue
             texts = poems_for(engine, {a: 0.5, b: 0.5}, args, strength)
             shares = [share_within(judge.probabilities(t), a, b) for t in texts]
-            mean = sum(shares) / len(shares)
-            spread = math.sqrt(sum((v - mean) ** 2 for v in shares) / max(len(shares) - 1, 1))
+            mean = statistics.fmean(shares)
+            error = statistics.stdev(shares) / math.sqrt(len(shares)) if len(shares) > 1 else 0.0
             print(f"strength {strength:g} {a.split()[-1]}-{b.split()[-1]} 0.5: {mean:.2f} +- "
-                  f"{spread / math.sqrt(len(shares)):.2f} ({len(shares)} poems; "
+                  f"{error:.2f} ({len(shares)} poems; "
                   f"{in_range(mean)} 0.35-0.65)", flush=True)
 
 

@@ -41,13 +41,13 @@ LAST_WORD = re.compile(r"([A-Za-z'\u2019]+)[ \t]+$")  # a line's last whole word
 DANGLING = "a an the thy your our their".split()
 """Words that always wait for their noun: a comma or a stop straight after one is a stammer ("the, ale"). The
 conjunctions and prepositions are left free: the poets write "And, for my sake" and "He robs thee of, and pays"."""
+DANGLING_END = re.compile(r"(?:^|[^A-Za-z'\u2019])(?:" + "|".join(DANGLING) + r")[ \t]*$", re.IGNORECASE)
 TO_PREFIX = re.compile(r"(?:^|[^A-Za-z'\u2019-])to-([A-Za-z]+)$", re.IGNORECASE)  # "to-" and the word it starts
 HANGING_HYPHEN = re.compile(r"[A-Za-z'\u2019]-$")  # "to-", "Seem-": a compound's hyphen with no second part yet
 TO_COMPOUNDS = ("day", "night", "morrow")
 """What an archaic "to-" begins: "to-day", "to-night", "to-morrow"; anything else ("to-bee", "to-ends") only pads."""
 DOUBLED = frozenset({"that", "had"})
 """Words that may stand twice in a row: "And that that favour", "had had"."""
-DANGLING_END = re.compile(r"(?:^|[^A-Za-z'\u2019])(?:" + "|".join(DANGLING) + r")[ \t]*$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -263,15 +263,15 @@ class FormWriter:
                     return None
                 if check and ch == "-" and partial.lower() == "a" and self.level < CLOSE:
                     return None  # "a-done", "a-price": the archaic a- prefix only pads a line's syllables
-                if (check and ch in GLUING and self.level < CLOSE
-                        and DANGLING_END.search(self.line_text + text[:index])):
-                    return None  # "the, ale", "thy. Grace"
-                if (check and ch in " \t\n" and self.level < CLOSE
-                        and HANGING_HYPHEN.search(self.line_text + text[:index])):
-                    return None  # "to- sends", "Seem-": a hyphen joins two words or none
-                if partial:
-                    if check and self.level < CLOSE and self._stammers(self.line_text + text[:index], partial):
+                if check and self.level < CLOSE:
+                    written = self.line_text + text[:index]
+                    if ch in GLUING and DANGLING_END.search(written):
+                        return None  # "the, ale", "thy. Grace"
+                    if ch in " \t\n" and HANGING_HYPHEN.search(written):
+                        return None  # "to- sends", "Seem-": a hyphen joins two words or none
+                    if partial and self._stammers(written, partial):
                         return None
+                if partial:
                     done = self._complete(used, partial, check, cost)
                     if done is None:
                         return None

@@ -188,6 +188,10 @@ class StudioApp(PoemKeeping, App):
 
     # engine ---------------------------------------------------------------
 
+    def closing(self) -> bool:
+        """Whether the studio is being torn down: its panes are gone, so a late worker message has no one to tell."""
+        return not self.screen_stack or not self.screen_stack[0].query(PoetsPane)
+
     def start_loading(self) -> None:
         """Start the model's load on its worker, and say so (`load_started`: tests wait for it, since the
         load begins only after the first frame)."""
@@ -201,8 +205,8 @@ class StudioApp(PoemKeeping, App):
         self.engine.load(lambda event: self.post_message(EngineStatus(event)))
 
     def on_engine_status(self, message: EngineStatus) -> None:
-        if not self.screen_stack or not self.screen_stack[0].query(PoetsPane):
-            return  # the studio is closing (quit while the model loaded; loading starts once the panes exist)
+        if self.closing():
+            return  # quit while the model loaded (loading starts once the panes exist)
         event = message.event
         if isinstance(event, LoadProgress):
             self.sub_title = event.text
@@ -214,8 +218,8 @@ class StudioApp(PoemKeeping, App):
     def load_did_fail(self, message: str) -> None:
         """Say that the model failed to load; the studio stays up for writing prompts and the library."""
         self.load_failed = True
-        if not self.screen_stack or not self.screen_stack[0].query(PoetsPane):
-            return  # the studio is closing (quit while the model loaded): nothing left to tell
+        if self.closing():
+            return  # quit while the model loaded: nothing left to tell
         self.sub_title = "no model"
         self.query_one(PoetsPane).say("model failed to load: see the notification")
         if self.pending is not None:
