@@ -4,7 +4,9 @@ For every built-in form, poems across poets and blends (the same seeds each), re
 lines with the asked syllable count (within one, for feminine endings), rhyme pairs the scheme asks for
 that rhyme (true or slant), refrains repeated word for word, lines of iambic forms scanned iambic, and poems
 whose rhyme letters read back as the asked scheme. Then seconds per Shakespearean sonnet for one poet and a
-3-poet blend, and tokens/s against free verse.
+3-poet blend, and tokens/s against free verse; then whether the judge still hears single poets in sonnets.
+Everything is written at the studio's style strength (guided FORM_VOICE_LIFT times as far past the plain
+blend in a form) unless --strength says otherwise.
 
     python bench/forms.py                 # 8 poems per form (targets: 95% / 90% / 100% / 80%)
     python bench/forms.py --poems 2       # a quick look
@@ -18,7 +20,7 @@ import time
 
 from poetstudio.engine.engine import Engine
 from poetstudio.engine.request import PoemRequest
-from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, Sampling
+from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, Sampling, guidance_strength
 from poetstudio.forms.catalogue import FORMS
 from poetstudio.forms.check import check_poem
 
@@ -42,14 +44,15 @@ def share(parts: list[tuple[int, int]]) -> str:
     return f"{100 * met / asked:.1f}%" if asked else "-"
 
 
-def run_form(engine: Engine, form, poems: int) -> dict:
-    """Generate `poems` poems to `form` over the blends; return the summed checks and timings."""
+def run_form(engine: Engine, form, poems: int, strength: float) -> dict:
+    """Generate `poems` poems to `form` over the blends at style `strength`; return the summed checks and
+    timings."""
     spec = form.parse()
     checks, seconds, rates, relaxed, lines = [], [], [], 0, 0
     for k in range(poems):
         sampling = Sampling(seed=1000 + k, max_new_tokens=FREE_TOKENS)
         request = PoemRequest(THEMES[k % len(THEMES)], BLENDS[k % len(BLENDS)], sampling=sampling,
-                              form=None if spec.free else form.key)
+                              form=None if spec.free else form.key, strength=strength)
         started = time.perf_counter()
         poem = engine.generate(request)
         seconds.append(time.perf_counter() - started)
@@ -61,17 +64,17 @@ def run_form(engine: Engine, form, poems: int) -> dict:
     return {"checks": checks, "seconds": seconds, "rates": rates, "relaxed": relaxed, "lines": lines}
 
 
-def sonnet_timing(engine: Engine, blend: dict, runs: int) -> tuple[float, float, float]:
+def sonnet_timing(engine: Engine, blend: dict, runs: int, strength: float) -> tuple[float, float, float]:
     """Median seconds for a Shakespearean sonnet with this blend, and tokens/s of the sonnets and of free
     verse of the same length and seeds, run alternately so both see the same load."""
     times, formed, free = [], [], []
     for k in range(runs):
         started = time.perf_counter()
         poem = engine.generate(PoemRequest("the sea at night", blend, sampling=Sampling(seed=2000 + k),
-                                           form="shakespearean-sonnet"))
+                                           form="shakespearean-sonnet", strength=strength))
         times.append(time.perf_counter() - started)
         formed.append(poem.result.tokens_per_s)
-        loose = engine.generate(PoemRequest("the sea at night", blend, sampling=Sampling(
+        loose = engine.generate(PoemRequest("the sea at night", blend, strength=strength, sampling=Sampling(
             seed=2000 + k, max_new_tokens=len(poem.result.token_ids))))
         free.append(loose.result.tokens_per_s)
     return statistics.median(times), statistics.median(formed), statistics.median(free)
@@ -106,15 +109,16 @@ def main() -> None:
                         help="seeds per single poet for the attribution check (0 = skip)")
     parser.add_argument("--forms", help="comma-separated form keys (default: all); free verse is always run")
     parser.add_argument("--strength", type=float, default=DEFAULT_STRENGTH,
-                        help="style strength of the attribution check's poems (default: the studio's)")
+                        help="style strength of every poem (default: the studio's)")
     args = parser.parse_args()
     engine = Engine()
     engine.load()
     engine.generate(PoemRequest("warm-up", BLENDS[0], sampling=Sampling(seed=1), form="haiku"))  # dictionary, lexicon
     chosen = [f for f in FORMS if not args.forms or f.key in args.forms.split(",") or f.key == "free-verse"]
-    results = {form.key: run_form(engine, form, args.poems) for form in chosen}
+    results = {form.key: run_form(engine, form, args.poems, args.strength) for form in chosen}
     free_rate = statistics.mean(results["free-verse"]["rates"])
-    print(f"{args.poems} poems per form over {len(BLENDS)} blends (1-3 poets), shipped model, CPU, 1 thread")
+    print(f"{args.poems} poems per form over {len(BLENDS)} blends (1-3 poets), shipped model, CPU, 1 thread; "
+          f"strength {args.strength:g}, guided at {guidance_strength(args.strength, in_form=True):g} in forms")
     print(f"{'form':22} {'syllables':>9} {'rhymes':>7} {'refrains':>8} {'metre':>6} {'scheme':>7} {'relaxed':>7} "
           f"{'s/poem':>6} {'tok/s':>6} {'vs free':>7}")
     for form in chosen:
@@ -133,7 +137,7 @@ def main() -> None:
           f"{share([c.share('rhyme') for c in every]):>7} "
           f"{share([c.share('refrain') for c in every]):>8} {share([c.share('metre') for c in every]):>6}")
     for label, blend, target in (("one poet", BLENDS[0], 10), ("3-poet blend", BLENDS[6], 20)):
-        seconds, formed, free = sonnet_timing(engine, blend, args.runs)
+        seconds, formed, free = sonnet_timing(engine, blend, args.runs, args.strength)
         print(f"Shakespearean sonnet, {label}, median of {args.runs}: {seconds:.2f} s (target < {target} s); "
               f"{formed:.0f} tok/s vs {free:.0f} tok/s free verse, same seeds and length ({formed / free:.2f}x)")
     if args.judge:
@@ -143,8 +147,9 @@ def main() -> None:
         free = [sum(v[i] for v in free_by_poet.values()) for i in (0, 1)]
         gap = 100 * (free[0] / free[1] - sonnet[0] / sonnet[1])
         print(f"attribution names the poet: sonnets {sonnet[0]}/{sonnet[1]}, free verse {free[0]}/{free[1]}, "
-              f"{gap:.0f} points apart (target within 10; single-poet poems at strength {args.strength:g}, as the "
-              f"independent judge reads them: Engine.attribute)")
+              f"{gap:.0f} points apart (target within 10; single-poet poems at strength {args.strength:g}, guided at "
+              f"{guidance_strength(args.strength, in_form=True):g} in sonnets, as the independent judge reads them: "
+              "Engine.attribute)")
         print(f"  per poet, sonnets vs free verse: {per_poet(by_poet, free_by_poet)}")
 
 

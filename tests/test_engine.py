@@ -14,7 +14,7 @@ from poetstudio.engine.fast_llama import BATCH_FORMATS, FastLlama
 from poetstudio.engine.request import PoemRequest
 from poetstudio.engine.runners import GraphRunner, TransformersRunner, make_runner
 from poetstudio.engine.sampling import normalise_weights
-from poetstudio.engine.sampling_settings import Sampling
+from poetstudio.engine.sampling_settings import Sampling, guidance_strength
 from poetstudio.errors import UserError
 from poetstudio.model_info import default_adapter_dir, default_base_dir
 
@@ -344,6 +344,25 @@ def test_strength_adds_exactly_one_unconditioned_row_and_strength_one_none(engin
     assert guided.result.token_ids != plain.result.token_ids
 
 
+def test_a_form_guides_at_the_lifted_strength_and_free_verse_at_the_asked_one(engine, monkeypatch):
+    import poetstudio.engine.engine as engine_module
+
+    guided_at = []
+
+    def recording_decode(*args, **kwargs):
+        guided_at.append(kwargs["strength"])
+        return decode(*args, **kwargs)
+
+    monkeypatch.setattr(engine_module, "decode", recording_decode)
+    first, _ = poets(engine)
+    haiku = engine.generate(request({first: 1.0}, strength=2.0, form="haiku"))
+    free = engine.generate(request({first: 1.0}, strength=2.0, form="free-verse"))
+    plain = engine.generate(request({first: 1.0}, strength=1.0, form="haiku"))
+    assert guided_at == [guidance_strength(2.0, in_form=True), 2.0, 1.0] and guided_at[0] > 2.0
+    assert (haiku.strength, haiku.guidance) == (2.0, guided_at[0])
+    assert (free.guidance, plain.guidance) == (2.0, 1.0)
+
+
 def test_strength_one_decodes_exactly_today_s_blend(engine):
     first, second = poets(engine)
     loaded = engine.load()
@@ -415,6 +434,8 @@ def test_generate_cli_strength_flag_footer_and_json(capsys):
     assert "strength 2]" in capsys.readouterr().err
     assert main(flags + ["--json"]) == 0
     assert json.loads(capsys.readouterr().out)["strength"] == 2.0
+    assert main(flags + ["--form", "haiku"]) == 0
+    assert "strength 2 (guided at 2.5 in the form), haiku" in capsys.readouterr().err
     for bad in ("strong", "-1", "11", "nan"):
         assert main(["generate", "x", "--blend", "dickinson=1", "--strength", bad]) == 2
         err = capsys.readouterr().err.strip().splitlines()

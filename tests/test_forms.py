@@ -183,6 +183,19 @@ def test_to_hyphen_begins_only_to_day_to_night_and_to_morrow(shipped_tokenizer, 
     hanging = writer_for("- 10", facts)
     feed(hanging, shipped_tokenizer, "And I will go to-")
     assert not any(hanging.allows(t) for t in facts.by_text[" "] + facts.by_text[" sends"])  # no "to- sends"
+    unfinished = writer_for("- 10", facts)
+    feed(unfinished, shipped_tokenizer, "I will not go to-da")
+    assert not any(unfinished.allows(t) for t in facts.by_text["!"] + facts.by_text[" "])  # no "to-da!"
+    assert any(unfinished.allows(t) for t in facts.by_text.get("y", []))  # "to-day" may still be finished
+    elided = writer_for("- 10", facts)
+    feed(elided, shipped_tokenizer, "I will not go to-da")
+    assert not any(elided.allows(t) for t in facts.by_text["'"])  # no "to-da're"
+    feed(elided, shipped_tokenizer, "y")
+    assert any(elided.allows(t) for t in facts.by_text["'"])  # "to-day's" stays
+    full = writer_for("- 4", facts)
+    feed(full, shipped_tokenizer, "The sea is mine")
+    assert not any(full.allows(t) for t in facts.by_text["-"])  # no "mine-": the line's last word is in
+    assert any(full.allows(t) for t in facts.by_text.get("--", []) + facts.by_text[","])  # a dash or comma may follow
     inside = writer_for("- 10", facts)
     feed(inside, shipped_tokenizer, "The hour of auto-")
     assert any(inside.allows(t) for t in facts.by_text.get("bee", []) + facts.by_text.get("b", []))  # only "to-" itself

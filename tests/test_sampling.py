@@ -18,7 +18,13 @@ from poetstudio.engine.sampling import (
     penalise_repeats,
     sample_token,
 )
-from poetstudio.engine.sampling_settings import MAX_STRENGTH, Sampling, parse_strength
+from poetstudio.engine.sampling_settings import (
+    FORM_VOICE_LIFT,
+    MAX_STRENGTH,
+    Sampling,
+    guidance_strength,
+    parse_strength,
+)
 from poetstudio.errors import UserError
 from tests.reference_sampling import blend_logprobs, filter_top_k_top_p
 
@@ -160,6 +166,15 @@ def test_strength_is_a_finite_number_from_zero_to_the_maximum():
         with pytest.raises(UserError, match="strength must be a number from 0 to") as caught:
             parse_strength(bad)
         assert "\n" not in str(caught.value)
+
+
+def test_a_form_lifts_guidance_past_the_plain_blend_but_never_strength_one_or_below():
+    assert FORM_VOICE_LIFT > 1
+    assert guidance_strength(2.0, in_form=False) == 2.0
+    assert guidance_strength(2.0, in_form=True) == 1 + FORM_VOICE_LIFT
+    assert guidance_strength(1.5, in_form=True) == 1 + 0.5 * FORM_VOICE_LIFT
+    assert guidance_strength(1.0, in_form=True) == 1.0 and guidance_strength(0.5, in_form=True) == 0.5
+    assert guidance_strength(MAX_STRENGTH - 0.5, in_form=True) == MAX_STRENGTH
 
 
 def test_a_request_checks_its_strength_once_made():

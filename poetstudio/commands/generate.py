@@ -111,7 +111,8 @@ def run(args: argparse.Namespace) -> int:
             if not poem.text.endswith("\n"):
                 print(flush=True)  # a poem cut at its length still ends its last line on stdout
             print(f"\n[{len(poem.result.token_ids)} tokens, {poem.result.tokens_per_s:.0f} tok/s, seed {poem.seed}, "
-                  f"{poem.result.total_s:.1f} s, strength {poem.strength:g}{_form_note(poem, form)}]", file=sys.stderr)
+                  f"{poem.result.total_s:.1f} s, strength {_strength_note(poem)}{_form_note(poem, form)}]",
+                  file=sys.stderr)
     if interrupted:
         print("\npoetstudio: stopped; the partial poem is above", file=sys.stderr)
         return 130
@@ -129,6 +130,12 @@ def check_form(text: str | None):
     except FormSpecError as exc:
         raise UserError(str(exc)) from None
     return None if spec.free else spec
+
+
+def _strength_note(poem) -> str:
+    """The footer's strength: "2", or "2 (guided at 3 in the form)" where the form lifted it."""
+    lifted = poem.guidance is not None and poem.guidance != poem.strength
+    return f"{poem.strength:g}" + (f" (guided at {poem.guidance:g} in the form)" if lifted else "")
 
 
 def _form_note(poem, form) -> str:
@@ -168,6 +175,7 @@ def _record(poem, engine, loaded) -> dict:
         "sampling": asdict(poem.sampling),
         "seed": poem.seed,
         "strength": poem.strength,
+        "guidance": poem.guidance,
         "blend_mode": engine.mode,
         "model": loaded.base,
         "adapter": loaded.adapter,

@@ -71,8 +71,9 @@ class DecodeResult:
 @dataclass
 class GeneratedPoem:
     """A finished (or stopped) poem with everything needed to reproduce it: the normalised blend it was
-    written in, the seed and sampling actually used, the style strength, the form asked for and how each
-    line met it, the decode's statistics (`result`) and warnings (thin poets)."""
+    written in, the seed and sampling actually used, the style strength asked for and the one the decode
+    guided at (`guidance`: lifted in a form, see `guidance_strength`; None where not recorded), the form
+    asked for and how each line met it, the decode's statistics (`result`) and warnings (thin poets)."""
 
     text: str
     blend: dict[str, float]
@@ -84,6 +85,7 @@ class GeneratedPoem:
     strength: float = UNGUIDED_STRENGTH
     form: str | None = None
     form_lines: list[LineOutcome] = field(default_factory=list)
+    guidance: float | None = None
 
     @property
     def cancelled(self) -> bool:

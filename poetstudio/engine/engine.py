@@ -22,6 +22,7 @@ from poetstudio.engine.decode import decode
 from poetstudio.engine.loader import LoadedModel, load_model
 from poetstudio.engine.runners import make_runner
 from poetstudio.engine.sampling import weight_tensor
+from poetstudio.engine.sampling_settings import guidance_strength
 from poetstudio.errors import UserError
 from poetstudio.forms.catalogue import FormSpecError, resolve_form
 from poetstudio.forms.lexicon import lexicon
@@ -201,16 +202,17 @@ class Engine:
                     sampling = replace(sampling, max_new_tokens=constraint.writer.token_budget())
                 guard = (word_constraint(loaded.tokenizer, sampling.top_k, loaded.words)
                          if constraint is None and sampling.real_words else None)
+                strength = guidance_strength(request.strength, in_form=constraint is not None)
                 if opening and on_piece is not None:
                     on_piece(opening)
                 result = decode(loaded.model, loaded.tokenizer, prompts, weight_tensor(weights), sampling,
-                                on_piece, self._cancel, runner=self.runner, strength=request.strength,
+                                on_piece, self._cancel, runner=self.runner, strength=strength,
                                 unconditioned=self.unconditioned(request), constraint=constraint or guard)
         finally:
             self._generating = False
         return GeneratedPoem(opening + result.text, blend, request.mood, sampling.seed, sampling, result,
                              self.card.thin_warnings(blend), request.strength, request.form,
-                             constraint.writer.outcomes if constraint is not None else [])
+                             constraint.writer.outcomes if constraint is not None else [], strength)
 
     def attribution_poets(self) -> list[str]:
         """The poets the model's own attribution weighs: those learned from enough poems (`ModelCard.solid`).

@@ -42,7 +42,7 @@ DANGLING = "a an the thy your our their".split()
 """Words that always wait for their noun: a comma or a stop straight after one is a stammer ("the, ale"). The
 conjunctions and prepositions are left free: the poets write "And, for my sake" and "He robs thee of, and pays"."""
 DANGLING_END = re.compile(r"(?:^|[^A-Za-z'\u2019])(?:" + "|".join(DANGLING) + r")[ \t]*$", re.IGNORECASE)
-TO_PREFIX = re.compile(r"(?:^|[^A-Za-z'\u2019-])to-([A-Za-z]+)$", re.IGNORECASE)  # "to-" and the word it starts
+TO_PREFIX = re.compile(r"(?:^|[^A-Za-z'\u2019-])to-([A-Za-z'\u2019]+)$", re.IGNORECASE)  # "to-" and the word it starts
 HANGING_HYPHEN = re.compile(r"[A-Za-z'\u2019]-$")  # "to-", "Seem-": a compound's hyphen with no second part yet
 TO_COMPOUNDS = ("day", "night", "morrow")
 """What an archaic "to-" begins: "to-day", "to-night", "to-morrow"; anything else ("to-bee", "to-ends") only pads."""
@@ -271,6 +271,8 @@ class FormWriter:
                         return None  # "to- sends", "Seem-": a hyphen joins two words or none
                     if partial and self._stammers(written, partial):
                         return None
+                    if partial and not self._to_compound_done(written):
+                        return None  # "to-da!", "to-m'": a "to-" word ends only as to-day, to-night, to-morrow
                 if partial:
                     done = self._complete(used, partial, check, cost)
                     if done is None:
@@ -287,6 +289,9 @@ class FormWriter:
                     return None
                 partial, started, grew = partial + ch, True, True
             previous = ch
+        if check and ended and self.level < CLOSE and state is self.state and HANGING_HYPHEN.search(
+                self.line_text + text):
+            return None  # "I'll-": after the line's last word a hyphen has nothing left to join
         if check and grew and partial and not self._partial_ok(used, partial):
             return None
         if check and grew and partial and not self._word_fits(used, partial, cost):
@@ -298,7 +303,17 @@ class FormWriter:
     def _to_compound_ok(written: str) -> bool:
         """Whether a word begun after "to-" can still become "to-day", "to-night" or "to-morrow"."""
         match = TO_PREFIX.search(written)
-        return match is None or any(w.startswith(match.group(1).lower()) for w in TO_COMPOUNDS)
+        if match is None:
+            return True
+        head, apostrophe, _ = match.group(1).lower().replace("\u2019", "'").partition("'")
+        return head in TO_COMPOUNDS if apostrophe else any(w.startswith(head) for w in TO_COMPOUNDS)
+
+    @staticmethod
+    def _to_compound_done(written: str) -> bool:
+        """Whether a word begun after "to-" that ends here is whole: "to-day", "to-night" or "to-morrow" (with
+        an elision or possessive after it: "to-day's")."""
+        match = TO_PREFIX.search(written)
+        return match is None or match.group(1).lower().replace("\u2019", "'").partition("'")[0] in TO_COMPOUNDS
 
     @staticmethod
     def _stammers(written: str, word: str) -> bool:

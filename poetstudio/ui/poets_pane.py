@@ -9,7 +9,13 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 
-from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, MAX_STRENGTH, STRENGTH_STEP, parse_strength
+from poetstudio.engine.sampling_settings import (
+    DEFAULT_STRENGTH,
+    MAX_STRENGTH,
+    STRENGTH_STEP,
+    guidance_strength,
+    parse_strength,
+)
 from poetstudio.errors import UserError
 from poetstudio.model_info import ModelCard
 from poetstudio.poets import STUDIO_POETS, resolve_poet
@@ -146,6 +152,9 @@ class PoetsPane(Widget, can_focus=True):
         text.append(f"\nmood: {mood}{hint}", style="italic")
         hint = "[ ] g" if self.compact else f"[ ]: ∓{STRENGTH_STEP:g}, g: type; 1 = plain blend"
         text.append(f"\nstrength: {self.strength:g}  ({hint})", style="italic")
+        lifted = guidance_strength(self.strength, in_form=True)
+        if not self.compact and lifted != self.strength:
+            text.append(f"\n  a form guides at {lifted:g}, so its lines keep the voices", style="dim italic")
         if self.note:
             text.append(f"\n{self.note}", style="dim italic")
         return text
