@@ -300,20 +300,30 @@ class FormWriter:
         return LineState(used, partial, ended, state.tail, started, closed, last, gap, cost)
 
     @staticmethod
-    def _to_compound_ok(written: str) -> bool:
-        """Whether a word begun after "to-" can still become "to-day", "to-night" or "to-morrow"."""
+    def _to_word(written: str) -> tuple[str, bool] | None:
+        """The word begun after an archaic "to-" at the end of `written`, lower-cased and cut at an apostrophe,
+        and whether it had one ("to-day's" -> ("day", True)); None where no "to-" word is being written."""
         match = TO_PREFIX.search(written)
         if match is None:
-            return True
+            return None
         head, apostrophe, _ = match.group(1).lower().replace("\u2019", "'").partition("'")
-        return head in TO_COMPOUNDS if apostrophe else any(w.startswith(head) for w in TO_COMPOUNDS)
+        return head, bool(apostrophe)
 
-    @staticmethod
-    def _to_compound_done(written: str) -> bool:
+    @classmethod
+    def _to_compound_ok(cls, written: str) -> bool:
+        """Whether a word begun after "to-" can still become "to-day", "to-night" or "to-morrow"."""
+        word = cls._to_word(written)
+        if word is None:
+            return True
+        head, elided = word
+        return head in TO_COMPOUNDS if elided else any(w.startswith(head) for w in TO_COMPOUNDS)
+
+    @classmethod
+    def _to_compound_done(cls, written: str) -> bool:
         """Whether a word begun after "to-" that ends here is whole: "to-day", "to-night" or "to-morrow" (with
         an elision or possessive after it: "to-day's")."""
-        match = TO_PREFIX.search(written)
-        return match is None or match.group(1).lower().replace("\u2019", "'").partition("'")[0] in TO_COMPOUNDS
+        word = cls._to_word(written)
+        return word is None or word[0] in TO_COMPOUNDS
 
     @staticmethod
     def _stammers(written: str, word: str) -> bool:
