@@ -16,6 +16,8 @@ In one run, with fixed seeds and the published sampling settings (temperature 0.
   4. the strength table
   5. mids:      each pair's 0.5 blend alone, --n poems per --strength, with the standard error of the mean
                 share (the sweeps' midpoints measured more tightly)
+Blends are weighed with the adapter's poet balance where it has one (trainer/balance.py, fitted with another
+reader on other themes and seeds); --unbalanced leaves it out.
 
     python bench/judge.py --parts heldout,readslike          # no generation
     python bench/judge.py --n 16 --strength 1 1.5 2 3        # the full run
@@ -401,6 +403,8 @@ def main() -> None:
     parser.add_argument("--model")
     parser.add_argument("--adapter")
     parser.add_argument("--device", default="auto")
+    parser.add_argument("--unbalanced", action="store_true",
+                        help="leave out the adapter's poet balance (its gains; trainer/balance.py) to see what it does")
     parser.add_argument("--judge-dir", help="use this exported judge (as the studio ships it) instead of fitting one")
     parser.add_argument("--parts", default="heldout,readslike,generate",
                         help="comma-separated: heldout, readslike, generate, bpc (held-out bits/char with "
@@ -417,8 +421,11 @@ def main() -> None:
     if parts & {"readslike", "generate", "bpc", "mids"}:
         from poetstudio.engine.engine import Engine
 
-        engine = Engine(args.model, args.adapter, args.device)
+        engine = Engine(args.model, args.adapter, args.device, balanced=not args.unbalanced)
         engine.load()
+        gains = engine.card.balance if engine.balanced else {}
+        print("blend balance: " + (", ".join(f"{p.split()[-1]} {g:.2f}" for p, g in gains.items()) if gains
+                                   else "none (every poet's gain 1)"), flush=True)
     if "readslike" in parts:
         reads_like(engine, judge, split)
     if "bpc" in parts:

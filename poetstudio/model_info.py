@@ -8,6 +8,7 @@ commands and the studio all ask the card; none reads the metadata dict itself.
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -85,6 +86,10 @@ class ModelCard:
     authors: tuple[PoetCard, ...] = ()
     """Authors the base model learned in pretraining beyond `poets`, most text first (empty for a base
     trained without a general corpus); in an exact blend they join like any poet."""
+    balance: Mapping[str, float] = field(default_factory=dict)
+    """Each poet's gain in an exact blend (`poetstudio train --recipe balance`, trainer/balance.py): a reader
+    independent of the model heard some voices fainter than others at equal weights, so the engine weighs each
+    poet's row by weight x gain, renormalised. A poet not listed has gain 1; a single poet is never changed."""
 
     def poet(self, name: str) -> PoetCard | None:
         """The card of the poet or author called exactly `name`, if the model lists them."""
@@ -148,6 +153,32 @@ class ModelCard:
             resolved[poet] = resolved.get(poet, 0.0) + weight
         return normalised(resolved)
 
+    def row_weights(self, blend: Mapping[str, float]) -> list[float]:
+        """The weights the engine gives the blend's poet rows (in the blend's order): each resolved weight times
+        the poet's balance gain, renormalised to sum to 1. Without a balance they are the blend's own weights."""
+        gained = [weight * self.balance.get(poet, 1.0) for poet, weight in blend.items()]
+        total = sum(gained)
+        return [g / total for g in gained] if total > 0 else list(blend.values())
+
+
+def read_balance(metadata: Mapping) -> dict[str, float]:
+    """The `balance.gains` table of an adapter's metadata ({} where there is none); a gain must be a positive
+    finite number (read_metadata has already refused anything else)."""
+    balance = metadata.get("balance", {})
+    return {poet: float(gain) for poet, gain in balance.get("gains", {}).items()}
+
+
+def _bad_balance(metadata: Mapping) -> bool:
+    """True when the metadata has a `balance` that is not {"gains": {poet: positive finite number}, ...}."""
+    if "balance" not in metadata:
+        return False
+    balance = metadata["balance"]
+    gains = balance.get("gains") if isinstance(balance, dict) else None
+    if not isinstance(gains, dict):
+        return True
+    return not all(isinstance(g, (int, float)) and not isinstance(g, bool) and 0 < g < math.inf
+                   for g in gains.values())
+
 
 def read_metadata(meta_file: Path) -> dict:
     """An adapter's poetstudio.json as a dict; broken JSON, bad encoding or a non-object is a UserError."""
@@ -164,6 +195,9 @@ def read_metadata(meta_file: Path) -> dict:
     if bad:
         raise UserError(f"{meta_file}: not poetstudio adapter metadata (poets and moods must be objects); "
                         "retrain or restore the file")
+    if _bad_balance(metadata):
+        raise UserError(f"{meta_file}: its balance must map poets to positive gains; "
+                        "run `poetstudio train --recipe balance` again or delete the balance entry")
     return metadata
 
 
@@ -188,7 +222,7 @@ def card_from_metadata(metadata: Mapping, path: Path | None = None, base: Mappin
         if exact and name not in listed and isinstance(stats, Mapping) and stats.get("conditioned_documents", 1)
     )
     return ModelCard(path, tuple(poets), dict(metadata.get("moods", {})), exact=exact, trained=bool(trained),
-                     authors=authors)
+                     authors=authors, balance=read_balance(metadata) if exact else {})
 
 
 def pretrained_authors(base: Mapping) -> Mapping:

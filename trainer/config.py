@@ -61,6 +61,8 @@ class TrainConfig:
     contrast_poems: int = 4
     contrast_negatives: int = 3
     contrast_tokens: int = 96
+    balance_poems: int = 16  # balance: half-and-half poems written per pair of poets in each round
+    balance_rounds: int = 2  # balance: rounds of every pair (the second measures how far a gain moves a voice)
 
     def to_dict(self) -> dict:
         """The configuration as plain data, for metadata and checkpoints."""
@@ -73,11 +75,12 @@ PRESETS = {
     "base": "base.toml",
     "base-gpu": "base-gpu.toml",
     "judge": "judge.toml",
+    "balance": "balance.toml",
 }
 
 
 def recipe_path(name_or_path: str) -> Path:
-    """A preset name (original, default, base, judge) or a path to a TOML recipe."""
+    """A preset name (original, default, base, judge, balance) or a path to a TOML recipe."""
     if name_or_path in PRESETS:
         return RECIPES_DIR / PRESETS[name_or_path]
     return Path(name_or_path)
@@ -112,8 +115,8 @@ def build_config(recipe: str | None, overrides: dict) -> TrainConfig:
 
 def validate(config: TrainConfig) -> None:
     """Reject settings that cannot train, with a message that says what to change."""
-    if config.mode not in ("lora", "scratch", "judge"):
-        raise UserError(f"mode must be 'lora', 'scratch' or 'judge', not '{config.mode}'")
+    if config.mode not in ("lora", "scratch", "judge", "balance"):
+        raise UserError(f"mode must be 'lora', 'scratch', 'judge' or 'balance', not '{config.mode}'")
     if config.mode == "lora" and not config.base_model:
         raise UserError("no base model: give --base-model (a hub id or a local model folder)")
     if not config.corpus:
@@ -122,7 +125,8 @@ def validate(config: TrainConfig) -> None:
         raise UserError("no output folder: give --output DIR")
     if config.quantize not in ("none", "nf4"):
         raise UserError(f"--quantize must be 'none' or 'nf4', not '{config.quantize}'")
-    for name in ("seq_len", "batch_size", "grad_accum", "max_steps", "eval_every", "checkpoint_every"):
+    for name in ("seq_len", "batch_size", "grad_accum", "max_steps", "eval_every", "checkpoint_every",
+                 "balance_poems", "balance_rounds"):
         if getattr(config, name) <= 0:
             raise UserError(f"{name} must be a positive number, not {getattr(config, name)}")
     if not 0 <= config.unconditioned_share < 1:

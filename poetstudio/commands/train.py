@@ -62,6 +62,8 @@ TRAIN_FLAGS: dict[str, tuple[type, str]] = {
     "cross_document_attention": (parse_bool, "training rows attend across the documents packed in them "
                                              "(true/false): the fast causal kernel, as GPT-2 pretrained"),
     "poems_repeat": (int, "scratch: how many times the ten poets' training poems go into the pretraining data"),
+    "balance_poems": (int, "balance: half-and-half poems per pair of poets in each round"),
+    "balance_rounds": (int, "balance: rounds over every pair (two or more measure how far a gain moves a voice)"),
 }
 """Every recipe field that is also a flag: its type and its --help line."""
 
@@ -71,7 +73,7 @@ def add_parser(sub) -> None:
     train = sub.add_parser("train", help="fine-tune a LoRA adapter (or train a small base model from scratch)",
                            description="Train with a recipe; every flag given overrides the recipe's value.")
     train.add_argument("--recipe", "--preset", dest="recipe", default=None,
-                       help="preset (default, original, base, judge) or a TOML recipe file; flags override it")
+                       help="preset (default, original, base, judge, balance) or a TOML recipe file; flags override it")
     train.add_argument("--corpus", action="append", help="corpus file or folder (repeatable)")
     train.add_argument("--general-verse", action="append", help="Gutenberg .txt file or folder for scratch runs")
     train.add_argument("--target-modules", help="comma-separated module names, or all-linear")
@@ -95,6 +97,11 @@ def run(args: argparse.Namespace) -> int:
         from trainer.judge import train_judge
 
         train_judge(config)
+        return 0
+    if config.mode == "balance":
+        from poetstudio.commands.balance import run_balance
+
+        run_balance(config)
         return 0
     from trainer.loop import train
 

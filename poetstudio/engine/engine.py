@@ -61,7 +61,10 @@ class Engine:
     """One model, one generation at a time; `cancel()` is safe from any thread."""
 
     def __init__(self, base: str | None = None, adapter: str | None = None, device: str = "auto",
-                 blend_mode: str = "auto", quantize: str = "none", precision: str = "auto", judge: str | None = None):
+                 blend_mode: str = "auto", quantize: str = "none", precision: str = "auto", judge: str | None = None,
+                 balanced: bool = True):
+        """`balanced=False` leaves out the adapter's poet balance (ModelCard.balance): the trainer fits the
+        balance with it off, and the judge's bench measures what it does."""
         if blend_mode not in BLEND_MODES:
             raise UserError(f"blend mode must be one of {', '.join(BLEND_MODES)}, not '{blend_mode}'")
         self.base = base or str(default_base_dir())
@@ -70,6 +73,7 @@ class Engine:
         self.quantize = quantize
         self.precision = precision
         self.requested_mode = blend_mode
+        self.balanced = balanced
         self.loaded: LoadedModel | None = None
         self.runner = None
         self._cancel = threading.Event()
@@ -136,7 +140,8 @@ class Engine:
         """The rows to decode and their weights, for the mode in force."""
         tokenizer = self.load().tokenizer
         if self.mode == "exact":
-            return row_prompts(tokenizer, request, list(blend)), list(blend.values())
+            weights = self.card.row_weights(blend) if self.balanced else list(blend.values())
+            return row_prompts(tokenizer, request, list(blend)), weights
         spec = PromptSpec(poet=None if len(blend) > 1 else next(iter(blend)), title=request.theme,
                           mood=request.mood, opening=request.opening)
         if not uses_chat_template(tokenizer) and len(blend) > 1:

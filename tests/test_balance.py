@@ -1,0 +1,171 @@
+"""The blend balance: each poet's gain in an exact blend (ModelCard.row_weights), how the trainer fits it
+(trainer/balance.py with the stylometric reader of trainer/stylometry.py), and the engine weighing rows by it.
+Nothing here depends on how well the balance works on real poems: that is bench/judge.py's."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+
+import pytest
+
+from poetstudio.corpus import read_path
+from poetstudio.corpus.split import split_corpus
+from poetstudio.engine.request import PoemRequest
+from poetstudio.engine.sampling_settings import Sampling
+from poetstudio.errors import UserError
+from poetstudio.model_info import METADATA_FILE, card_from_metadata, default_adapter_dir, read_metadata
+from trainer.balance import (
+    MAX_GAIN,
+    PRIOR_SLOPE,
+    BalanceFit,
+    Reading,
+    fit_loudness,
+    gains_from,
+    pair_weights,
+    write_balance,
+)
+
+POETS = {"Emily Dickinson": {"poems": 300}, "Walt Whitman": {"poems": 150}, "John Donne": {"poems": 100}}
+GAINS = {"Emily Dickinson": 1.5, "Walt Whitman": 0.75}
+
+
+def card(balance=None, mode="exact"):
+    metadata = {"blend_mode": mode, "poets": POETS}
+    if balance is not None:
+        metadata["balance"] = balance
+    return card_from_metadata(metadata)
+
+
+def test_row_weights_multiply_by_the_gains_and_renormalise():
+    balanced = card({"gains": GAINS})
+    blend = balanced.resolve({"dickinson": 1, "whitman": 1})
+    assert blend == {"Emily Dickinson": 0.5, "Walt Whitman": 0.5}  # what the person asked for is kept
+    assert balanced.row_weights(blend) == pytest.approx([1.5 / 2.25, 0.75 / 2.25])
+    assert balanced.row_weights({"John Donne": 0.5, "Emily Dickinson": 0.5}) == pytest.approx([1 / 2.5, 1.5 / 2.5])
+
+
+def test_a_single_poet_and_an_unbalanced_card_keep_their_weights():
+    assert card({"gains": GAINS}).row_weights({"Walt Whitman": 1.0}) == [1.0]
+    assert card().row_weights({"Emily Dickinson": 0.25, "Walt Whitman": 0.75}) == [0.25, 0.75]
+    assert card({"gains": GAINS}, mode="prompt").balance == {}  # prompt mode has no rows to weigh
+
+
+@pytest.mark.parametrize("balance", [[1, 2], {"gains": [1]}, {"gains": {"Walt Whitman": 0}},
+                                     {"gains": {"Walt Whitman": "loud"}}, {"gains": {"Walt Whitman": True}},
+                                     {"gains": {"Walt Whitman": float("inf")}}, {"slope": 2}])
+def test_a_broken_balance_is_a_one_line_error_that_says_what_to_do(tmp_path, balance):
+    meta = tmp_path / METADATA_FILE
+    meta.write_text(json.dumps({"blend_mode": "exact", "poets": POETS, "balance": balance}))
+    with pytest.raises(UserError) as caught:
+        read_metadata(meta)
+    assert "--recipe balance" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def readings_for(loudness: dict[str, float], slope: float, offsets: dict[str, float]) -> list[Reading]:
+    poets = list(loudness)
+    return [Reading(a, b, offsets[a] - offsets[b], loudness[a] - loudness[b] + slope * (offsets[a] - offsets[b]))
+            for i, a in enumerate(poets) for b in poets[i + 1:]]
+
+
+def test_loudness_and_slope_are_recovered_from_two_rounds_of_readings():
+    loudness = {"A": 0.9, "B": -0.3, "C": -0.6}
+    first = readings_for(loudness, 3.0, {p: 0.0 for p in loudness})
+    fitted, slope = fit_loudness(first, list(loudness))
+    assert slope == PRIOR_SLOPE  # one round at equal gains cannot measure the slope
+    assert fitted == pytest.approx(loudness)
+    second = readings_for(loudness, 3.0, {"A": -0.2, "B": 0.1, "C": 0.1})
+    fitted, slope = fit_loudness(first + second, list(loudness))
+    assert slope == pytest.approx(3.0) and fitted == pytest.approx(loudness)
+
+
+def test_gains_cancel_loudness_and_are_capped():
+    loudness = {"A": 0.9, "B": -0.3, "C": -0.6}
+    gains = gains_from(loudness, 3.0)
+    assert math.prod(gains.values()) == pytest.approx(1.0)
+    for a in loudness:
+        for b in loudness:  # at these gains a half-and-half pair is predicted to read half and half
+            offset = math.log(gains[a]) - math.log(gains[b])
+            assert loudness[a] - loudness[b] + 3.0 * offset == pytest.approx(0.0)
+    extreme = gains_from({"A": 30.0, "B": -30.0}, 1.0)
+    assert extreme["B"] / extreme["A"] == pytest.approx(MAX_GAIN)
+    assert pair_weights(GAINS, "Emily Dickinson", "Walt Whitman") == pytest.approx(
+        {"Emily Dickinson": 2 / 3, "Walt Whitman": 1 / 3})
+
+
+def test_writing_the_balance_keeps_the_rest_of_the_metadata(tmp_path):
+    meta = tmp_path / METADATA_FILE
+    meta.write_text(json.dumps({"blend_mode": "exact", "poets": POETS, "moods": {"Joy": 2}}))
+    write_balance(tmp_path, BalanceFit(dict(GAINS), 2.8, distance_by_round=[0.2, 0.05]), {"rounds": 2})
+    written = read_metadata(meta)
+    assert written["moods"] == {"Joy": 2} and written["poets"] == POETS
+    assert written["balance"]["gains"] == GAINS and written["balance"]["rounds"] == 2
+    assert sorted(p.name for p in tmp_path.iterdir()) == [METADATA_FILE]  # no partial file left behind
+
+
+def test_the_stylometric_reader_learns_the_fixture_poets(fixtures):
+    pytest.importorskip("sklearn")
+    from trainer.stylometry import fit_reader, reader_accuracy
+
+    split = split_corpus(read_path(fixtures / "judge_poets.jsonl").poems)
+    poets = sorted({p.poet for p in split.train})
+    reader = fit_reader(split.train, poets)
+    right, total = reader_accuracy(reader, split.heldout)
+    assert total > 0 and right / total >= 0.8, (right, total)
+    shares = reader.probabilities(split.heldout[0].text)
+    assert set(shares) == set(poets) and sum(shares.values()) == pytest.approx(1.0)
+    with pytest.raises(UserError, match="at least two poets"):
+        fit_reader(split.train, poets[:1])
+
+
+@pytest.mark.slow
+def test_a_balanced_engine_writes_the_poem_of_the_gained_weights(engine, tmp_path):
+    from poetstudio.engine.engine import Engine
+
+    adapter = tmp_path / "adapter"
+    shutil.copytree(default_adapter_dir(), adapter)
+    metadata = read_metadata(adapter / METADATA_FILE)
+    metadata["balance"] = {"gains": GAINS}
+    (adapter / METADATA_FILE).write_text(json.dumps(metadata))
+    balanced = Engine(adapter=str(adapter), device="cpu")
+    unbalanced = Engine(adapter=str(adapter), device="cpu", balanced=False)
+
+    def poem(eng, blend):
+        sampling = Sampling(seed=11, max_new_tokens=30)
+        return eng.generate(PoemRequest(theme="the sea at night", blend=blend, sampling=sampling, strength=2.0))
+
+    asked = {"Emily Dickinson": 0.5, "Walt Whitman": 0.5}
+    written = poem(balanced, asked)
+    assert written.blend == asked  # the poem keeps the weights asked for
+    assert written.text == poem(unbalanced, pair_weights(GAINS, "Emily Dickinson", "Walt Whitman")).text
+    assert written.text != poem(unbalanced, asked).text
+    assert poem(balanced, {"Walt Whitman": 1.0}).text == engine.generate(PoemRequest(
+        theme="the sea at night", blend={"Walt Whitman": 1.0}, sampling=Sampling(seed=11, max_new_tokens=30),
+        strength=2.0)).text  # a single poet is never changed
+
+
+@pytest.mark.slow
+def test_train_recipe_balance_fits_and_writes_the_gains(shared_corpus, tmp_path, capsys):
+    pytest.importorskip("sklearn")
+    from poetstudio.cli import main
+
+    adapter = tmp_path / "adapter"
+    shutil.copytree(default_adapter_dir(), adapter)
+    assert main(["train", "--recipe", "balance", "--output", str(adapter), "--corpus",
+                 str(shared_corpus / "poems.jsonl"), "--balance-poems", "1", "--balance-rounds", "1"]) == 0
+    out = capsys.readouterr().out
+    assert "held-out passages named right" in out and "round 1/1: 28 pairs x 1 poems read" in out
+    balance = read_metadata(adapter / METADATA_FILE)["balance"]
+    assert set(balance["gains"]) == {p for p in card_from_metadata(read_metadata(adapter / METADATA_FILE)).balance}
+    assert len(balance["gains"]) == 8 and all(1 / MAX_GAIN <= g <= MAX_GAIN for g in balance["gains"].values())
+    assert balance["poems_per_pair"] == 1 and balance["rounds"] == 1
+
+
+def test_train_recipe_balance_refuses_a_folder_without_an_adapter(tmp_path, capsys):
+    from poetstudio.cli import main
+
+    assert main(["train", "--recipe", "balance", "--output", str(tmp_path)]) != 0
+    err = capsys.readouterr().err
+    assert "no poetstudio.json" in err and "\n" not in err.strip()
+
