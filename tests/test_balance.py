@@ -169,3 +169,15 @@ def test_train_recipe_balance_refuses_a_folder_without_an_adapter(tmp_path, caps
     err = capsys.readouterr().err
     assert "no poetstudio.json" in err and "\n" not in err.strip()
 
+
+
+def test_poets_shows_each_poets_gain_and_what_it_means(tmp_path, capsys):
+    from poetstudio.cli import main
+
+    (tmp_path / METADATA_FILE).write_text(json.dumps({"blend_mode": "exact", "poets": POETS,
+                                                      "balance": {"gains": GAINS}}))
+    assert main(["poets", "--adapter", str(tmp_path)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "gain 1.50" in next(line for line in lines if "Emily Dickinson" in line)
+    assert "gain" not in next(line for line in lines if "John Donne" in line)
+    assert any(line.startswith("gain: each poet's weight") for line in lines)

@@ -31,11 +31,15 @@ def run(args: argparse.Namespace) -> int:
             print(f"  {poet.name:28} unavailable: {poet.reason}; {remedy}")
         else:
             note = f"  (thin: only {poet.poems} poems, the voice is weak)" if poet.thin else ""
-            print(f"  {poet.name:28} {poet.poems:4} poems {poet.examples:5} passages{note}")
+            gain = f"  gain {info.balance[poet.name]:.2f}" if poet.name in info.balance else ""
+            print(f"  {poet.name:28} {poet.poems:4} poems {poet.examples:5} passages{gain}{note}")
     if args.all_authors:
         print_authors(info)
     elif info.authors:
         print(f"and {len(info.authors)} more authors the base model learned (--all lists them)")
+    if info.balance:
+        print("gain: each poet's weight in a blend is multiplied by it (the fitted balance, so that equal weights "
+              "are heard as equal; `poetstudio train --recipe balance`)")
     if info.moods:
         print("moods: " + ", ".join(f"{m} ({n})" for m, n in sorted(info.moods.items())))
     else:
