@@ -29,6 +29,8 @@ adapter = ""           # adapter folder or hub id; "" = the shipped adapter (wit
 device = "auto"        # auto | cpu | cuda | mps
 quantize = "none"      # none | nf4 (4-bit, CUDA + bitsandbytes)
 blend_mode = "auto"    # auto | exact (per-poet rows mixed each token) | prompt (blend described in words)
+balance = true         # weigh each poet's row by the adapter's fitted gain, so equal weights are heard as equal
+                       # (`poetstudio poets` lists the gains); false = the rows get the weights as set
 
 [sampling]
 temperature = 0.8      # the published model's defaults
@@ -63,6 +65,7 @@ class ModelSettings:
     device: str = "auto"
     quantize: str = "none"
     blend_mode: str = "auto"
+    balance: bool = True
 
 
 @dataclass

@@ -7,6 +7,8 @@ import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from poetstudio.atomic_file import write_text_atomic
+
 
 @dataclass
 class Draft:
@@ -23,10 +25,7 @@ class Draft:
 
 def save_draft(draft: Draft, path: Path) -> None:
     """Write to a temporary file and rename over the old draft: a crash leaves the old or the new, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(asdict(draft), ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(temporary, path)
+    write_text_atomic(path, json.dumps(asdict(draft), ensure_ascii=False, indent=1))
 
 
 def load_draft(path: Path) -> Draft:

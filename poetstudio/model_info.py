@@ -8,7 +8,6 @@ commands and the studio all ask the card; none reads the metadata dict itself.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,8 @@ MIN_EXTRA_POEMS = 5  # poets outside the studio's ten get a studio row only when
 METADATA_FILE = "poetstudio.json"
 IN_COPYRIGHT = "no public-domain poems (in copyright)"
 NOT_TRAINED = "not in this model's training data"
+GAIN_RANGE = (0.1, 10.0)  # a balance gain outside this is a slip, not a fit: the fit keeps every pair of gains within
+#                           4x of each other around a geometric mean of 1 (trainer/balance.py MAX_GAIN)
 
 
 def default_base_dir() -> Path:
@@ -156,28 +157,59 @@ class ModelCard:
     def row_weights(self, blend: Mapping[str, float]) -> list[float]:
         """The weights the engine gives the blend's poet rows (in the blend's order): each resolved weight times
         the poet's balance gain, renormalised to sum to 1. Without a balance they are the blend's own weights."""
-        gained = [weight * self.balance.get(poet, 1.0) for poet, weight in blend.items()]
+        gains = [self.balance.get(poet, 1.0) for poet in blend]
+        if all(gain == 1.0 for gain in gains):
+            return list(blend.values())
+        gained = [weight * gain for weight, gain in zip(blend.values(), gains)]
         total = sum(gained)
         return [g / total for g in gained] if total > 0 else list(blend.values())
 
+    def blend_shares(self, row_shares: Mapping[str, float]) -> dict[str, float]:
+        """`row_weights` undone: shares fitted on the rows' scale (weight x gain) back on the scale a person
+        sets, each divided by its poet's gain and renormalised; unchanged without a balance."""
+        if not any(self.balance.get(poet, 1.0) != 1.0 for poet in row_shares):
+            return dict(row_shares)
+        shares = {poet: share / self.balance.get(poet, 1.0) for poet, share in row_shares.items()}
+        total = sum(shares.values())
+        return {poet: share / total for poet, share in shares.items()} if total > 0 else dict(row_shares)
+
 
 def read_balance(metadata: Mapping) -> dict[str, float]:
-    """The `balance.gains` table of an adapter's metadata ({} where there is none); a gain must be a positive
-    finite number (read_metadata has already refused anything else)."""
-    balance = metadata.get("balance", {})
-    return {poet: float(gain) for poet, gain in balance.get("gains", {}).items()}
+    """The `balance.gains` table of an adapter's metadata ({} where there is none, or where it is not one that
+    read_metadata accepts: that refuses it with a message first)."""
+    if balance_problem(metadata) is not None:
+        return {}
+    return {poet: float(gain) for poet, gain in metadata.get("balance", {}).get("gains", {}).items()}
 
 
-def _bad_balance(metadata: Mapping) -> bool:
-    """True when the metadata has a `balance` that is not {"gains": {poet: positive finite number}, ...}."""
-    if "balance" not in metadata:
+def _gain_fits(gain) -> bool:
+    """True for a number (not a bool) within GAIN_RANGE."""
+    if isinstance(gain, bool) or not isinstance(gain, (int, float)):
         return False
+    try:
+        return GAIN_RANGE[0] <= float(gain) <= GAIN_RANGE[1]
+    except OverflowError:
+        return False
+
+
+def balance_problem(metadata: Mapping) -> str | None:
+    """What is wrong with the metadata's `balance` ({"gains": {poet: number}, ...}), or None where it is fine
+    or absent: every gain a number within GAIN_RANGE, every poet one the adapter was trained on."""
+    if "balance" not in metadata:
+        return None
     balance = metadata["balance"]
     gains = balance.get("gains") if isinstance(balance, dict) else None
     if not isinstance(gains, dict):
-        return True
-    return not all(isinstance(g, (int, float)) and not isinstance(g, bool) and 0 < g < math.inf
-                   for g in gains.values())
+        return 'its balance must be an object with "gains": {poet: gain}'
+    trained = metadata.get("poets", {})
+    unknown = [poet for poet in gains if trained and poet not in trained]
+    if unknown:
+        return f"its balance names {unknown[0]!r}, a poet the adapter was not trained on"
+    wrong = [poet for poet, gain in gains.items() if not _gain_fits(gain)]
+    if wrong:
+        return (f"its balance gain for {wrong[0]} must be a number from {GAIN_RANGE[0]:g} to {GAIN_RANGE[1]:g}, "
+                f"not {gains[wrong[0]]!r}"[:200])
+    return None
 
 
 def read_metadata(meta_file: Path) -> dict:
@@ -195,9 +227,10 @@ def read_metadata(meta_file: Path) -> dict:
     if bad:
         raise UserError(f"{meta_file}: not poetstudio adapter metadata (poets and moods must be objects); "
                         "retrain or restore the file")
-    if _bad_balance(metadata):
-        raise UserError(f"{meta_file}: its balance must map poets to positive gains; "
-                        "run `poetstudio train --recipe balance` again or delete the balance entry")
+    problem = balance_problem(metadata)
+    if problem is not None:
+        raise UserError(f"{meta_file}: {problem}; delete the \"balance\" entry there (blends then weigh every "
+                        "poet 1), and `poetstudio train --recipe balance` fits it again")
     return metadata
 
 

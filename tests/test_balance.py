@@ -13,7 +13,7 @@ import pytest
 from poetstudio.corpus import read_path
 from poetstudio.corpus.split import split_corpus
 from poetstudio.engine.request import PoemRequest
-from poetstudio.engine.sampling_settings import Sampling
+from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, Sampling
 from poetstudio.errors import UserError
 from poetstudio.model_info import METADATA_FILE, card_from_metadata, default_adapter_dir, read_metadata
 from trainer.balance import (
@@ -27,6 +27,8 @@ from trainer.balance import (
     write_balance,
 )
 
+READ_POETS = {"William Shakespeare", "Walt Whitman", "John Donne", "Edgar Allan Poe", "Emily Dickinson",
+              "E. E. Cummings", "Elizabeth Barrett Browning", "W. B. Yeats"}
 POETS = {"Emily Dickinson": {"poems": 300}, "Walt Whitman": {"poems": 150}, "John Donne": {"poems": 100}}
 GAINS = {"Emily Dickinson": 1.5, "Walt Whitman": 0.75}
 
@@ -48,19 +50,35 @@ def test_row_weights_multiply_by_the_gains_and_renormalise():
 
 def test_a_single_poet_and_an_unbalanced_card_keep_their_weights():
     assert card({"gains": GAINS}).row_weights({"Walt Whitman": 1.0}) == [1.0]
-    assert card().row_weights({"Emily Dickinson": 0.25, "Walt Whitman": 0.75}) == [0.25, 0.75]
+    uneven = {"Emily Dickinson": 0.1, "Walt Whitman": 0.2, "John Donne": 0.7}  # sums to 1 + 2e-16 in floats
+    assert card().row_weights(uneven) == [0.1, 0.2, 0.7]  # to the last bit: the same seed writes the same poem
+    assert card({"gains": {"Walt Whitman": 1.0}}).row_weights(uneven) == [0.1, 0.2, 0.7]
     assert card({"gains": GAINS}, mode="prompt").balance == {}  # prompt mode has no rows to weigh
+
+
+def test_blend_shares_undo_the_gains():
+    balanced = card({"gains": GAINS})
+    asked = {"Emily Dickinson": 0.3, "Walt Whitman": 0.7}
+    rows = dict(zip(asked, balanced.row_weights(asked)))
+    assert rows["Emily Dickinson"] > 0.3
+    assert balanced.blend_shares(rows) == pytest.approx(asked)
+    assert card().blend_shares(asked) == asked
 
 
 @pytest.mark.parametrize("balance", [[1, 2], {"gains": [1]}, {"gains": {"Walt Whitman": 0}},
                                      {"gains": {"Walt Whitman": "loud"}}, {"gains": {"Walt Whitman": True}},
-                                     {"gains": {"Walt Whitman": float("inf")}}, {"slope": 2}])
+                                     {"gains": {"Walt Whitman": float("inf")}}, {"slope": 2},
+                                     {"gains": {"Walt Whitman": -1.5}}, {"gains": {"Walt Whitman": float("nan")}},
+                                     {"gains": {"Walt Whitman": 10**400}}, {"gains": {"Walt Whitman": 1e-320}},
+                                     {"gains": {"Nobody": 1.2}}, {"gains": {"emily dickinson": 1.2}}])
 def test_a_broken_balance_is_a_one_line_error_that_says_what_to_do(tmp_path, balance):
     meta = tmp_path / METADATA_FILE
     meta.write_text(json.dumps({"blend_mode": "exact", "poets": POETS, "balance": balance}))
     with pytest.raises(UserError) as caught:
         read_metadata(meta)
-    assert "--recipe balance" in str(caught.value) and "\n" not in str(caught.value)
+    message = str(caught.value)
+    assert 'delete the "balance" entry' in message and "--recipe balance" in message and "\n" not in message
+    assert card(balance).balance == {}  # a card made from unchecked metadata blends unbalanced, no traceback
 
 
 def readings_for(loudness: dict[str, float], slope: float, offsets: dict[str, float]) -> list[Reading]:
@@ -90,6 +108,10 @@ def test_gains_cancel_loudness_and_are_capped():
             assert loudness[a] - loudness[b] + 3.0 * offset == pytest.approx(0.0)
     extreme = gains_from({"A": 30.0, "B": -30.0}, 1.0)
     assert extreme["B"] / extreme["A"] == pytest.approx(MAX_GAIN)
+    lopsided = gains_from({"A": 6.0, "B": -2.0, "C": -2.0, "D": -2.0}, 1.0)  # held to MAX_GAIN, mean still 1
+    assert lopsided["B"] / lopsided["A"] == pytest.approx(MAX_GAIN) and math.prod(lopsided.values()) == pytest.approx(1)
+    within = gains_from({"A": 1.0, "B": -0.3, "C": -0.3, "D": -0.3, "E": -0.1}, 1.0)  # 3.7x apart: left as fitted
+    assert within["B"] / within["A"] == pytest.approx(math.exp(1.3))
     assert pair_weights(GAINS, "Emily Dickinson", "Walt Whitman") == pytest.approx(
         {"Emily Dickinson": 2 / 3, "Walt Whitman": 1 / 3})
 
@@ -102,6 +124,29 @@ def test_writing_the_balance_keeps_the_rest_of_the_metadata(tmp_path):
     assert written["moods"] == {"Joy": 2} and written["poets"] == POETS
     assert written["balance"]["gains"] == GAINS and written["balance"]["rounds"] == 2
     assert sorted(p.name for p in tmp_path.iterdir()) == [METADATA_FILE]  # no partial file left behind
+
+
+def test_a_failed_balance_write_leaves_the_old_metadata(tmp_path, monkeypatch):
+    meta = tmp_path / METADATA_FILE
+    old = json.dumps({"blend_mode": "exact", "poets": POETS})
+    meta.write_text(old)
+
+    def interrupted(source, target):
+        raise OSError("disk full")
+
+    monkeypatch.setattr("poetstudio.atomic_file.os.replace", interrupted)
+    with pytest.raises(OSError):
+        write_balance(tmp_path, BalanceFit(dict(GAINS), 2.8), {})
+    assert meta.read_text() == old and sorted(p.name for p in tmp_path.iterdir()) == [METADATA_FILE]
+
+
+def test_the_shipped_adapter_carries_a_balance_of_the_eight_poets_the_reader_knows():
+    metadata = read_metadata(default_adapter_dir() / METADATA_FILE)
+    gains = card_from_metadata(metadata).balance
+    assert set(gains) == READ_POETS  # Stevens (3 poems) is too thin to read; Stallings is not in the corpus
+    assert math.prod(gains.values()) == pytest.approx(1.0, abs=1e-3)
+    assert max(gains.values()) / min(gains.values()) <= MAX_GAIN
+    assert metadata["balance"]["strength"] == DEFAULT_STRENGTH  # fitted where the studio writes
 
 
 def test_the_stylometric_reader_learns_the_fixture_poets(fixtures):
@@ -143,6 +188,26 @@ def test_a_balanced_engine_writes_the_poem_of_the_gained_weights(engine, tmp_pat
     assert poem(balanced, {"Walt Whitman": 1.0}).text == engine.generate(PoemRequest(
         theme="the sea at night", blend={"Walt Whitman": 1.0}, sampling=Sampling(seed=11, max_new_tokens=30),
         strength=2.0)).text  # a single poet is never changed
+    own_read = unbalanced.model_attribute(written.text).shares  # the fit reads the rows' weights...
+    assert balanced.model_attribute(written.text).shares == pytest.approx(balanced.card.blend_shares(own_read))
+    assert balanced.card.blend_shares(own_read) != pytest.approx(own_read)  # ...and the balance takes the gains off
+
+
+@pytest.mark.slow
+def test_generate_no_balance_gives_the_rows_the_weights_as_set(capsys):
+    from poetstudio.cli import main
+
+    flags = ["generate", "the sea", "--blend", "dickinson=0.5,whitman=0.5", "--seed", "7", "--max-new-tokens", "24",
+             "--device", "cpu", "--json"]
+    assert main(flags) == 0
+    balanced = json.loads(capsys.readouterr().out)
+    assert main(flags + ["--no-balance"]) == 0
+    plain = json.loads(capsys.readouterr().out)
+    asked = {"Emily Dickinson": 0.5, "Walt Whitman": 0.5}
+    assert balanced["blend"] == plain["blend"] == asked  # the poem keeps the weights asked for either way
+    assert plain["row_weights"] == asked
+    assert balanced["row_weights"]["Emily Dickinson"] == pytest.approx(1.25 / (1.25 + 0.76), abs=0.01)
+    assert balanced["text"] != plain["text"]
 
 
 @pytest.mark.slow
@@ -157,9 +222,11 @@ def test_train_recipe_balance_fits_and_writes_the_gains(shared_corpus, tmp_path,
     out = capsys.readouterr().out
     assert "held-out passages named right" in out and "round 1/1: 28 pairs x 1 poems read" in out
     balance = read_metadata(adapter / METADATA_FILE)["balance"]
-    assert set(balance["gains"]) == {p for p in card_from_metadata(read_metadata(adapter / METADATA_FILE)).balance}
-    assert len(balance["gains"]) == 8 and all(1 / MAX_GAIN <= g <= MAX_GAIN for g in balance["gains"].values())
-    assert balance["poems_per_pair"] == 1 and balance["rounds"] == 1
+    gains = balance["gains"]
+    assert set(gains) == READ_POETS
+    assert math.prod(gains.values()) == pytest.approx(1.0, abs=1e-3)
+    assert max(gains.values()) / min(gains.values()) <= MAX_GAIN * 1.001  # gains are written to 4 places
+    assert balance["poems_per_pair"] == 1 and balance["rounds"] == 1 and balance["distance_by_round"]
 
 
 def test_train_recipe_balance_refuses_a_folder_without_an_adapter(tmp_path, capsys):
@@ -168,7 +235,6 @@ def test_train_recipe_balance_refuses_a_folder_without_an_adapter(tmp_path, caps
     assert main(["train", "--recipe", "balance", "--output", str(tmp_path)]) != 0
     err = capsys.readouterr().err
     assert "no poetstudio.json" in err and "\n" not in err.strip()
-
 
 
 def test_poets_shows_each_poets_gain_and_what_it_means(tmp_path, capsys):

@@ -23,6 +23,8 @@ LIGHT_MODULES = [
     "poetstudio.commands.forms",
     "poetstudio.commands.corpus",
     "poetstudio.commands.config",
+    "poetstudio.commands.balance",
+    "poetstudio.atomic_file",
     "poetstudio.commands.poets",
     "poetstudio.commands.train",
     "poetstudio.commands.studio",

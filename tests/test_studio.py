@@ -385,3 +385,24 @@ async def test_default_strength_comes_from_the_config_and_a_bad_one_is_one_line(
     with pytest.raises(UserError, match=r"\[sampling\] strength must be a number from 0 to 10") as caught:
         load_config(config)
     assert str(config) in str(caught.value) and "\n" not in str(caught.value)
+
+
+async def test_the_blend_balance_can_be_turned_off_in_the_config(tmp_path):
+    from poetstudio.config import load_config
+    from poetstudio.errors import UserError
+
+    blend = {"Emily Dickinson": 0.5, "Walt Whitman": 0.5}
+    config = tmp_path / "config.toml"
+    config.write_text("[model]\nbalance = false\n")
+    app = build_app(device="cpu", config_file=str(config))
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_for(pilot, lambda: app.engine.engine is not None)
+        assert app.engine.engine.row_weights(blend) == blend  # the rows get the weights as set
+    app = build_app(device="cpu")
+    async with app.run_test(size=SIZE) as pilot:
+        assert await wait_for(pilot, lambda: app.engine.engine is not None)
+        assert app.engine.engine.row_weights(blend)["Emily Dickinson"] > 0.5  # the shipped gains: 1.25 against 0.76
+    config.write_text('[model]\nbalance = "no"\n')
+    with pytest.raises(UserError, match=r"\[model\] balance must be a bool") as caught:
+        load_config(config)
+    assert "\n" not in str(caught.value)

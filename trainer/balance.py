@@ -22,7 +22,6 @@ from __future__ import annotations
 import itertools
 import json
 import math
-import os
 import statistics
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from pathlib import Path
 
 import numpy as np
 
+from poetstudio.atomic_file import write_text_atomic
 from poetstudio.model_info import METADATA_FILE, read_metadata
 
 PRIOR_SLOPE = 2.5  # logit of a reader's share per logit of weight, read off 0.5 and 0.6 blends of the shipped model
@@ -87,7 +87,7 @@ def fit_loudness(readings: list[Reading], poets: list[str],
     (loudness per poet, slope). With `slope` given, or with every offset equal (nothing to measure it by), the
     slope is not fitted (PRIOR_SLOPE where none is given); a fitted one is held to SLOPE_RANGE."""
     index = {p: i for i, p in enumerate(poets)}
-    offsets = {round(r.offset, 9) for r in readings}
+    offsets = {round(r.offset, 9) for r in readings}  # 9 places: equal offsets that float sums made unequal
     fit_slope = slope is None and len(offsets) > 1
     slope = PRIOR_SLOPE if slope is None else slope
     rows, targets = [], []
@@ -109,12 +109,17 @@ def fit_loudness(readings: list[Reading], poets: list[str],
 
 
 def gains_from(loudness: dict[str, float], slope: float) -> dict[str, float]:
-    """The gains that cancel each poet's loudness: exp(-loud / slope), geometric mean 1, within MAX_GAIN of
-    each other."""
+    """The gains that cancel each poet's loudness: exp(-loud / slope), geometric mean 1. Where the largest is
+    more than MAX_GAIN times the smallest, the log-gains are first held to a span of log(MAX_GAIN) around the
+    middle of their range; gains already within it are left as fitted."""
     logs = {p: -loud / slope for p, loud in loudness.items()}
-    bound = math.log(MAX_GAIN) / 2
+    low, high = min(logs.values()), max(logs.values())
+    span = math.log(MAX_GAIN)
+    if high - low > span:
+        middle = (high + low) / 2
+        logs = {p: min(max(g, middle - span / 2), middle + span / 2) for p, g in logs.items()}
     centre = statistics.fmean(logs.values())
-    return {p: math.exp(min(max(g - centre, -bound), bound)) for p, g in logs.items()}
+    return {p: math.exp(g - centre) for p, g in logs.items()}
 
 
 def pair_weights(gains: dict[str, float], first: str, second: str) -> dict[str, float]:
@@ -168,9 +173,8 @@ def write_balance(adapter: Path, fit: BalanceFit, details: dict) -> Path:
     over the old file, so an interruption leaves the old one)."""
     meta_file = adapter / METADATA_FILE
     metadata = read_metadata(meta_file)
+    # gains to 4 places (far finer than the reader can hear), slope and distances to 3, for a readable file
     metadata["balance"] = {"gains": {p: round(g, 4) for p, g in fit.gains.items()}, "slope": round(fit.slope, 3),
                            "distance_by_round": [round(d, 3) for d in fit.distance_by_round], **details}
-    partial = meta_file.with_suffix(".json.partial")
-    partial.write_text(json.dumps(metadata, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    os.replace(partial, meta_file)
+    write_text_atomic(meta_file, json.dumps(metadata, indent=2, ensure_ascii=False) + "\n")
     return meta_file

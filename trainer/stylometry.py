@@ -20,11 +20,13 @@ import numpy as np
 from poetstudio.analysis.judge import WORD_PATTERN, line_chunks, normalise
 from poetstudio.corpus.poem import Poem
 from poetstudio.errors import UserError
+from trainer.judge import passages
 
 FREQUENT_WORDS = 200  # the corpus's most frequent words are nearly all function words: style, not topic
 PUNCTUATION = (",", ";", ":", "!", "?", ".", "\u2014", "-", "'", '"', "(", "&")  # after `normalise` (one dash form)
 LINE_END_MARKS = ",;:.!?\u2014"
 REGULARISATION = 0.5  # inverse strength C on standardised features (set once, never tuned on held-out poems)
+MAX_ITERATIONS = 3000  # room for lbfgs to converge on 218 features (scikit-learn's default 100 may stop short of it)
 
 
 def words_of(text: str) -> list[str]:
@@ -33,11 +35,12 @@ def words_of(text: str) -> list[str]:
 
 
 def frequent_words(texts: list[str], count: int = FREQUENT_WORDS) -> list[str]:
-    """The `count` words found in the most passages (ties by first appearance)."""
+    """The `count` words found in the most passages (ties in alphabetical order, so the list is the same in
+    every run)."""
     passages_with: Counter = Counter()
     for text in texts:
         passages_with.update(set(words_of(text)))
-    return [word for word, _ in passages_with.most_common(count)]
+    return [word for word, _ in sorted(passages_with.items(), key=lambda item: (-item[1], item[0]))[:count]]
 
 
 def line_shape(text: str) -> list[float]:
@@ -85,19 +88,9 @@ class StyleReader:
         return dict(zip(self.poets, (shares / shares.sum()).tolist()))
 
 
-def passages_of(poems: list[Poem], poets: list[str]) -> tuple[list[str], list[str]]:
-    """(passages, poets) of the poems by `poets`, cut by `line_chunks` as the judge's training passages are."""
-    texts, labels = [], []
-    for poem in poems:
-        if poem.poet in poets:
-            chunks = line_chunks(poem.text)
-            texts += chunks
-            labels += [poem.poet] * len(chunks)
-    return texts, labels
-
-
 def fit_reader(poems: list[Poem], poets: list[str], seed: int = 1234) -> StyleReader:
-    """Fit the reader on `poems` (the training split) for `poets` (two or more)."""
+    """Fit the reader on `poems` (the training split) for `poets` (two or more); `seed` (the judge's, 1234)
+    fixes the solver's randomness."""
     try:
         from sklearn.linear_model import LogisticRegression
         from sklearn.preprocessing import StandardScaler
@@ -105,18 +98,19 @@ def fit_reader(poems: list[Poem], poets: list[str], seed: int = 1234) -> StyleRe
         raise UserError("fitting the balance needs scikit-learn: pip install 'poetstudio[judge]'") from None
     if len(poets) < 2:
         raise UserError(f"the balance needs at least two poets to compare; this corpus gives {len(poets)}")
-    texts, labels = passages_of(poems, poets)
+    texts, labels = passages(poems, poets)
     vocabulary = frequent_words(texts)
     matrix = np.array([features(t, vocabulary) for t in texts])
     scaler = StandardScaler().fit(matrix)
-    model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=3000, random_state=seed)
+    model = LogisticRegression(C=REGULARISATION, class_weight="balanced", max_iter=MAX_ITERATIONS,
+                               random_state=seed)
     model.fit(scaler.transform(matrix), labels)
     return StyleReader(list(poets), vocabulary, scaler, model)
 
 
 def reader_accuracy(reader: StyleReader, poems: list[Poem]) -> tuple[int, int]:
     """(passages named right, passages) over `poems` (the held-out split) by the reader's poets."""
-    texts, labels = passages_of(poems, reader.poets)
+    texts, labels = passages(poems, reader.poets)
     if not texts:
         return 0, 0
     picks = reader.passage_logprobs(texts).argmax(axis=1)

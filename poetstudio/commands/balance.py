@@ -23,6 +23,7 @@ def engine_writer(engine):
     from trainer.balance import NEW_TOKENS
 
     def write(blend: dict[str, float], theme: str, seed: int) -> str:
+        """The poem's text, at the studio's default strength and the balance's poem length."""
         request = PoemRequest(theme=theme, blend=blend, strength=DEFAULT_STRENGTH,
                               sampling=Sampling(seed=seed, max_new_tokens=NEW_TOKENS))
         return engine.generate(request).text

@@ -58,6 +58,9 @@ def add_parser(sub) -> None:
     gen.add_argument("--blend-mode", default="auto", choices=["auto", "exact", "prompt"],
                      help="exact: one row per poet mixed every token; prompt: the blend described in words; "
                           "auto: exact where the adapter knows its poets")
+    gen.add_argument("--no-balance", action="store_true",
+                     help="give each poet's row its weight as set, without the adapter's fitted gains (the blend "
+                          "balance, so that equal weights are heard as equal; `poetstudio poets` lists them)")
 
 
 def sampling_from(args: argparse.Namespace) -> Sampling:
@@ -86,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     form = check_form(args.form)
     blend = parse_blend(args.blend)
     engine = Engine(base=args.model, adapter=args.adapter, device=args.device, blend_mode=args.blend_mode,
-                    quantize=args.quantize)
+                    quantize=args.quantize, balanced=not args.no_balance)
     loaded = engine.load()
     mood = check_mood(args.mood, engine.card.moods)
     for warning in loaded.warnings + engine.card.thin_warnings(engine.resolve_blend(blend)):
@@ -177,6 +180,7 @@ def _record(poem, engine, loaded) -> dict:
         "strength": poem.strength,
         "guidance": poem.guidance,
         "blend_mode": engine.mode,
+        "row_weights": engine.row_weights(poem.blend) if engine.mode == "exact" else None,
         "model": loaded.base,
         "adapter": loaded.adapter,
         "tokens": len(result.token_ids),

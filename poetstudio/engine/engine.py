@@ -63,8 +63,9 @@ class Engine:
     def __init__(self, base: str | None = None, adapter: str | None = None, device: str = "auto",
                  blend_mode: str = "auto", quantize: str = "none", precision: str = "auto", judge: str | None = None,
                  balanced: bool = True):
-        """`balanced=False` leaves out the adapter's poet balance (ModelCard.balance): the trainer fits the
-        balance with it off, and the judge's bench measures what it does."""
+        """`balanced=False` leaves out the adapter's poet balance (ModelCard.balance): the rows get the weights
+        as set (`[model] balance = false`, `generate --no-balance`); the trainer fits the balance with it off,
+        and the judge's bench measures what it does."""
         if blend_mode not in BLEND_MODES:
             raise UserError(f"blend mode must be one of {', '.join(BLEND_MODES)}, not '{blend_mode}'")
         self.base = base or str(default_base_dir())
@@ -136,12 +137,17 @@ class Engine:
         """The blend mapped to this model's poets and normalised (`ModelCard.resolve`); UserError on bad input."""
         return self.card.resolve(blend)
 
+    def row_weights(self, blend: dict[str, float]) -> dict[str, float]:
+        """The weight each poet's row gets for a resolved `blend` in exact mode: the blend's own weights times
+        the balance's gains, renormalised (ModelCard.row_weights), or the blend itself with the balance off."""
+        weights = self.card.row_weights(blend) if self.balanced else list(blend.values())
+        return dict(zip(blend, weights))
+
     def prompts(self, request: PoemRequest, blend: dict[str, float]) -> tuple[list[list[int]], list[float]]:
         """The rows to decode and their weights, for the mode in force."""
         tokenizer = self.load().tokenizer
         if self.mode == "exact":
-            weights = self.card.row_weights(blend) if self.balanced else list(blend.values())
-            return row_prompts(tokenizer, request, list(blend)), weights
+            return row_prompts(tokenizer, request, list(blend)), list(self.row_weights(blend).values())
         spec = PromptSpec(poet=None if len(blend) > 1 else next(iter(blend)), title=request.theme,
                           mood=request.mood, opening=request.opening)
         if not uses_chat_template(tokenizer) and len(blend) > 1:
@@ -238,11 +244,15 @@ class Engine:
 
     def model_attribute(self, text: str, title: str = "", mood: str | None = None) -> Attribution:
         """How much `text` reads like each poet with enough training poems (see `attribution_poets`), as the
-        model itself reads it; waits for a running generation to finish."""
+        model itself reads it, on the scale of the weights a person sets (the fit reads the rows' weights, so
+        the balance's gains come off again: ModelCard.blend_shares); waits for a running generation to finish."""
         loaded = self.load()
         poets = self.attribution_poets()
         with self._busy:
-            return attribute(loaded.model, loaded.tokenizer, text, poets, title, mood)
+            read = attribute(loaded.model, loaded.tokenizer, text, poets, title, mood)
+        if not self.balanced or read.tokens == 0:  # nothing read: no fit to undo, every poet stays alike
+            return read
+        return replace(read, shares=self.card.blend_shares(read.shares))
 
     def generate_variations(self, request: PoemRequest,
                             on_piece: Callable[[int, str], None] | None = None) -> list[GeneratedPoem]:

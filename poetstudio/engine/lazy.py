@@ -22,9 +22,10 @@ from poetstudio.errors import UserError
 class LazyEngine:
     """An `EnginePort` over `poetstudio.engine.engine.Engine`, imported and built on the first `load`."""
 
-    def __init__(self, base: str | None, adapter: str | None, device: str, blend_mode: str, quantize: str):
+    def __init__(self, base: str | None, adapter: str | None, device: str, blend_mode: str, quantize: str,
+                 balanced: bool = True):
         self.settings = dict(base=base or None, adapter=adapter, device=device, blend_mode=blend_mode,
-                             quantize=quantize)
+                             quantize=quantize, balanced=balanced)
         self.engine = None
 
     def load(self, on_event: Callable[[EngineEvent], None]) -> None:

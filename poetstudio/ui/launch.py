@@ -29,7 +29,7 @@ def build_app(model: str | None = None, adapter: str | None = None, device: str 
     if engine is None:
         settings = config.model
         engine = LazyEngine(settings.base or None, settings.adapter or None,
-                            settings.device, settings.blend_mode, settings.quantize)
+                            settings.device, settings.blend_mode, settings.quantize, settings.balance)
     return StudioApp(engine, config, library, draft_path(), library_error, data_dir() / "studio.json")
 
 

@@ -4,9 +4,10 @@ theme chosen in the palette and the recent themes typed (for Up/Down in the them
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from poetstudio.atomic_file import write_text_atomic
 
 HISTORY_SIZE = 100  # themes kept for Up/Down
 
@@ -41,7 +42,4 @@ def save_state(state: StudioState, path: Path | None) -> None:
     """Write the state atomically (a temporary file renamed over the old)."""
     if path is None:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_text(json.dumps(asdict(state), ensure_ascii=False, indent=1), encoding="utf-8")
-    os.replace(temporary, path)
+    write_text_atomic(path, json.dumps(asdict(state), ensure_ascii=False, indent=1))
