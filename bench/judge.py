@@ -183,8 +183,9 @@ class StrengthRun:
 
 
 def make_request(theme: str, blend: dict[str, float], seed: int, max_new_tokens: int, strength: float,
-                 any_words: bool = False):
-    """A PoemRequest with the published sampling and the studio's real-words guard (off with `any_words`);
+                 any_words: bool = False, word_repeats: int | None = None):
+    """A PoemRequest with the published sampling and the studio's free-verse rules: the real-words guard (off
+    with `any_words`) and its limit on a word's uses in a line (`word_repeats`; None: the studio's default).
     `strength` is set only when it is not 1, so this runs on engines from before style strength too (they
     refuse other strengths)."""
     from poetstudio.engine.request import PoemRequest
@@ -201,6 +202,10 @@ def make_request(theme: str, blend: dict[str, float], seed: int, max_new_tokens:
         extra_sampling = {"real_words": False}
     else:
         extra_sampling = {}
+    if word_repeats is not None:
+        if "word_repeats" not in {f.name for f in fields(Sampling)}:
+            raise SystemExit("judge: this engine has no limit on a word's uses in a line; drop --word-repeats")
+        extra_sampling["word_repeats"] = word_repeats
     sampling = Sampling(seed=seed, max_new_tokens=max_new_tokens, **extra_sampling)  # else the published settings
     return PoemRequest(theme=theme, blend=blend, sampling=sampling, **extra)
 
@@ -209,7 +214,7 @@ def poems_for(engine, blend: dict[str, float], args, strength: float) -> list[st
     """--n poems of `blend`: poem i has theme THEMES[i % 16] and seed --seed + i (the same at every strength)."""
     blend = {p: w for p, w in blend.items() if w > 0}
     return [engine.generate(make_request(THEMES[i % len(THEMES)], blend, args.seed + i, args.max_new_tokens,
-                                         strength, args.any_words)).text for i in range(args.n)]
+                                         strength, args.any_words, args.word_repeats)).text for i in range(args.n)]
 
 
 def run_strength(engine, judge, args, strength: float) -> StrengthRun:
@@ -400,6 +405,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=500, help="poem i of every blend uses seed SEED + i")
     parser.add_argument("--any-words", action="store_true",
                         help="generate without the studio's real-words guard (the model's own invented words)")
+    parser.add_argument("--word-repeats", type=int,
+                        help="a word's uses in one line, 0 = no limit (default: the studio's, Sampling.word_repeats)")
     parser.add_argument("--model")
     parser.add_argument("--adapter")
     parser.add_argument("--device", default="auto")

@@ -39,6 +39,7 @@ top_k = 40
 max_new_tokens = 256
 repetition_penalty = 1.0
 real_words = true      # free verse keeps to real words (dictionary, inflected, archaic, elided); forms always do
+word_repeats = 2       # free verse uses a word (not "the", "and", "thou"...) at most this often a line; 0 = off
 variations = 1         # poems per generation, with consecutive seeds
 """ + f"""\
 strength = {DEFAULT_STRENGTH:<11} # style strength, 0 to {MAX_STRENGTH:g}: 1 = the plain blend; above 1 the voices are
@@ -79,13 +80,14 @@ class SamplingSettings:
     max_new_tokens: int = PUBLISHED.max_new_tokens
     repetition_penalty: float = PUBLISHED.repetition_penalty
     real_words: bool = PUBLISHED.real_words
+    word_repeats: int = PUBLISHED.word_repeats
     variations: int = 1
     strength: float = DEFAULT_STRENGTH
 
     def sampling(self) -> Sampling:
         """These defaults as the engine's one sampling type (no seed: each poem draws its own)."""
         return Sampling(self.temperature, self.top_p, self.top_k, self.max_new_tokens, self.repetition_penalty,
-                        real_words=self.real_words)
+                        real_words=self.real_words, word_repeats=self.word_repeats)
 
 
 @dataclass

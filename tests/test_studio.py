@@ -353,7 +353,7 @@ async def test_style_strength_keys_a_bad_value_saved_with_the_poem_and_restored_
         poem = app.query_one(PoemPane)
         await settle(pilot)
         assert poem.state in ("done", "stopped") and poem.tokens > 0
-        assert app.last_request.strength == 2.5
+        assert app.last_request.strength == 2.5 and app.last_request.sampling.word_repeats == 2
         await pilot.press("ctrl+s", "enter")
         library = app.query_one(LibraryPane)
         assert await wait_for(pilot, lambda: library.highlighted is not None)
@@ -361,7 +361,7 @@ async def test_style_strength_keys_a_bad_value_saved_with_the_poem_and_restored_
         await pilot.press("g", "3", "enter")
         app.save_draft_now()
     saved = Library(user_dirs / "data" / "library.sqlite3")
-    assert saved.list()[0].sampling["strength"] == 2.5
+    assert saved.list()[0].sampling["strength"] == 2.5 and saved.list()[0].sampling["word_repeats"] == 2
     saved.close()
     again = build_app(device="cpu")
     async with again.run_test(size=SIZE) as pilot:

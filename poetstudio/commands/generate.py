@@ -44,6 +44,9 @@ def add_parser(sub) -> None:
     gen.add_argument("--any-words", action="store_true",
                      help="let free verse invent words; by default each word must be a real one (a dictionary "
                           "word, an inflection, an archaic form or an elision such as o'er); forms always keep to them")
+    gen.add_argument("--word-repeats", type=int, default=defaults.word_repeats,
+                     help=f"free verse uses a word (not a function word such as 'the') at most this often in one "
+                          f"line, so it does not loop on its theme; 0 = no limit (default {defaults.word_repeats})")
     gen.add_argument("--strength", default=DEFAULT_STRENGTH,
                      help=f"style strength, 0 to {MAX_STRENGTH:g}: 1 is the plain blend, above 1 pushes the voices "
                           "further from verse with no poet named (classifier-free guidance)")
@@ -68,7 +71,7 @@ def sampling_from(args: argparse.Namespace) -> Sampling:
     and turns --strength into a number."""
     try:
         sampling = Sampling(args.temperature, args.top_p, args.top_k, args.max_new_tokens, args.repetition_penalty,
-                            args.seed, real_words=not args.any_words)
+                            args.seed, real_words=not args.any_words, word_repeats=args.word_repeats)
     except SamplingError as exc:
         raise UserError(f"--{exc.field.replace('_', '-')} {exc.rule}, not {exc.value!r}") from None
     if args.n < 1:

@@ -9,7 +9,8 @@ A constraint is any object with:
 - ``advance(token_id)``: called with each token drawn;
 - ``done``: True when the constrained text is complete (the loop then stops, as at end-of-text).
 
-`FormConstraint` writes to a form; `WordConstraint` keeps a free poem's words real.
+`FormConstraint` writes to a form; `WordConstraint` keeps a free poem's words real and its lines from looping
+on one word.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import torch
 
 from poetstudio.corpus.vocabulary import NO_WORDS, WordCounts
 from poetstudio.forms.lexicon import lexicon
+from poetstudio.forms.line_repeats import LineRepeats
 from poetstudio.forms.spec import FormSpec
 from poetstudio.forms.tokens import token_facts
 from poetstudio.forms.word_guard import WordGuard, real_words
@@ -86,34 +88,48 @@ class FormConstraint:
 
 
 class WordConstraint:
-    """Keeps a free poem's words real (poetstudio.forms.word_guard). The guard filters the candidates the draw
-    would see: of the model's top `window` tokens (at least top_k), those that would begin or close an
-    invented word are ruled out, and the rest keep their scores, so the blend stays exact among them. When
-    none of those fits (a word the model cannot see how to finish), the search goes on down the vocabulary,
-    where the word's next letters always are; only if nothing at all fits do the scores pass unguarded."""
+    """Keeps a free poem's words real (`guard`, poetstudio.forms.word_guard) and its lines from saying one word
+    over and over (`repeats`, poetstudio.forms.line_repeats); either may be None. The rules filter the
+    candidates the draw would see: of the model's top `window` tokens (at least top_k), those that would begin
+    or close an invented word, or write a word its line has used up, are ruled out, and the rest keep their
+    scores, so the blend stays exact among them. When none of those fits (a word the model cannot see how to
+    finish), the search goes on down the vocabulary, where the word's next letters always are; only if
+    nothing at all fits do the scores pass unguarded."""
 
     done = False
 
-    def __init__(self, guard: WordGuard, window: int = WINDOW):
-        self.guard, self.window = guard, window
+    def __init__(self, guard: WordGuard | None, window: int = WINDOW, repeats: LineRepeats | None = None):
+        self.guard, self.window, self.repeats = guard, window, repeats
+
+    def allows(self, token: int) -> bool:
+        """Whether `token` passes every rule in force."""
+        return ((self.guard is None or self.guard.allows(token))
+                and (self.repeats is None or self.repeats.allows(token)))
 
     def mask(self, scores: torch.Tensor) -> torch.Tensor:
-        """Only the top tokens that keep the words real stay finite."""
-        allowed = allowed_tokens(scores, self.guard.allows, window=self.window)
+        """Only the top tokens that pass the rules stay finite."""
+        allowed = allowed_tokens(scores, self.allows, window=self.window)
         return only(scores, allowed) if allowed else scores
 
     def advance(self, token_id: int) -> None:
         """Follow the token drawn."""
-        self.guard.push(token_id)
+        for rule in (self.guard, self.repeats):
+            if rule is not None:
+                rule.push(token_id)
 
 
-def word_constraint(tokenizer, top_k: int = 0, learned: WordCounts = NO_WORDS) -> WordConstraint:
-    """A real-words guard for one poem with this tokenizer and the words the model `learned` in training,
-    checking the top max(WINDOW, top_k) tokens, or OPEN_WINDOW when top_k is off (0); the word list is
-    built once and cached."""
+def word_constraint(tokenizer, top_k: int = 0, learned: WordCounts = NO_WORDS, real: bool = True,
+                    word_repeats: int = 0) -> WordConstraint | None:
+    """The free-verse rules for one poem with this tokenizer: real words (`real`, with the words the model
+    `learned` in training; the word list is built once and cached) and at most `word_repeats` uses of a word
+    in a line (0: no limit), checking the top max(WINDOW, top_k) tokens, or OPEN_WINDOW when top_k is off (0);
+    None when neither rule is asked for."""
+    if not real and word_repeats <= 0:
+        return None
     facts = token_facts(tokenizer)
     window = max(WINDOW, top_k) if top_k > 0 else OPEN_WINDOW
-    return WordConstraint(WordGuard(facts, real_words(facts, learned)), window)
+    guard = WordGuard(facts, real_words(facts, learned)) if real else None
+    return WordConstraint(guard, window, LineRepeats(facts, word_repeats) if word_repeats > 0 else None)
 
 
 def form_constraint(tokenizer, spec: FormSpec, opening: str = "", deadline_s: float | None = None,

@@ -211,8 +211,8 @@ class Engine:
                 constraint = self.form_constraint(request, opening)
                 if constraint is not None:
                     sampling = replace(sampling, max_new_tokens=constraint.writer.token_budget())
-                guard = (word_constraint(loaded.tokenizer, sampling.top_k, loaded.words)
-                         if constraint is None and sampling.real_words else None)
+                guard = (word_constraint(loaded.tokenizer, sampling.top_k, loaded.words, sampling.real_words,
+                                         sampling.word_repeats) if constraint is None else None)
                 strength = guidance_strength(request.strength, in_form=constraint is not None)
                 if opening and on_piece is not None:
                     on_piece(opening)

@@ -22,6 +22,7 @@ from poetstudio.analysis.pronounce import Word, lookup
 from poetstudio.analysis.report import WORD
 from poetstudio.forms.endings import EndingFinder
 from poetstudio.forms.lexicon import Lexicon, word_syllables
+from poetstudio.forms.line_repeats import DOUBLED
 from poetstudio.forms.metre import METRE_SLACK, stress_cost, stress_fits
 from poetstudio.forms.spec import FormSpec, LineGoal
 from poetstudio.forms.tokens import SEPARATORS, WORD_CHARS, TokenFacts, well_cased
@@ -46,8 +47,6 @@ TO_PREFIX = re.compile(r"(?:^|[^A-Za-z'\u2019-])to-([A-Za-z'\u2019]+)$", re.IGNO
 HANGING_HYPHEN = re.compile(r"[A-Za-z'\u2019]-$")  # "to-", "Seem-": a compound's hyphen with no second part yet
 TO_COMPOUNDS = ("day", "night", "morrow")
 """What an archaic "to-" begins: "to-day", "to-night", "to-morrow"; anything else ("to-bee", "to-ends") only pads."""
-DOUBLED = frozenset({"that", "had"})
-"""Words that may stand twice in a row: "And that that favour", "had had"."""
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,8 @@ def _sampling(value) -> str:
     for name in SAMPLING_INTEGERS:
         if name in value and not _integer(value[name]):
             return f"'{name}' must be a whole number, not {_show(value[name])}"
+    if "word_repeats" in value and not (_integer(value["word_repeats"]) and value["word_repeats"] >= 0):
+        return f"'word_repeats' must be a whole number of 0 or more, not {_show(value['word_repeats'])}"
     if "real_words" in value and not isinstance(value["real_words"], bool):
         return f"'real_words' must be true or false, not {_show(value['real_words'])}"
     if value.get("seed") is not None and not _integer(value["seed"]):

@@ -60,6 +60,7 @@ class PromptPane(Vertical):
         self.history = history if history is not None else []
         self.repetition_penalty = self.defaults.repetition_penalty
         self.real_words = self.defaults.real_words
+        self.word_repeats = self.defaults.word_repeats
 
     def compose(self) -> ComposeResult:
         yield ThemeInput(self.history, placeholder="Theme or title (e.g. the sea at night); ↑ earlier themes",
@@ -87,6 +88,9 @@ class PromptPane(Vertical):
         self.repetition_penalty = penalty if penalty is not None else self.defaults.repetition_penalty
         real_words = sampling.get("real_words")
         self.real_words = real_words if isinstance(real_words, bool) else self.defaults.real_words
+        repeats = sampling.get("word_repeats")  # poems saved before the limit existed were written without one
+        whole = isinstance(repeats, int) and not isinstance(repeats, bool)
+        self.word_repeats = repeats if whole and repeats >= 0 else 0
         form = find_form(sampling.get("form") or FREE)
         self.query_one("#set-form", Select).value = form.key if form else FREE
 
@@ -130,6 +134,7 @@ class PromptPane(Vertical):
                 repetition_penalty=self.repetition_penalty,
                 seed=values["seed"],
                 real_words=self.real_words,
+                word_repeats=self.word_repeats,
             )
         except SamplingError as exc:
             raise UserError(f"{labels.get(exc.field, exc.field)} {exc.rule}") from None

@@ -1,0 +1,102 @@
+"""No word said over and over inside one line: which tokens keep a free poem's lines from looping, without torch.
+
+A small model can fall into a loop on its theme word ("I see the shore with the sea, the land of the sea and
+the sea"; "you doe, as you doe, as you doe"). The rule follows the poem as it is written and answers
+`allows(token)`: a word other than a function word may stand at most `limit` times in one line, so once a
+line has used "sea" twice, a token that would write "sea" a third time (as a whole word, or as the word in
+progress where the token ends) is ruled out and the model says something else. Function words ("the", "and",
+"thou") repeat freely, and a new line starts the count again, so anaphora across lines (Whitman's "I see",
+"I hear") is untouched. Ruling out the model's next word can leave the word just written the likeliest fit,
+so a word may not follow itself with only spaces between ("the the"; "that that" and "had had" may), as in
+the forms' writer.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from poetstudio.forms.tokens import TokenFacts
+
+APOSTROPHES = "'\u2019"
+SPACES = " \t"
+FUNCTION_WORDS = frozenset("""
+a about above after again against all am an and any are as at be because been before being below between both
+but by can could did do does doing down during each few for from further had has have having he her here hers
+herself him himself his how i if in into is it its itself just me more most my myself no nor not now o of off
+oh on once only or other our ours ourselves out over own same she should so some such than that the their
+theirs them themselves then there these they this those through to too under until up very was we were what
+when where which while who whom why will with would you your yours yourself yourselves
+thee thou thy thine ye hath doth art dost hast shalt wilt thyself 'tis 'twas 'twere e'er ne'er o'er
+upon unto shall may might must let nay yea ah ay still yet ever never
+""".split())
+"""Words a line may repeat as often as it likes: English function words, with the archaic ones of the corpus."""
+DOUBLED = frozenset({"that", "had"})
+"""Words that may stand twice in a row: "And that that favour", "had had"."""
+
+
+def bare(word: str) -> str:
+    """A word as the rule counts it: lower case, straight apostrophes, none leading or trailing."""
+    return word.lower().replace("\u2019", "'").strip("'")
+
+
+@dataclass
+class LineState:
+    """Where a line stands: the word in progress, the line's finished words counted, the last finished word
+    and whether only spaces have followed it."""
+
+    partial: str = ""
+    counts: Counter = field(default_factory=Counter)
+    last: str = ""
+    spaced: bool = False
+
+
+class LineRepeats:
+    """Follows one free poem and allows only tokens that keep each word (but function words) to at most
+    `limit` uses in its line and no word straight after itself (see the module docstring)."""
+
+    def __init__(self, facts: TokenFacts, limit: int):
+        self.facts, self.limit = facts, limit
+        self.state = LineState()
+
+    def allows(self, token: int) -> bool:
+        """Whether `token` keeps the line within the rules."""
+        if token in self.facts.special:
+            return True
+        return self._after(self.facts.texts[token], check=True) is not None
+
+    def push(self, token: int) -> None:
+        """The token drawn: follow the line being written."""
+        if token not in self.facts.special:
+            self.state = self._after(self.facts.texts[token], check=False)
+
+    def _spent(self, word: str, counts: Counter) -> bool:
+        """`word` has had its uses in this line already."""
+        word = bare(word)
+        return bool(word) and word not in FUNCTION_WORDS and counts[word] >= self.limit
+
+    def _after(self, text: str, check: bool) -> LineState | None:
+        """The line's state after `text`; None when `check` finds a word spent or a word following itself."""
+        old = self.state
+        partial, last, spaced = old.partial, old.last, old.spaced
+        counts = None  # copied from the old state on the first change: most tokens change no count
+        for ch in text:
+            if ch.isalpha() or ch in APOSTROPHES:
+                partial += ch
+                continue
+            if partial:
+                word = bare(partial)
+                if check and (self._spent(word, counts or old.counts)
+                              or (spaced and word == last and word not in DOUBLED)):
+                    return None
+                counts = Counter(counts or old.counts)
+                counts[word] += 1
+                partial, last, spaced = "", word, True
+            if ch == "\n":
+                counts, last, spaced = Counter(), "", False
+            elif ch not in SPACES:
+                spaced = False
+        counts = old.counts if counts is None else counts
+        if check and partial and self._spent(partial, counts):
+            return None
+        return LineState(partial, counts, last, spaced)
