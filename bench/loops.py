@@ -18,6 +18,7 @@ from collections import Counter
 
 THEMES = ["the sea at night", "a garden in winter", "love and time", "the city", "a dead friend", "morning",
           "the river", "war"]
+SEED = 700  # poem i uses seed SEED + i: none of the judge bench's (500+) or README's samples (1000)
 COMMON = frozenset("the a an and of to in on or but with for by as at from that is was be my his her their our".split())
 POETS = ["William Shakespeare", "Walt Whitman", "John Donne", "Edgar Allan Poe", "Emily Dickinson",
          "E. E. Cummings", "Elizabeth Barrett Browning", "W. B. Yeats"]
@@ -46,7 +47,7 @@ def run(engine, limit: int, per_poet: int, max_new_tokens: int) -> dict[str, tup
         for i in range(per_poet):
             text = engine.generate(PoemRequest(theme=THEMES[i % len(THEMES)], blend={poet: 1.0},
                                                strength=DEFAULT_STRENGTH,
-                                               sampling=Sampling(seed=700 + i, max_new_tokens=max_new_tokens,
+                                               sampling=Sampling(seed=SEED + i, max_new_tokens=max_new_tokens,
                                                                  word_repeats=limit))).text
             kept = [line for line in text.splitlines() if line.strip()]
             loops += sum(looping(line) for line in kept)
@@ -62,8 +63,8 @@ def main() -> None:
     from poetstudio.engine.sampling_settings import WORD_REPEATS
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--per-poet", type=int, default=8)
-    parser.add_argument("--max-new-tokens", type=int, default=120)
+    parser.add_argument("--per-poet", type=int, default=8, help="poems per poet, one per theme (8 themes)")
+    parser.add_argument("--max-new-tokens", type=int, default=120, help="the judge bench's poem length")
     parser.add_argument("--device", default="cpu")
     args = parser.parse_args()
     started = time.perf_counter()

@@ -13,12 +13,13 @@ from pathlib import Path
 from poetstudio.engine.sampling_settings import (
     DEFAULT_STRENGTH,
     MAX_STRENGTH,
+    WORD_REPEATS,
     Sampling,
     parse_strength,
 )
 from poetstudio.errors import UserError
 
-PUBLISHED = Sampling()  # the published model's sampling settings, kept in one place
+PUBLISHED = Sampling()  # the engine's defaults in one place: the published model's sampling, the free-verse rules
 
 DEFAULT_CONFIG_TOML = """\
 # poetstudio configuration. Every field is optional; a missing one keeps the default shown.
@@ -39,9 +40,9 @@ top_k = 40
 max_new_tokens = 256
 repetition_penalty = 1.0
 real_words = true      # free verse keeps to real words (dictionary, inflected, archaic, elided); forms always do
-word_repeats = 2       # free verse uses a word (not "the", "and", "thou"...) at most this often a line; 0 = off
 variations = 1         # poems per generation, with consecutive seeds
 """ + f"""\
+word_repeats = {WORD_REPEATS:<8} # free verse uses a word (not "the", "and", "thou") at most this often a line; 0 = off
 strength = {DEFAULT_STRENGTH:<11} # style strength, 0 to {MAX_STRENGTH:g}: 1 = the plain blend; above 1 the voices are
                        # pushed further from verse with no poet named (Poets pane: [ and ])
 """ + """

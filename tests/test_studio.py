@@ -363,6 +363,13 @@ async def test_style_strength_keys_a_bad_value_saved_with_the_poem_and_restored_
     saved = Library(user_dirs / "data" / "library.sqlite3")
     assert saved.list()[0].sampling["strength"] == 2.5 and saved.list()[0].sampling["word_repeats"] == 2
     saved.close()
+    import json
+    import sqlite3
+
+    with sqlite3.connect(user_dirs / "data" / "library.sqlite3") as db:  # as a poem saved before the line rule
+        (stored,) = db.execute("SELECT sampling FROM poems").fetchone()
+        db.execute("UPDATE poems SET sampling = ?", (json.dumps({k: v for k, v in json.loads(stored).items()
+                                                                  if k != "word_repeats"}),))
     again = build_app(device="cpu")
     async with again.run_test(size=SIZE) as pilot:
         poets = again.query_one(PoetsPane)
@@ -370,6 +377,7 @@ async def test_style_strength_keys_a_bad_value_saved_with_the_poem_and_restored_
         await pilot.press("f8", "enter", "enter")
         assert await wait_for(pilot, lambda: again.query_one(PoemPane).state.startswith("opened"))
         assert poets.strength == 2.5  # the saved poem's
+        assert again.query_one(PromptPane).read_settings()[0].word_repeats == 0  # written without the line rule
 
 
 async def test_default_strength_comes_from_the_config_and_a_bad_one_is_one_line(tmp_path):

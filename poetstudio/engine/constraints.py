@@ -93,8 +93,8 @@ class WordConstraint:
     candidates the draw would see: of the model's top `window` tokens (at least top_k), those that would begin
     or close an invented word, or write a word its line has used up, are ruled out, and the rest keep their
     scores, so the blend stays exact among them. When none of those fits (a word the model cannot see how to
-    finish), the search goes on down the vocabulary, where the word's next letters always are; only if
-    nothing at all fits do the scores pass unguarded."""
+    finish), the search goes on down the vocabulary, where the word's next letters are unless the line rule
+    has ruled them out too; only if nothing at all fits do the scores pass unguarded."""
 
     done = False
 

@@ -1,4 +1,5 @@
-"""Sampling settings as plain data; the defaults are the published Poetry Fusion model's.
+"""Sampling settings as plain data; the sampling defaults (temperature, top-p, top-k, length) are the published
+Poetry Fusion model's, and the free-verse rules (real words, a word's uses a line) are the studio's own.
 
 Style strength (classifier-free guidance over the blend, see `poetstudio.engine.sampling.guide`) lives
 here too: its default, its bounds, and the one check every way in (CLI, studio, config, PoemRequest) uses.
@@ -14,13 +15,13 @@ from poetstudio.errors import UserError
 
 UNGUIDED_STRENGTH = 1.0  # strength 1 is the plain blend; poems saved before strength existed were made so
 DEFAULT_STRENGTH = 2.0  # the judge's sweep of the shipped model (bench/README.md, Judge): 2 lifts single-poet poems
-#                        judged right from 71.1% (s=1) to 93.0% for +0.020 held-out bits/char; 3 judges 97.7%
-#                        right but costs +0.083 and pulls half-and-half blends apart. The studio, `generate` and
+#                        judged right from 68.0% (s=1) to 92.2% for +0.020 held-out bits/char; 3 judges 96.9%
+#                        right but costs +0.083 and invents more words. The studio, `generate` and
 #                        the config start here; a PoemRequest made in code is plain (1).
 MAX_STRENGTH = 10.0  # far past the sweep's largest setting (3), and catches a slip such as 15 for 1.5
 WORD_REPEATS = 2  # free verse uses a word (not a function word) at most twice in a line: the shipped model looped on
-#                  its theme word in 4.3% of lines (Whitman 32%: "the land of the sea and the sea, the sea"), 1.0% with
-#                  this rule, single-poet poems judged right unchanged (bench/README.md, Judge); twice still lets a
+#                  its theme word in 4.3% of lines (Whitman 32%: "the land of the sea and the sea, the sea"), 1.5% with
+#                  this rule, single-poet poems judged right 118/128 against 119 (bench/README.md, Loops); twice lets a
 #                  poet double a word ("the moon, the moon"); 0 = no limit, as the published model wrote
 SEED_RANGE = 2**31  # drawn seeds fit a signed 32-bit int: short to read, type and pin
 SEED_LIMIT = 2**63  # a seed given may be any signed 64-bit integer, as torch.manual_seed takes

@@ -8,7 +8,9 @@ progress where the token ends) is ruled out and the model says something else. F
 "thou") repeat freely, and a new line starts the count again, so anaphora across lines (Whitman's "I see",
 "I hear") is untouched. Ruling out the model's next word can leave the word just written the likeliest fit,
 so a word may not follow itself with only spaces between ("the the"; "that that" and "had had" may), as in
-the forms' writer.
+the forms' writer; this too is checked on the word in progress, so the model is not led into a repeated word
+it must then bend into another ("doe doe'T"). A word is a run of letters and apostrophes: a hyphen ends one,
+so "sea-side" counts as "sea" and "side".
 """
 
 from __future__ import annotations
@@ -27,10 +29,11 @@ herself him himself his how i if in into is it its itself just me more most my m
 oh on once only or other our ours ourselves out over own same she should so some such than that the their
 theirs them themselves then there these they this those through to too under until up very was we were what
 when where which while who whom why will with would you your yours yourself yourselves
-thee thou thy thine ye hath doth art dost hast shalt wilt thyself 'tis 'twas 'twere e'er ne'er o'er
+thee thou thy thine ye hath doth art dost hast shalt wilt thyself tis twas twere e'er ne'er o'er
 upon unto shall may might must let nay yea ah ay still yet ever never
 """.split())
-"""Words a line may repeat as often as it likes: English function words, with the archaic ones of the corpus."""
+"""Words a line may repeat as often as it likes: English function words, with the archaic ones of the corpus
+(as `bare` gives them: "'tis" is "tis")."""
 DOUBLED = frozenset({"that", "had"})
 """Words that may stand twice in a row: "And that that favour", "had had"."""
 
@@ -84,19 +87,25 @@ class LineRepeats:
             if ch.isalpha() or ch in APOSTROPHES:
                 partial += ch
                 continue
-            if partial:
-                word = bare(partial)
-                if check and (self._spent(word, counts or old.counts)
-                              or (spaced and word == last and word not in DOUBLED)):
+            word = bare(partial)
+            if word:
+                now = old.counts if counts is None else counts
+                if check and (self._spent(word, now) or self._echoes(word, last, spaced)):
                     return None
-                counts = Counter(counts or old.counts)
+                counts = Counter(now)
                 counts[word] += 1
-                partial, last, spaced = "", word, True
+                last, spaced = word, True
+            partial = ""
             if ch == "\n":
                 counts, last, spaced = Counter(), "", False
             elif ch not in SPACES:
                 spaced = False
         counts = old.counts if counts is None else counts
-        if check and partial and self._spent(partial, counts):
+        if check and partial and (self._spent(partial, counts) or self._echoes(bare(partial), last, spaced)):
             return None
         return LineState(partial, counts, last, spaced)
+
+    @staticmethod
+    def _echoes(word: str, last: str, spaced: bool) -> bool:
+        """`word` would follow itself with only spaces between ("the the"; not "that that", "had had")."""
+        return spaced and bool(word) and word == last and word not in DOUBLED

@@ -149,7 +149,8 @@ class PoemKeeping:
         fields = check_fields(poem)
         defaults = {k: v for k, v in asdict(self.config.sampling).items() if k != "variations"}
         prompt = self.query_one(PromptPane)
-        settings = {**defaults, **fields.sampling, "seed": None, "form": saved_form(poem.sampling)}
+        settings = {**defaults, **fields.sampling, "seed": None, "form": saved_form(poem.sampling),
+                    "word_repeats": fields.sampling.get("word_repeats", 0)}  # saved before the line rule: none
         prompt.fill(str(poem.theme or ""), str(poem.opening or ""), settings, 1)
         pane = self.query_one(PoetsPane)
         rows = self.blend.poets + [p for p in fields.blend if p in pane.authors and p not in self.blend.poets]
