@@ -39,6 +39,13 @@ def shared_corpus() -> Path:
     return SHARED_CORPUS
 
 
+@pytest.fixture(autouse=True)
+def isolated_user_dirs(tmp_path, monkeypatch):
+    """Every test keeps its drafts, library and config in its own temporary folders, never the user's."""
+    monkeypatch.setenv("POETSTUDIO_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("POETSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+
+
 @pytest.fixture(scope="session")
 def engine():
     """The shipped model's engine on the CPU, loaded once for the whole run (loading takes seconds)."""

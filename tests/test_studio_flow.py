@@ -438,7 +438,10 @@ async def test_a_model_that_fails_to_load_as_the_studio_closes_is_no_traceback()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f8")
         await pilot.pause()
+        strength = app.screen_stack[0].query_one(PoetsPane).strength
         await app.screen_stack[0].query(PoetsPane).remove()
+        app.save_draft_now()  # an autosave as the panes go: the draft keeps what it had
+        assert app.draft.sampling["strength"] == strength
         gate.set()
         await settle(pilot, app, failing=True)
         assert app.load_failed and not errors(app)  # nothing left on screen to tell, and nothing raised

@@ -436,10 +436,12 @@ class StudioApp(PoemKeeping, App):
             sampling_dict = {**asdict(sampling), "variations": variations, "pinned": sampling.seed is not None}
         except UserError:
             sampling_dict = dict(self.draft.sampling)
-        sampling_dict["strength"] = self.query_one(PoetsPane).strength
+        poets = self.screen_stack[0].query(PoetsPane)  # gone while the studio closes: keep the draft's own
+        sampling_dict["strength"] = (poets.first().strength if poets
+                                     else self.draft.sampling.get("strength", self.config.sampling.strength))
         sampling_dict["form"] = prompt.form
         self.draft = Draft(theme=prompt.theme, opening=prompt.opening, blend=self.blend.active(),
-                           mood=self.query_one(PoetsPane).mood, sampling=sampling_dict,
+                           mood=poets.first().mood if poets else self.draft.mood, sampling=sampling_dict,
                            poems=list(pane.poems) if pane.text.strip() else [],
                            seeds=list(pane.seeds) if pane.text.strip() else [])
         save_draft(self.draft, self.draft_file)
