@@ -197,16 +197,17 @@ def make_request(theme: str, blend: dict[str, float], seed: int, max_new_tokens:
         if "strength" not in {f.name for f in fields(PoemRequest)}:
             raise SystemExit("judge: this engine has no style strength (PoemRequest.strength); use --strength 1")
         extra["strength"] = strength
+    settings = {f.name for f in fields(Sampling)}
     if any_words:
-        if "real_words" not in {f.name for f in fields(Sampling)}:
+        if "real_words" not in settings:
             raise SystemExit("judge: this engine has no real-words guard; drop --any-words")
         extra_sampling = {"real_words": False}
     else:
         extra_sampling = {}
-    if word_repeats is None and any_words and "word_repeats" in {f.name for f in fields(Sampling)}:
+    if word_repeats is None and any_words and "word_repeats" in settings:
         word_repeats = 0
     if word_repeats is not None:
-        if "word_repeats" not in {f.name for f in fields(Sampling)}:
+        if "word_repeats" not in settings:
             raise SystemExit("judge: this engine has no limit on a word's uses in a line; drop --word-repeats")
         extra_sampling["word_repeats"] = word_repeats
     sampling = Sampling(seed=seed, max_new_tokens=max_new_tokens, **extra_sampling)  # else the published settings
@@ -434,7 +435,7 @@ def main() -> None:
 
         engine = Engine(args.model, args.adapter, args.device, balanced=not args.unbalanced)
         engine.load()
-        gains = engine.card.balance if engine.balanced else {}
+        gains = engine.card.balance  # empty with --unbalanced
         print("blend balance: " + (", ".join(f"{p.split()[-1]} {g:.2f}" for p, g in gains.items()) if gains
                                    else "none (every poet's gain 1)"), flush=True)
     if "readslike" in parts:

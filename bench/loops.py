@@ -32,8 +32,10 @@ def looping(line: str) -> bool:
 
 def stammers(text: str) -> int:
     """Words that follow themselves with only spaces between ("the the"; "that that" and "had had" aside)."""
+    from poetstudio.forms.line_repeats import DOUBLED
+
     return sum(1 for a, b in re.findall(r"\b([A-Za-z']+) +(?=([A-Za-z']+)\b)", text)
-               if a.lower() == b.lower() and a.lower() not in ("that", "had"))
+               if a.lower() == b.lower() and a.lower() not in DOUBLED)
 
 
 def run(engine, limit: int, per_poet: int, max_new_tokens: int) -> dict[str, tuple[int, int, int]]:

@@ -40,10 +40,12 @@ def shared_corpus() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def isolated_user_dirs(tmp_path, monkeypatch):
-    """Every test keeps its drafts, library and config in its own temporary folders, never the user's."""
+def user_dirs(tmp_path, monkeypatch):
+    """Every test keeps its drafts, library and config in its own temporary folders, never the user's; the
+    folder above them (data/, config/) for tests that look inside."""
     monkeypatch.setenv("POETSTUDIO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("POETSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    return tmp_path
 
 
 @pytest.fixture(scope="session")

@@ -8,7 +8,7 @@ import pytest
 from poetstudio.ui.launch import build_app
 from poetstudio.ui.poem_pane import PoemPane
 from poetstudio.ui.prompt_pane import PromptPane
-from tests.test_studio import SIZE, ready, settle, user_dirs, wait_for  # noqa: F401 (user_dirs: the autouse fixture, shared)
+from tests.test_studio import SIZE, ready, settle, wait_for
 
 pytestmark = pytest.mark.slow
 

@@ -6,8 +6,6 @@ the Pilot tests in test_studio.py drive the real shipped model.
 
 from __future__ import annotations
 
-import pytest
-
 from poetstudio.library import Library, SavedPoem
 from poetstudio.paths import library_path
 from poetstudio.ui.launch import build_app
@@ -25,12 +23,6 @@ def StubEngine(loads: bool = True) -> ConftestStub:  # noqa: N802 (stands where 
     return ConftestStub(loads=loads, poem=POEM, base="stub", adapter=None,
                         shares={"Emily Dickinson": 0.55, "Edgar Allan Poe": 0.3, "Walt Whitman": 0.15},
                         judged=[p for p in STUB_CARD.solid() if p != "Wallace Stevens"])
-
-
-@pytest.fixture(autouse=True)
-def user_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("POETSTUDIO_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("POETSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
 
 
 def test_loading(snap_compare):

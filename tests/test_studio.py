@@ -17,13 +17,6 @@ pytestmark = pytest.mark.slow
 SIZE = (140, 44)
 
 
-@pytest.fixture(autouse=True)
-def user_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("POETSTUDIO_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("POETSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
-    return tmp_path
-
-
 async def settle(pilot):
     """Wait for every worker (load, generation, reading) to end, then for the messages they posted."""
     await pilot.app.workers.wait_for_complete()

@@ -23,13 +23,6 @@ from tests.conftest import StubEngine, wait_for
 SIZE = (140, 40)
 
 
-@pytest.fixture(autouse=True)
-def user_dirs(tmp_path, monkeypatch):
-    monkeypatch.setenv("POETSTUDIO_DATA_DIR", str(tmp_path / "data"))
-    monkeypatch.setenv("POETSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
-    return tmp_path
-
-
 def save_poems(*poems: SavedPoem) -> list[SavedPoem]:
     library = Library(library_path())
     saved = [library.save(p) for p in poems]

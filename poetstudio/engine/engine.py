@@ -110,8 +110,9 @@ class Engine:
                 # starve the UI and other processes on a 2-core laptop
                 torch.set_num_threads(1)
             self.runner = make_runner(loaded.model, self.precision)
-            self._card = card_from_metadata(loaded.metadata, Path(loaded.adapter) if loaded.adapter else None,
-                                            read_base_metadata(loaded.base))
+            card = card_from_metadata(loaded.metadata, Path(loaded.adapter) if loaded.adapter else None,
+                                      read_base_metadata(loaded.base))
+            self._card = card if self.balanced else replace(card, balance={})
             self.loaded = loaded
         return self.loaded
 
@@ -139,9 +140,8 @@ class Engine:
 
     def row_weights(self, blend: dict[str, float]) -> dict[str, float]:
         """The weight each poet's row gets for a resolved `blend` in exact mode: the blend's own weights times
-        the balance's gains, renormalised (ModelCard.row_weights), or the blend itself with the balance off."""
-        weights = self.card.row_weights(blend) if self.balanced else list(blend.values())
-        return dict(zip(blend, weights))
+        the balance's gains, renormalised (ModelCard.row_weights); the card has no gains with the balance off."""
+        return dict(zip(blend, self.card.row_weights(blend)))
 
     def prompts(self, request: PoemRequest, blend: dict[str, float]) -> tuple[list[list[int]], list[float]]:
         """The rows to decode and their weights, for the mode in force."""
@@ -250,7 +250,7 @@ class Engine:
         poets = self.attribution_poets()
         with self._busy:
             read = attribute(loaded.model, loaded.tokenizer, text, poets, title, mood)
-        if not self.balanced or read.tokens == 0:  # nothing read: no fit to undo, every poet stays alike
+        if read.tokens == 0:  # nothing read: no fit to undo, every poet stays alike
             return read
         return replace(read, shares=self.card.blend_shares(read.shares))
 

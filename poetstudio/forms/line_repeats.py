@@ -19,8 +19,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from poetstudio.forms.tokens import TokenFacts
+from poetstudio.forms.word_guard import APOSTROPHES, bare
 
-APOSTROPHES = "'\u2019"
 SPACES = " \t"
 FUNCTION_WORDS = frozenset("""
 a about above after again against all am an and any are as at be because been before being below between both
@@ -36,11 +36,6 @@ upon unto shall may might must let nay yea ah ay still yet ever never
 (as `bare` gives them: "'tis" is "tis")."""
 DOUBLED = frozenset({"that", "had"})
 """Words that may stand twice in a row: "And that that favour", "had had"."""
-
-
-def bare(word: str) -> str:
-    """A word as the rule counts it: lower case, straight apostrophes, none leading or trailing."""
-    return word.lower().replace("\u2019", "'").strip("'")
 
 
 @dataclass

@@ -24,6 +24,13 @@ MAX_APOSTROPHES = 2  # "'tis'" in quotation marks: more inside one word is the m
 APOSTROPHES = "'\u2019"
 """Apostrophes belong to the word they stand in; every other character that is not a letter (in any
 script: "bacco-dillahuiê" is caught at its "ê") ends a word."""
+
+
+def bare(word: str) -> str:
+    """A word as the rules compare words: lower case, straight apostrophes, none leading or trailing."""
+    return word.lower().replace("\u2019", "'").strip("'")
+
+
 POETIC_SPELLINGS = frozenset({"thro", "tho", "altho"})
 """Old spellings common in the corpus's verse that the dictionary lacks ("thro'" is "thro" and its apostrophe)."""
 
@@ -42,8 +49,8 @@ class RealWords:
 
     def is_word(self, text: str) -> bool:
         """`text` (any case, straight or curly apostrophes, none leading or trailing) is a real word."""
-        bare = text.lower().replace("\u2019", "'").strip("'")
-        return not bare or bare in self.words or self.lex.is_word(bare) or ("'" + bare) in self.words
+        word = bare(text)
+        return not word or word in self.words or self.lex.is_word(word) or ("'" + word) in self.words
 
     def could_be_word(self, partial: str) -> bool:
         """Some real word (or elision of one) starts with `partial`."""
