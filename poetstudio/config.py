@@ -12,6 +12,7 @@ from pathlib import Path
 
 from poetstudio.engine.sampling_settings import (
     DEFAULT_STRENGTH,
+    ECHO_PENALTY,
     MAX_STRENGTH,
     WORD_REPEATS,
     Sampling,
@@ -43,6 +44,9 @@ real_words = true      # free verse keeps to real words (dictionary, inflected, 
 variations = 1         # poems per generation, with consecutive seeds
 """ + f"""\
 word_repeats = {WORD_REPEATS:<8} # free verse uses a word (not "the", "and", "thou") at most this often a line; 0 = off
+tidy_lines = true      # free verse writes no headings ("XIV."), no runs of blank lines, and ends at a line's end
+echo_penalty = {ECHO_PENALTY:<6} # free verse lowers a word's third use in a poem by this (in log-probability), its
+                       # fourth by twice this, ... so it does not wear out its theme word; 0 = off
 strength = {DEFAULT_STRENGTH:<11} # style strength, 0 to {MAX_STRENGTH:g}: 1 = the plain blend; above 1 the voices are
                        # pushed further from verse with no poet named (Poets pane: [ and ])
 """ + """
@@ -82,13 +86,16 @@ class SamplingSettings:
     repetition_penalty: float = PUBLISHED.repetition_penalty
     real_words: bool = PUBLISHED.real_words
     word_repeats: int = PUBLISHED.word_repeats
+    tidy_lines: bool = PUBLISHED.tidy_lines
+    echo_penalty: float = PUBLISHED.echo_penalty
     variations: int = 1
     strength: float = DEFAULT_STRENGTH
 
     def sampling(self) -> Sampling:
         """These defaults as the engine's one sampling type (no seed: each poem draws its own)."""
         return Sampling(self.temperature, self.top_p, self.top_k, self.max_new_tokens, self.repetition_penalty,
-                        real_words=self.real_words, word_repeats=self.word_repeats)
+                        real_words=self.real_words, word_repeats=self.word_repeats, tidy_lines=self.tidy_lines,
+                        echo_penalty=self.echo_penalty)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from platformdirs import user_config_path, user_data_path
+from platformdirs import user_cache_path, user_config_path, user_data_path
 
 APP_NAME = "poetstudio"
 
@@ -20,6 +20,18 @@ def config_dir() -> Path:
     """The user config folder; POETSTUDIO_CONFIG_DIR overrides it."""
     override = os.environ.get("POETSTUDIO_CONFIG_DIR")
     return Path(override) if override else user_config_path(APP_NAME, appauthor=False)
+
+
+def cache_dir() -> Path:
+    """The user cache folder (what can be made again, such as the weight formats timed on this machine);
+    POETSTUDIO_CACHE_DIR overrides it."""
+    override = os.environ.get("POETSTUDIO_CACHE_DIR")
+    return Path(override) if override else user_cache_path(APP_NAME, appauthor=False)
+
+
+def weight_formats_path() -> Path:
+    """The weight formats the engine timed on this machine (JSON), kept so every process decodes alike."""
+    return cache_dir() / "weight_formats.json"
 
 
 def library_path() -> Path:

@@ -41,10 +41,11 @@ def shared_corpus() -> Path:
 
 @pytest.fixture(autouse=True)
 def user_dirs(tmp_path, monkeypatch):
-    """Every test keeps its drafts, library and config in its own temporary folders, never the user's; the
-    folder above them (data/, config/) for tests that look inside."""
+    """Every test keeps its drafts, library, config and cache in its own temporary folders, never the user's;
+    the folder above them (data/, config/, cache/) for tests that look inside."""
     monkeypatch.setenv("POETSTUDIO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("POETSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
+    monkeypatch.setenv("POETSTUDIO_CACHE_DIR", str(tmp_path / "cache"))
     return tmp_path
 
 

@@ -354,15 +354,18 @@ async def test_style_strength_keys_a_bad_value_saved_with_the_poem_and_restored_
         await pilot.press("g", "3", "enter")
         app.save_draft_now()
     saved = Library(user_dirs / "data" / "library.sqlite3")
-    assert saved.list()[0].sampling["strength"] == 2.5 and saved.list()[0].sampling["word_repeats"] == 2
+    kept = saved.list()[0].sampling
+    assert kept["strength"] == 2.5 and kept["word_repeats"] == 2 and kept["tidy_lines"] is True
+    assert kept["echo_penalty"] == 1.0
     saved.close()
     import json
     import sqlite3
 
     with sqlite3.connect(user_dirs / "data" / "library.sqlite3") as db:  # as a poem saved before the line rule
         (stored,) = db.execute("SELECT sampling FROM poems").fetchone()
+        later = ("word_repeats", "tidy_lines", "echo_penalty")  # the free-verse rules added since
         db.execute("UPDATE poems SET sampling = ?", (json.dumps({k: v for k, v in json.loads(stored).items()
-                                                                  if k != "word_repeats"}),))
+                                                                  if k not in later}),))
     again = build_app(device="cpu")
     async with again.run_test(size=SIZE) as pilot:
         poets = again.query_one(PoetsPane)
@@ -370,7 +373,8 @@ async def test_style_strength_keys_a_bad_value_saved_with_the_poem_and_restored_
         await pilot.press("f8", "enter", "enter")
         assert await wait_for(pilot, lambda: again.query_one(PoemPane).state.startswith("opened"))
         assert poets.strength == 2.5  # the saved poem's
-        assert again.query_one(PromptPane).read_settings()[0].word_repeats == 0  # written without the line rule
+        settings = again.query_one(PromptPane).read_settings()[0]
+        assert settings.word_repeats == 0 and settings.tidy_lines is False and settings.echo_penalty == 0.0
 
 
 async def test_default_strength_comes_from_the_config_and_a_bad_one_is_one_line(tmp_path):

@@ -47,6 +47,13 @@ def add_parser(sub) -> None:
     gen.add_argument("--word-repeats", type=int, default=defaults.word_repeats,
                      help=f"free verse uses a word (not a function word such as 'the') at most this often in one "
                           f"line, so it does not loop on its theme; 0 = no limit (default {defaults.word_repeats})")
+    gen.add_argument("--echo-penalty", type=float, default=defaults.echo_penalty,
+                     help=f"free verse lowers a word's third use in the poem by this much (log-probability), its "
+                          f"fourth by twice as much, so it does not wear out its theme; 0 = off (default "
+                          f"{defaults.echo_penalty:g})")
+    gen.add_argument("--any-lines", action="store_true",
+                     help="let free verse write headings ('XIV.'), run blank lines together and stop mid-line "
+                          "at --max-new-tokens; by default it ends at a line's end")
     gen.add_argument("--strength", default=DEFAULT_STRENGTH,
                      help=f"style strength, 0 to {MAX_STRENGTH:g}: 1 is the plain blend, above 1 pushes the voices "
                           "further from verse with no poet named (classifier-free guidance)")
@@ -71,7 +78,8 @@ def sampling_from(args: argparse.Namespace) -> Sampling:
     and turns --strength into a number."""
     try:
         sampling = Sampling(args.temperature, args.top_p, args.top_k, args.max_new_tokens, args.repetition_penalty,
-                            args.seed, real_words=not args.any_words, word_repeats=args.word_repeats)
+                            args.seed, real_words=not args.any_words, word_repeats=args.word_repeats,
+                            tidy_lines=not args.any_lines, echo_penalty=args.echo_penalty)
     except SamplingError as exc:
         raise UserError(f"--{exc.field.replace('_', '-')} {exc.rule}, not {exc.value!r}") from None
     if args.n < 1:

@@ -9,8 +9,8 @@ A constraint is any object with:
 - ``advance(token_id)``: called with each token drawn;
 - ``done``: True when the constrained text is complete (the loop then stops, as at end-of-text).
 
-`FormConstraint` writes to a form; `WordConstraint` keeps a free poem's words real and its lines from looping
-on one word.
+`FormConstraint` writes to a form; `WordConstraint` keeps a free poem's words real, its lines from looping
+on one word, and its layout a poem's (no section numbers, no runs of blank lines, an end at a line's end).
 """
 
 from __future__ import annotations
@@ -18,6 +18,9 @@ from __future__ import annotations
 import torch
 
 from poetstudio.corpus.vocabulary import NO_WORDS, WordCounts
+from poetstudio.engine.sampling_settings import ECHO_FREE_USES
+from poetstudio.forms.echoes import PoemEchoes
+from poetstudio.forms.layout import Layout
 from poetstudio.forms.lexicon import lexicon
 from poetstudio.forms.line_repeats import LineRepeats
 from poetstudio.forms.spec import FormSpec
@@ -88,48 +91,70 @@ class FormConstraint:
 
 
 class WordConstraint:
-    """Keeps a free poem's words real (`guard`, poetstudio.forms.word_guard) and its lines from saying one word
-    over and over (`repeats`, poetstudio.forms.line_repeats); either may be None. The rules filter the
-    candidates the draw would see: of the model's top `window` tokens (at least top_k), those that would begin
-    or close an invented word, or write a word its line has used up, are ruled out, and the rest keep their
-    scores, so the blend stays exact among them. When none of those fits (a word the model cannot see how to
-    finish), the search goes on down the vocabulary, where the word's next letters are unless the line rule
-    has ruled them out too; only if nothing at all fits do the scores pass unguarded."""
+    """Keeps a free poem's words real (`guard`, poetstudio.forms.word_guard), its lines from saying one word
+    over and over (`repeats`, poetstudio.forms.line_repeats), its layout a poem's (`layout`,
+    poetstudio.forms.layout, which also ends the poem at a line's end) and its words from wearing out
+    (`echoes`, poetstudio.forms.echoes); any may be None. The rules filter the candidates the draw would see:
+    of the model's top `window` tokens (at least top_k), those that would begin or close an invented word,
+    write a word its line has used up, or number a line, are ruled out, and the rest keep their scores, less
+    what a worn word costs, so without `echoes` the blend stays exact among them. When none of those fits (a
+    word the model cannot see how to finish), the search goes on down the vocabulary, where the word's next
+    letters are unless a rule has ruled them out too; only if nothing at all fits do the scores pass
+    unguarded."""
 
-    done = False
+    def __init__(self, guard: WordGuard | None, window: int = WINDOW, repeats: LineRepeats | None = None,
+                 layout: Layout | None = None, echoes: PoemEchoes | None = None):
+        self.guard, self.window, self.repeats, self.layout, self.echoes = guard, window, repeats, layout, echoes
+        self.rules = [rule for rule in (guard, repeats, layout) if rule is not None]
 
-    def __init__(self, guard: WordGuard | None, window: int = WINDOW, repeats: LineRepeats | None = None):
-        self.guard, self.window, self.repeats = guard, window, repeats
+    @property
+    def done(self) -> bool:
+        """The layout rule has ended the poem at a line's end."""
+        return self.layout is not None and self.layout.done
 
     def allows(self, token: int) -> bool:
         """Whether `token` passes every rule in force."""
-        return ((self.guard is None or self.guard.allows(token))
-                and (self.repeats is None or self.repeats.allows(token)))
+        return all(rule.allows(token) for rule in self.rules)
 
     def mask(self, scores: torch.Tensor) -> torch.Tensor:
         """Only the top tokens that pass the rules stay finite."""
         allowed = allowed_tokens(scores, self.allows, window=self.window)
-        return only(scores, allowed) if allowed else scores
+        if not allowed:
+            return scores
+        out = only(scores, allowed)
+        if self.echoes is not None:
+            costs = [self.echoes.cost(t) for t in allowed]
+            if any(costs):
+                index = torch.tensor(allowed, dtype=torch.long, device=scores.device)
+                out[index] -= torch.tensor(costs, dtype=scores.dtype, device=scores.device)
+        return out
 
     def advance(self, token_id: int) -> None:
         """Follow the token drawn."""
-        for rule in (self.guard, self.repeats):
-            if rule is not None:
-                rule.push(token_id)
+        for rule in self.rules:
+            rule.push(token_id)
+        if self.echoes is not None:
+            self.echoes.push(token_id)
 
 
 def word_constraint(tokenizer, top_k: int = 0, learned: WordCounts = NO_WORDS, real: bool = True,
-                    word_repeats: int = 0) -> WordConstraint | None:
+                    word_repeats: int = 0, tidy_lines: bool = False, budget: int = 0,
+                    after_opening: bool = False, echo_penalty: float = 0.0) -> WordConstraint | None:
     """The free-verse rules for one poem with this tokenizer: real words (`real`, with the words the model
-    `learned` in training; the word list is built once and cached) and at most `word_repeats` uses of a word
-    in a line (0: no limit), checking the top max(WINDOW, top_k) tokens, or OPEN_WINDOW when top_k is off (0);
-    None when neither rule is asked for."""
-    if not real and word_repeats <= 0:
+    `learned` in training; the word list is built once and cached), at most `word_repeats` uses of a word
+    in a line (0: no limit), a poem's layout (`tidy_lines`: no headings ("XIV."), no runs of blank lines, an
+    end at a line's end within `budget` tokens; `after_opening` when opening lines stand before the poem),
+    and worn words lowered by `echo_penalty` a use past ECHO_FREE_USES (0: off), checking the top
+    max(WINDOW, top_k) tokens, or OPEN_WINDOW when top_k is off (0); None when no rule is asked for."""
+    if not real and word_repeats <= 0 and not tidy_lines and echo_penalty <= 0:
         return None
     facts = token_facts(tokenizer)
     window = max(WINDOW, top_k) if top_k > 0 else OPEN_WINDOW
     guard = WordGuard(facts, real_words(facts, learned)) if real else None
-    return WordConstraint(guard, window, LineRepeats(facts, word_repeats) if word_repeats > 0 else None)
+    repeats = LineRepeats(facts, word_repeats) if word_repeats > 0 else None
+    layout = Layout(facts, budget, after_opening) if tidy_lines else None
+    echoes = PoemEchoes(facts, ECHO_FREE_USES, echo_penalty) if echo_penalty > 0 else None
+    return WordConstraint(guard, window, repeats, layout, echoes)
 
 
 def form_constraint(tokenizer, spec: FormSpec, opening: str = "", deadline_s: float | None = None,

@@ -212,7 +212,8 @@ class Engine:
                 if constraint is not None:
                     sampling = replace(sampling, max_new_tokens=constraint.writer.token_budget())
                 guard = (word_constraint(loaded.tokenizer, sampling.top_k, loaded.words, sampling.real_words,
-                                         sampling.word_repeats) if constraint is None else None)
+                                         sampling.word_repeats, sampling.tidy_lines, sampling.max_new_tokens,
+                                         bool(opening), sampling.echo_penalty) if constraint is None else None)
                 strength = guidance_strength(request.strength, in_form=constraint is not None)
                 if opening and on_piece is not None:
                     on_piece(opening)

@@ -13,8 +13,10 @@ from typing import Protocol, runtime_checkable
 import torch
 from transformers import DynamicCache
 
-from poetstudio.engine.fast_llama import FastLlama, WeightFormat, fastest_batch_format, supports
+from poetstudio.engine.fast_llama import FastLlama, WeightFormat, supports
+from poetstudio.engine.format_memory import remembered_batch_format
 from poetstudio.engine.graph_llama import GraphLlama, bucket
+from poetstudio.paths import weight_formats_path
 from poetstudio.runtime.padding import left_pad
 
 
@@ -109,12 +111,13 @@ _BATCH_FORMATS: dict[tuple, WeightFormat] = {}
 
 
 def batch_format(weight: torch.Tensor) -> WeightFormat:
-    """`fastest_batch_format`, timed once per process for each weight shape and dtype: a model loaded again
-    (the studio's reload, a second Engine) keeps the format, and with it the rounding, so a seed writes the
-    same poem; timed afresh under a passing load it could pick another."""
+    """The fastest format for several rows, as this machine timed it once and remembered it
+    (poetstudio.engine.format_memory), and kept for the process: a model loaded again (the studio's reload,
+    a second Engine, another process) keeps the format, and with it the rounding, so a seed writes the same
+    poem."""
     key = (tuple(weight.shape), weight.dtype)
     if key not in _BATCH_FORMATS:
-        _BATCH_FORMATS[key] = fastest_batch_format(weight)
+        _BATCH_FORMATS[key] = remembered_batch_format(weight, weight_formats_path())
     return _BATCH_FORMATS[key]
 
 

@@ -15,14 +15,18 @@ from poetstudio.errors import UserError
 
 UNGUIDED_STRENGTH = 1.0  # strength 1 is the plain blend; poems saved before strength existed were made so
 DEFAULT_STRENGTH = 2.0  # the judge's sweep of the shipped model (bench/README.md, Judge): 2 lifts single-poet poems
-#                        judged right from 68.0% (s=1) to 92.2% for +0.020 held-out bits/char; 3 judges 96.9%
+#                        judged right from 72.7% (s=1) to 94.5% for +0.020 held-out bits/char; 3 judges 96.1%
 #                        right but costs +0.083 and invents more words. The studio, `generate` and
 #                        the config start here; a PoemRequest made in code is plain (1).
 MAX_STRENGTH = 10.0  # far past the sweep's largest setting (3), and catches a slip such as 15 for 1.5
 WORD_REPEATS = 2  # free verse uses a word (not a function word) at most twice in a line: the shipped model looped on
 #                  its theme word in 4.3% of lines (Whitman 32%: "the land of the sea and the sea, the sea"), 1.5% with
-#                  this rule, single-poet poems judged right 118/128 against 119 (bench/README.md, Loops); twice lets a
-#                  poet double a word ("the moon, the moon"); 0 = no limit, as the published model wrote
+#                  this rule, single-poet poems judged right 118/128 against 119 (bench/README.md, Free verse);
+#                  twice lets a poet double a word ("the moon, the moon"); 0 = no limit, as the published model wrote
+ECHO_PENALTY = 1.0  # a word's third use in a poem is lowered by 1 nat (odds / e), its fourth by 2: the shipped model
+#                   used 9.6% of its poems' content words past a second use (real poems' openings: 1.6%), 2.5% with
+#                   this (0.7: 3.5%, 0.35: 6.7%), single-poet poems judged right 121/128 (bench/README.md, Free verse)
+ECHO_FREE_USES = 2  # uses of a word a poem makes at no cost, as the line rule lets a line ("the moon, the moon")
 SEED_RANGE = 2**31  # drawn seeds fit a signed 32-bit int: short to read, type and pin
 SEED_LIMIT = 2**63  # a seed given may be any signed 64-bit integer, as torch.manual_seed takes
 STRENGTH_STEP = 0.25  # one key press in the studio: reaches 1, 1.5, 2 and 3, the sweep's settings
@@ -51,6 +55,8 @@ RULES = {
     "seed": (int, lambda v: -SEED_LIMIT <= v < SEED_LIMIT, "must be a whole number (a signed 64-bit integer)"),
     "real_words": (bool, lambda v: True, "must be true or false"),
     "word_repeats": (int, lambda v: v >= 0, "must be a whole number, 0 (no limit) or more"),
+    "tidy_lines": (bool, lambda v: True, "must be true or false"),
+    "echo_penalty": (float, lambda v: v >= 0, "must be 0 (off) or more"),
 }
 """Each sampling setting's kind and range, with the rule in words: the one check of sampling settings."""
 
@@ -75,8 +81,10 @@ def check_setting(name: str, value) -> float | int | bool | None:
 class Sampling:
     """Temperature, nucleus and top-k filtering, length, repetition penalty, seed, and the free-verse rules:
     whether it keeps to real words (`poetstudio.forms.word_guard`; forms always do) and how often a word may
-    stand in one line (`word_repeats`, poetstudio.forms.line_repeats; 0 = no limit); checked when made
-    (`check_setting`), so a Sampling in hand is always usable."""
+    stand in one line (`word_repeats`, poetstudio.forms.line_repeats; 0 = no limit) and whether it is laid
+    out as a poem (`tidy_lines`, poetstudio.forms.layout: no headings ("XIV."), no runs of blank lines, an end
+    at a line's end), and how far a word worn by use is lowered (`echo_penalty`, poetstudio.forms.echoes;
+    0 = off); checked when made (`check_setting`), so a Sampling in hand is always usable."""
 
     temperature: float = 0.8
     top_p: float = 0.85
@@ -86,6 +94,8 @@ class Sampling:
     seed: int | None = None
     real_words: bool = True
     word_repeats: int = WORD_REPEATS
+    tidy_lines: bool = True
+    echo_penalty: float = ECHO_PENALTY
 
     def __post_init__(self) -> None:
         for name in RULES:

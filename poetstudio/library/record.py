@@ -98,10 +98,13 @@ def _sampling(value) -> str:
     for name in SAMPLING_INTEGERS:
         if name in value and not _integer(value[name]):
             return f"'{name}' must be a whole number, not {_show(value[name])}"
+    if "echo_penalty" in value and not (_number(value["echo_penalty"]) and value["echo_penalty"] >= 0):
+        return f"'echo_penalty' must be a number of 0 or more, not {_show(value['echo_penalty'])}"
     if "word_repeats" in value and not (_integer(value["word_repeats"]) and value["word_repeats"] >= 0):
         return f"'word_repeats' must be a whole number of 0 or more, not {_show(value['word_repeats'])}"
-    if "real_words" in value and not isinstance(value["real_words"], bool):
-        return f"'real_words' must be true or false, not {_show(value['real_words'])}"
+    for name in ("real_words", "tidy_lines"):
+        if name in value and not isinstance(value[name], bool):
+            return f"'{name}' must be true or false, not {_show(value[name])}"
     if value.get("seed") is not None and not _integer(value["seed"]):
         return f"'seed' must be a whole number or null, not {_show(value['seed'])}"
     if "strength" in value and not (_number(value["strength"]) and value["strength"] >= 0):

@@ -150,7 +150,9 @@ class PoemKeeping:
         defaults = {k: v for k, v in asdict(self.config.sampling).items() if k != "variations"}
         prompt = self.query_one(PromptPane)
         settings = {**defaults, **fields.sampling, "seed": None, "form": saved_form(poem.sampling),
-                    "word_repeats": fields.sampling.get("word_repeats", 0)}  # saved before the line rule: none
+                    "word_repeats": fields.sampling.get("word_repeats", 0),  # saved before the line rule: none
+                    "tidy_lines": fields.sampling.get("tidy_lines", False),  # saved before the layout rule: none
+                    "echo_penalty": fields.sampling.get("echo_penalty", 0.0)}  # saved before worn words cost: none
         prompt.fill(str(poem.theme or ""), str(poem.opening or ""), settings, 1)
         pane = self.query_one(PoetsPane)
         rows = self.blend.poets + [p for p in fields.blend if p in pane.authors and p not in self.blend.poets]

@@ -61,6 +61,8 @@ class PromptPane(Vertical):
         self.repetition_penalty = self.defaults.repetition_penalty
         self.real_words = self.defaults.real_words
         self.word_repeats = self.defaults.word_repeats
+        self.tidy_lines = self.defaults.tidy_lines
+        self.echo_penalty = self.defaults.echo_penalty
 
     def compose(self) -> ComposeResult:
         yield ThemeInput(self.history, placeholder="Theme or title (e.g. the sea at night); ↑ earlier themes",
@@ -91,6 +93,11 @@ class PromptPane(Vertical):
         repeats = sampling.get("word_repeats")  # poems saved before the limit existed were written without one
         whole = isinstance(repeats, int) and not isinstance(repeats, bool)
         self.word_repeats = repeats if whole and repeats >= 0 else 0
+        tidy_lines = sampling.get("tidy_lines")
+        self.tidy_lines = tidy_lines if isinstance(tidy_lines, bool) else self.defaults.tidy_lines
+        echo = sampling.get("echo_penalty")
+        number = isinstance(echo, (int, float)) and not isinstance(echo, bool)
+        self.echo_penalty = float(echo) if number and echo >= 0 else self.defaults.echo_penalty
         form = find_form(sampling.get("form") or FREE)
         self.query_one("#set-form", Select).value = form.key if form else FREE
 
@@ -135,6 +142,8 @@ class PromptPane(Vertical):
                 seed=values["seed"],
                 real_words=self.real_words,
                 word_repeats=self.word_repeats,
+                tidy_lines=self.tidy_lines,
+                echo_penalty=self.echo_penalty,
             )
         except SamplingError as exc:
             raise UserError(f"{labels.get(exc.field, exc.field)} {exc.rule}") from None

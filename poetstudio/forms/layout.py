@@ -1,0 +1,111 @@
+"""A free poem laid out as a poem: which tokens keep its lines free of headings and runs of blank lines, and
+where it ends, without torch.
+
+The corpus's long poems are numbered ("XIV.", "3") and its dialogues name their speakers ("AHERNE."), so a
+small model writes headings too, often as a poem's last line; it runs blank lines together (Cummings's
+fragments), and a poem that meets its token budget stops in the middle of a line ("That you are gone and we
+are the"). The rule follows the poem as it is written and answers `allows(token)`:
+
+- no line is a heading: none opens with a digit or a word in capitals ("XIV", "PART", "AHERNE": two letters
+  or more; 150 of poems.jsonl's 53,060 lines do, all numbers, headings and speakers' names), with a
+  one-letter Roman numeral followed by punctuation or ending the line ("V.", "X:"; "I" only by a full stop
+  or alone: "I--" may open a line), or with a capital X at all (blocked from "XIV.", the model bends the
+  numeral into "Xena" or "XENE."; one line of the 53,060 opens with an X that is not a numeral: "Xerxes");
+- no blank line follows another, and a poem does not open with one (the prompt ends with a blank line).
+
+And it ends the poem (`done`) at a line's end once the tokens left could not hold a line as long as the
+longest the poem has written, so a poem that would have run out mid-line ends on its last whole line
+instead. End of text and other special tokens are always allowed.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from poetstudio.forms.tokens import TokenFacts
+from poetstudio.forms.word_guard import APOSTROPHES
+
+ROMAN = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
+"""A Roman numeral (or nothing: the one-letter words it is tried on are never empty)."""
+LEADING = " \t\"'\u2018\u201c([_"
+"""What may stand before a line's first word: indent, opening quotes and brackets, italics' underscore."""
+FIRST_WORD = re.compile(r"[A-Za-z]+")
+
+
+def heading(line: str, ended: bool) -> bool:
+    """`line` (as far as it is written; `ended` once its newline has come) opens as a heading does: a number,
+    a word in capitals, a one-letter Roman numeral standing alone, or a capital X (see the module docstring)."""
+    text = line.lstrip(LEADING)
+    if text[:1].isdigit() or text[:1] == "X":
+        return True
+    found = FIRST_WORD.match(text)
+    if found is None or not found.group().isupper():
+        return False
+    word, rest = found.group(), text[found.end():]
+    if len(word) >= 2:
+        return True
+    if ROMAN.fullmatch(word) is None:
+        return False
+    if not rest:
+        return ended
+    return rest.startswith(".") if word == "I" else not (rest[0].isspace() or rest[0] in APOSTROPHES)
+
+
+@dataclass
+class LayoutState:
+    """Where the poem stands: the line being written and its tokens, blank lines just before it, the longest
+    line's tokens, tokens written, and whether the poem has ended."""
+
+    line: str = ""
+    line_tokens: int = 0
+    blanks: int = 1
+    longest: int = 0
+    written: int = 0
+    ended: bool = False
+
+
+class Layout:
+    """Follows one free poem of at most `budget` tokens (0: no end rule) and allows only tokens that keep its
+    layout (see the module docstring); `after_opening` when the person's opening lines stand before it (a
+    blank line may then come first)."""
+
+    def __init__(self, facts: TokenFacts, budget: int, after_opening: bool = False):
+        self.facts, self.budget = facts, budget
+        self.state = LayoutState(blanks=0 if after_opening else 1)
+
+    @property
+    def done(self) -> bool:
+        """The poem has ended at a line's end, with too few tokens left for another line."""
+        return self.state.ended
+
+    def allows(self, token: int) -> bool:
+        """Whether `token` keeps the layout."""
+        if token in self.facts.special:
+            return True
+        return self._after(self.facts.texts[token], check=True) is not None
+
+    def push(self, token: int) -> None:
+        """The token drawn: follow the poem."""
+        if token not in self.facts.special:
+            self.state = self._after(self.facts.texts[token], check=False)
+
+    def _after(self, text: str, check: bool) -> LayoutState | None:
+        """The state after `text`; None when `check` finds a heading or a second blank line."""
+        old = self.state
+        line, line_tokens, blanks, longest = old.line, old.line_tokens + 1, old.blanks, old.longest
+        ended = False
+        for ch in text:
+            if ch != "\n":
+                line += ch
+                continue
+            blank = not line.strip()
+            if check and ((blank and blanks >= 1) or heading(line, ended=True)):
+                return None
+            if not blank:
+                longest = max(longest, line_tokens)
+                ended = ended or (self.budget > 0 and self.budget - (old.written + 1) < longest)
+            line, line_tokens, blanks = "", 0, blanks + 1 if blank else 0
+        if check and heading(line, ended=False):
+            return None
+        return LayoutState(line, line_tokens, blanks, longest, old.written + 1, old.ended or ended)

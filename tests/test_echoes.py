@@ -1,0 +1,132 @@
+"""Worn words (poetstudio.forms.echoes): a content word's uses past ECHO_FREE_USES in a poem cost `echo_penalty` each,
+charged once on the token that writes the word; and the `echo_penalty` setting everywhere it comes in."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+import pytest
+
+from poetstudio.engine.sampling_settings import ECHO_FREE_USES, Sampling, SamplingError
+
+
+def follow(tokenizer, text: str, weight: float = 1.0):
+    """An echo rule that has followed `text` token by token."""
+    from poetstudio.forms.echoes import PoemEchoes
+    from poetstudio.forms.tokens import token_facts
+
+    rule = PoemEchoes(token_facts(tokenizer), ECHO_FREE_USES, weight)
+    for token in tokenizer.encode(text, add_special_tokens=False):
+        rule.push(token)
+    return rule
+
+
+def one_token(tokenizer, text: str) -> int:
+    """The single token that spells `text` in the shipped vocabulary."""
+    ids = tokenizer.encode(text, add_special_tokens=False)
+    assert len(ids) == 1, (text, ids)
+    return ids[0]
+
+
+def test_a_word_costs_nothing_until_worn_then_more_with_each_use(shipped_tokenizer):
+    sea = one_token(shipped_tokenizer, " sea")
+    assert follow(shipped_tokenizer, "the sea\n").cost(sea) == 0.0  # a second use: free
+    assert follow(shipped_tokenizer, "the sea\nthe sea\n").cost(sea) == 1.0  # a third
+    assert follow(shipped_tokenizer, "the sea, the sea\nthe sea\n").cost(sea) == 2.0  # a fourth, across lines too
+    assert follow(shipped_tokenizer, "the sea\nthe sea\n", weight=0.5).cost(sea) == 0.5
+    assert follow(shipped_tokenizer, "the sea\nthe sea\n").cost(one_token(shipped_tokenizer, " ship")) == 0.0
+
+
+def test_function_words_and_the_closing_of_a_word_are_never_charged(shipped_tokenizer):
+    worn = follow(shipped_tokenizer, "the sea and the sea and the sea")  # "sea" in progress, worn
+    assert worn.cost(one_token(shipped_tokenizer, ",")) == 0.0  # closes the word already paid for
+    assert worn.cost(one_token(shipped_tokenizer, " the")) == 0.0
+    assert follow(shipped_tokenizer, "thou and thou and thou ").cost(one_token(shipped_tokenizer, "thou")) == 0.0
+
+
+def test_the_constraint_lowers_a_worn_word_and_leaves_the_rest_as_they_were(shipped_tokenizer):
+    import torch
+
+    from poetstudio.engine.constraints import word_constraint
+
+    rule = word_constraint(shipped_tokenizer, 40, real=False, echo_penalty=1.5)
+    assert rule is not None and rule.echoes is not None and rule.guard is None
+    for token in shipped_tokenizer.encode("the sea\nthe sea\nthe", add_special_tokens=False):
+        rule.advance(token)
+    sea, ship = one_token(shipped_tokenizer, " sea"), one_token(shipped_tokenizer, " ship")
+    scores = torch.linspace(0.0, -8.0, len(shipped_tokenizer))
+    scores[sea], scores[ship] = 5.0, 4.0
+    masked = rule.mask(scores)
+    assert masked[sea] == pytest.approx(3.5) and masked[ship] == pytest.approx(4.0)
+    assert word_constraint(shipped_tokenizer, 40, real=False, echo_penalty=0.0) is None
+
+
+def worn_share(texts: list[str]) -> float:
+    """Of the poems' content words, the share past their ECHO_FREE_USES-th use in their poem."""
+    from poetstudio.forms.line_repeats import FUNCTION_WORDS
+    from poetstudio.forms.word_guard import bare
+
+    worn = total = 0
+    for text in texts:
+        seen = Counter()
+        for word in (bare(w) for w in re.findall(r"[A-Za-z'\u2019]+", text)):
+            if word and word not in FUNCTION_WORDS:
+                seen[word] += 1
+                worn += seen[word] > ECHO_FREE_USES
+                total += 1
+    return worn / max(total, 1)
+
+
+def test_the_shipped_model_wears_out_its_theme_less_with_the_penalty(engine):
+    from poetstudio.engine.request import PoemRequest
+
+    def poems(penalty: float) -> list[str]:
+        return [engine.generate(PoemRequest(theme=theme, blend={"Walt Whitman": 1.0}, strength=2.0,
+                                            sampling=Sampling(seed=700 + i, max_new_tokens=80,
+                                                              echo_penalty=penalty))).text
+                for i, theme in enumerate(["the sea at night", "a garden in winter", "the city", "war"])]
+
+    without, with_penalty = worn_share(poems(0.0)), worn_share(poems(1.0))
+    assert without > 0.05 and with_penalty < without / 2, (without, with_penalty)
+
+
+def test_the_setting_is_checked_everywhere_it_comes_in(tmp_path, capsys):
+    from types import SimpleNamespace
+
+    from poetstudio.cli import main
+    from poetstudio.config import load_config
+    from poetstudio.errors import UserError
+    from poetstudio.ui.poem_fields import check_fields
+
+    assert Sampling().echo_penalty == 1.0 and Sampling(echo_penalty=0).echo_penalty == 0.0
+    for bad in (-0.5, "1", float("nan")):
+        with pytest.raises(SamplingError, match=r"echo_penalty must be 0 \(off\) or more"):
+            Sampling(echo_penalty=bad)
+    assert main(["generate", "x", "--blend", "dickinson=1", "--echo-penalty", "-1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--echo-penalty must be 0 (off) or more" in err[0]
+    config = tmp_path / "config.toml"
+    config.write_text("[sampling]\necho_penalty = 0\n")
+    assert load_config(config).sampling.sampling().echo_penalty == 0.0
+    config.write_text("[sampling]\necho_penalty = -2\n")
+    with pytest.raises(UserError, match=r"\[sampling\] echo_penalty must be 0 \(off\) or more"):
+        load_config(config)
+    saved = SimpleNamespace(blend={"Edgar Allan Poe": 1.0}, sampling={"echo_penalty": "much"}, seed=1, analysis={})
+    assert check_fields(saved).damaged == ["sampling"]
+
+
+async def test_the_prompt_pane_keeps_a_poems_penalty():
+    from textual.app import App
+
+    from poetstudio.ui.prompt_pane import PromptPane
+
+    class Holder(App):
+        def compose(self):
+            yield PromptPane()
+
+    async with Holder().run_test() as pilot:
+        pane = pilot.app.query_one(PromptPane)
+        assert pane.read_settings()[0].echo_penalty == 1.0  # a new poem: the config's default
+        pane.fill("rain", "", {"temperature": 0.8, "echo_penalty": 0.5}, 1)
+        assert pane.read_settings()[0].echo_penalty == 0.5
