@@ -185,7 +185,8 @@ class StrengthRun:
 def make_request(theme: str, blend: dict[str, float], seed: int, max_new_tokens: int, strength: float,
                  any_words: bool = False, word_repeats: int | None = None):
     """A PoemRequest with the published sampling and the studio's free-verse rules: the real-words guard, the
-    limit on a word's uses in a line (`word_repeats`; None: the studio's default) and the layout rule.
+    limit on a word's uses in a line (`word_repeats`; None: the studio's default), the echo penalty and the
+    layout rule.
     `any_words` is the model alone: no rule, unless `word_repeats` is given.
     `strength` is set only when it is not 1, so this runs on engines from before style strength too (they
     refuse other strengths)."""
@@ -411,8 +412,9 @@ def main() -> None:
                         help="style strength(s) to run, e.g. 1 1.5 2 3")
     parser.add_argument("--seed", type=int, default=500, help="poem i of every blend uses seed SEED + i")
     parser.add_argument("--any-words", action="store_true",
-                        help="generate without the studio's free-verse rules, real words, the line rule and the layout "
-                             "rule (the model's own words; --word-repeats puts the line rule back)")
+                        help="generate without the studio's free-verse rules, real words, the line rule, the echo "
+                             "penalty and the layout rule (the model's own words; --word-repeats puts the line "
+                             "rule back)")
     parser.add_argument("--word-repeats", type=int,
                         help="a word's uses in one line, 0 = no limit (default: the studio's, Sampling.word_repeats)")
     parser.add_argument("--model")

@@ -41,7 +41,7 @@ def main() -> None:
     args = parser.parse_args()
     times, torch_seen = [], []
     with tempfile.TemporaryDirectory() as home:
-        env = {"POETSTUDIO_DATA_DIR": home, "POETSTUDIO_CONFIG_DIR": home, "PATH": ""}
+        env = {"POETSTUDIO_DATA_DIR": home, "POETSTUDIO_CONFIG_DIR": home, "POETSTUDIO_CACHE_DIR": home, "PATH": ""}
         for _ in range(args.runs):
             started = time.time()
             out = subprocess.run(

@@ -114,6 +114,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as home:
         os.environ["POETSTUDIO_DATA_DIR"] = home
         os.environ["POETSTUDIO_CONFIG_DIR"] = home
+        os.environ["POETSTUDIO_CACHE_DIR"] = home
         latencies = asyncio.run(keystrokes_while_streaming(args.keys))
     print(f"keystroke to screen while streaming: median {statistics.median(latencies):.1f} ms, "
           f"p95 {percentile(latencies, 0.95):.1f} ms over {len(latencies)} keys (target p95 < 50 ms)")

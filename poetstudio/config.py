@@ -43,9 +43,9 @@ repetition_penalty = 1.0
 real_words = true      # free verse keeps to real words (dictionary, inflected, archaic, elided); forms always do
 variations = 1         # poems per generation, with consecutive seeds
 """ + f"""\
-word_repeats = {WORD_REPEATS:<8} # free verse uses a word (not "the", "and", "thou") at most this often a line; 0 = off
+word_repeats = {WORD_REPEATS:<7} # free verse uses a word (not "the", "and", "thou") at most this often a line; 0 = off
 tidy_lines = true      # free verse writes no headings ("XIV."), no runs of blank lines, and ends at a line's end
-echo_penalty = {ECHO_PENALTY:<6} # free verse lowers a word's third use in a poem by this (in log-probability), its
+echo_penalty = {ECHO_PENALTY:<7} # free verse lowers a word's third use in a poem by this (in log-probability), its
                        # fourth by twice this, ... so it does not wear out its theme word; 0 = off
 strength = {DEFAULT_STRENGTH:<11} # style strength, 0 to {MAX_STRENGTH:g}: 1 = the plain blend; above 1 the voices are
                        # pushed further from verse with no poet named (Poets pane: [ and ])

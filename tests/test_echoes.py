@@ -38,11 +38,21 @@ def test_a_word_costs_nothing_until_worn_then_more_with_each_use(shipped_tokeniz
     assert follow(shipped_tokenizer, "the sea\nthe sea\n").cost(one_token(shipped_tokenizer, " ship")) == 0.0
 
 
-def test_function_words_and_the_closing_of_a_word_are_never_charged(shipped_tokenizer):
-    worn = follow(shipped_tokenizer, "the sea and the sea and the sea")  # "sea" in progress, worn
-    assert worn.cost(one_token(shipped_tokenizer, ",")) == 0.0  # closes the word already paid for
-    assert worn.cost(one_token(shipped_tokenizer, " the")) == 0.0
+def test_a_word_is_charged_once_and_the_word_it_closes_counts_first(shipped_tokenizer):
+    worn = follow(shipped_tokenizer, "the sea and the sea and the sea")  # a third "sea" in progress, paid for
+    assert worn.cost(one_token(shipped_tokenizer, "'")) == 0.0  # "sea'" goes on with it: not charged again
+    assert worn.cost(one_token(shipped_tokenizer, "s")) == 0.0  # "seas": another word, not worn
+    assert worn.cost(one_token(shipped_tokenizer, " the")) == 0.0  # a function word
+    assert worn.cost(one_token(shipped_tokenizer, " sea")) == 2.0  # the third, closed, then a fourth: "sea sea"
     assert follow(shipped_tokenizer, "thou and thou and thou ").cost(one_token(shipped_tokenizer, "thou")) == 0.0
+
+
+def test_the_opening_lines_count_as_said(shipped_tokenizer):
+    from poetstudio.engine.constraints import word_constraint
+
+    opening = shipped_tokenizer.encode("The sea, the sea!\n", add_special_tokens=False)
+    rule = word_constraint(shipped_tokenizer, 40, real=False, echo_penalty=1.0, opening=opening)
+    assert rule.echoes.cost(one_token(shipped_tokenizer, " sea")) == 1.0
 
 
 def test_the_constraint_lowers_a_worn_word_and_leaves_the_rest_as_they_were(shipped_tokenizer):
@@ -59,6 +69,7 @@ def test_the_constraint_lowers_a_worn_word_and_leaves_the_rest_as_they_were(ship
     scores[sea], scores[ship] = 5.0, 4.0
     masked = rule.mask(scores)
     assert masked[sea] == pytest.approx(3.5) and masked[ship] == pytest.approx(4.0)
+    assert bool(torch.isfinite(masked).all())  # the penalty alone rules nothing out
     assert word_constraint(shipped_tokenizer, 40, real=False, echo_penalty=0.0) is None
 
 
@@ -130,3 +141,5 @@ async def test_the_prompt_pane_keeps_a_poems_penalty():
         assert pane.read_settings()[0].echo_penalty == 1.0  # a new poem: the config's default
         pane.fill("rain", "", {"temperature": 0.8, "echo_penalty": 0.5}, 1)
         assert pane.read_settings()[0].echo_penalty == 0.5
+        pane.fill("rain", "", {"temperature": 0.8}, 1)  # written before the penalty existed: without it
+        assert pane.read_settings()[0].echo_penalty == 0.0

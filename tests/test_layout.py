@@ -8,12 +8,13 @@ import pytest
 from poetstudio.engine.sampling_settings import Sampling, SamplingError
 
 
-def follow(tokenizer, text: str, budget: int = 0, after_opening: bool = False):
-    """A layout rule that has followed `text` token by token."""
+def follow(tokenizer, text: str, budget: int = 0, opening: str = ""):
+    """A layout rule that has read `opening` (the person's lines) and followed `text` token by token."""
     from poetstudio.forms.layout import Layout
     from poetstudio.forms.tokens import token_facts
 
-    rule = Layout(token_facts(tokenizer), budget, after_opening)
+    rule = Layout(token_facts(tokenizer), budget)
+    rule.read(tokenizer.encode(opening, add_special_tokens=False))
     for token in tokenizer.encode(text, add_special_tokens=False):
         rule.push(token)
     return rule
@@ -38,6 +39,7 @@ def allows_text(tokenizer, rule, text: str) -> bool:
     ("the 3 kings", True, False), ("AHERNE.", True, True), ("PART", False, True), ("A rose", True, False),
     ("O sea", True, False), ("Tho' the", True, False), ("X:", False, True), ("V--", False, True),
     ("Xena, the", True, True), ("I--I cannot", True, False), ("D'ye hear", True, False), ("V", False, False),
+    ("C\u00e6sar's doing", True, False), ("V\u00e9nus", True, False), ("C\ufffd", False, False),
 ])
 def test_a_heading_is_told_from_a_line_of_verse(line, ended, expected):
     from poetstudio.forms.layout import heading
@@ -59,7 +61,7 @@ def test_one_blank_line_between_stanzas_but_never_two_and_none_to_open_the_poem(
     assert not allows_text(shipped_tokenizer, rule, "\n\n")
     assert not allows_text(shipped_tokenizer, follow(shipped_tokenizer, "the sea\n  \n"), "\n")  # spaces are blank
     assert not allows_text(shipped_tokenizer, follow(shipped_tokenizer, ""), "\nThe sea")  # the prompt's blank line
-    assert allows_text(shipped_tokenizer, follow(shipped_tokenizer, "", after_opening=True), "\nThe sea")
+    assert allows_text(shipped_tokenizer, follow(shipped_tokenizer, "", opening="The tide is full.\n"), "\nThe sea")
 
 
 def test_the_poem_ends_at_a_line_end_when_another_line_would_not_fit(shipped_tokenizer):
@@ -78,6 +80,19 @@ def test_the_poem_ends_at_a_line_end_when_another_line_would_not_fit(shipped_tok
     assert not rule.done
     rule.push(newline)  # 12 written, 4 left: fewer than the longest line's 6
     assert rule.done
+    stanza = Layout(facts, budget=12)
+    for token in words + [newline]:  # 6 written, 6 left: a line as long as the longest still fits
+        stanza.push(token)
+    assert not stanza.done
+    stanza.push(newline)  # a stanza break: 7 written, 5 left, and the next line would be cut
+    assert stanza.done
+    opened = Layout(facts, budget=8)
+    opened.read(words + [newline])  # the person's line of 6 tokens: the longest, but not the model's budget
+    opened.push(shipped_tokenizer.encode(" ship", add_special_tokens=False)[0])
+    opened.push(newline)  # 2 written, 6 left: the opening's line still fits
+    assert not opened.done
+    opened.push(newline)  # 3 written, 5 left
+    assert opened.done
     unlimited = Layout(facts, budget=0)
     for token in (words + [newline]) * 3:
         unlimited.push(token)
@@ -160,3 +175,5 @@ async def test_the_prompt_pane_keeps_a_poems_layout_setting():
         assert pane.read_settings()[0].tidy_lines is False
         pane.fill("rain", "", {"temperature": 0.8, "tidy_lines": True}, 1)
         assert pane.read_settings()[0].tidy_lines is True
+        pane.fill("rain", "", {"temperature": 0.8}, 1)  # written before the rule existed: without it
+        assert pane.read_settings()[0].tidy_lines is False

@@ -37,6 +37,8 @@ def count(db) -> int:
     ("sampling", {"strength": True}, "sampling: 'strength' must be a number of 0 or more"),
     ("sampling", {"real_words": "no"}, "sampling: 'real_words' must be true or false"),
     ("sampling", {"tidy_lines": 1}, "sampling: 'tidy_lines' must be true or false"),
+    ("sampling", {"echo_penalty": -1}, "sampling: 'echo_penalty' must be a number of 0 or more"),
+    ("sampling", {"echo_penalty": True}, "sampling: 'echo_penalty' must be a number of 0 or more"),
     ("sampling", {"word_repeats": -1}, "sampling: 'word_repeats' must be a whole number of 0 or more"),
     ("sampling", {"word_repeats": 2.5}, "sampling: 'word_repeats' must be a whole number of 0 or more"),
     ("text", 42, "text: must be text"),

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from collections import defaultdict
 from pathlib import Path
 
 from rich.table import Table
 
+from poetstudio import paths
 from poetstudio.corpus.cleaning import MANIFEST, RULES, CleanResult
 from poetstudio.corpus.general import read_general_corpus
 from poetstudio.corpus.poem import Poem
@@ -78,13 +78,8 @@ RULE_NOTES = {
 
 
 def cache_dir() -> Path:
-    """Where the CLI caches the cleaned general corpus: POETSTUDIO_CACHE_DIR, else the user cache folder."""
-    override = os.environ.get("POETSTUDIO_CACHE_DIR")
-    if override:
-        return Path(override)
-    from platformdirs import user_cache_path
-
-    return user_cache_path("poetstudio", appauthor=False)
+    """Where the CLI caches the cleaned general corpus: the user cache folder (`paths.cache_dir`)."""
+    return paths.cache_dir()
 
 
 def is_general_folder(path: str | Path) -> bool:

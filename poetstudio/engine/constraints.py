@@ -118,10 +118,14 @@ class WordConstraint:
 
     def mask(self, scores: torch.Tensor) -> torch.Tensor:
         """Only the top tokens that pass the rules stay finite."""
-        allowed = allowed_tokens(scores, self.allows, window=self.window)
-        if not allowed:
-            return scores
-        out = only(scores, allowed)
+        if not self.rules:  # the echo penalty alone rules nothing out: it prices the top tokens
+            allowed = torch.topk(scores, min(self.window, scores.shape[-1])).indices.tolist()
+            out = scores.clone()
+        else:
+            allowed = allowed_tokens(scores, self.allows, window=self.window)
+            if not allowed:
+                return scores
+            out = only(scores, allowed)
         if self.echoes is not None:
             costs = [self.echoes.cost(t) for t in allowed]
             if any(costs):
@@ -139,21 +143,25 @@ class WordConstraint:
 
 def word_constraint(tokenizer, top_k: int = 0, learned: WordCounts = NO_WORDS, real: bool = True,
                     word_repeats: int = 0, tidy_lines: bool = False, budget: int = 0,
-                    after_opening: bool = False, echo_penalty: float = 0.0) -> WordConstraint | None:
+                    opening: list[int] | tuple = (), echo_penalty: float = 0.0) -> WordConstraint | None:
     """The free-verse rules for one poem with this tokenizer: real words (`real`, with the words the model
     `learned` in training; the word list is built once and cached), at most `word_repeats` uses of a word
     in a line (0: no limit), a poem's layout (`tidy_lines`: no headings ("XIV."), no runs of blank lines, an
-    end at a line's end within `budget` tokens; `after_opening` when opening lines stand before the poem),
-    and worn words lowered by `echo_penalty` a use past ECHO_FREE_USES (0: off), checking the top
-    max(WINDOW, top_k) tokens, or OPEN_WINDOW when top_k is off (0); None when no rule is asked for."""
+    end at a line's end within `budget` tokens), and worn words lowered by `echo_penalty` a use past
+    ECHO_FREE_USES (0: off), checking the top max(WINDOW, top_k) tokens, or OPEN_WINDOW when top_k is off
+    (0); None when no rule is asked for. `opening`: the person's opening lines (token ids), which the layout
+    and the echo penalty read as the poem's first lines."""
     if not real and word_repeats <= 0 and not tidy_lines and echo_penalty <= 0:
         return None
     facts = token_facts(tokenizer)
     window = max(WINDOW, top_k) if top_k > 0 else OPEN_WINDOW
     guard = WordGuard(facts, real_words(facts, learned)) if real else None
     repeats = LineRepeats(facts, word_repeats) if word_repeats > 0 else None
-    layout = Layout(facts, budget, after_opening) if tidy_lines else None
+    layout = Layout(facts, budget) if tidy_lines else None
     echoes = PoemEchoes(facts, ECHO_FREE_USES, echo_penalty) if echo_penalty > 0 else None
+    for reader in (layout, echoes):
+        if reader is not None:
+            reader.read(list(opening))
     return WordConstraint(guard, window, repeats, layout, echoes)
 
 

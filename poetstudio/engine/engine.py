@@ -213,7 +213,8 @@ class Engine:
                     sampling = replace(sampling, max_new_tokens=constraint.writer.token_budget())
                 guard = (word_constraint(loaded.tokenizer, sampling.top_k, loaded.words, sampling.real_words,
                                          sampling.word_repeats, sampling.tidy_lines, sampling.max_new_tokens,
-                                         bool(opening), sampling.echo_penalty) if constraint is None else None)
+                                         opening_ids(loaded.tokenizer, opening), sampling.echo_penalty)
+                         if constraint is None else None)
                 strength = guidance_strength(request.strength, in_form=constraint is not None)
                 if opening and on_piece is not None:
                     on_piece(opening)
@@ -273,3 +274,8 @@ def context_length(model) -> int | None:
     """The most tokens the model was trained to read at once (None when its config does not say)."""
     limit = getattr(getattr(model, "config", None), "max_position_embeddings", None)
     return limit if isinstance(limit, int) and limit > 0 else None
+
+
+def opening_ids(tokenizer, opening: str) -> list[int]:
+    """The opening lines as the model reads them after the header (no special tokens); [] for none."""
+    return tokenizer.encode(opening, add_special_tokens=False) if opening else []

@@ -6,8 +6,9 @@ The decode loop keeps weights for several rows in whichever format this CPU mult
 the poem a seed writes; timed afresh in each process, a passing load now and then picked another format and
 the same seed and settings wrote another poem. The choice is now kept in the user cache
 (`paths.weight_formats_path()`, JSON: a key naming the torch version, thread count, weight shape and dtype,
-and the format's name) and timed again only for a key it lacks; delete the file to time afresh. A file that
-cannot be read or written costs nothing but the timing.
+and the format's name) and timed again only for a key it lacks, so a different thread count
+(OMP_NUM_THREADS) is timed afresh and may choose, and round, differently; delete the file to time afresh.
+A file that cannot be read or written costs nothing but the timing.
 """
 
 from __future__ import annotations
@@ -53,6 +54,9 @@ def remembered_batch_format(weight: torch.Tensor, path: Path) -> WeightFormat:
     if remembered is not None:
         return remembered
     chosen = fastest_batch_format(weight)
+    known = read_formats(path)  # read again: another process may have timed meanwhile, and its choice stands
+    if by_name(known.get(key, "")) is not None:
+        return by_name(known[key])
     try:
         write_text_atomic(path, json.dumps({**known, key: str(chosen)}, indent=1, sort_keys=True) + "\n")
     except OSError:

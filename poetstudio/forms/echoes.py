@@ -5,10 +5,11 @@ The line rule (poetstudio.forms.line_repeats) keeps a word to two uses a line, b
 to its theme word line after line ("I see the sea, the sea of all and the ocean" / "I see the land of all the
 sea" / ...), fifteen times in a poem of twenty lines. This rule is soft: a word other than a function word
 may stand `free` times in a poem at no cost; each use after that lowers the token that would write it again
-by `weight` (in the scores' units, natural log-probability) for every use past `free`, so the word grows
-rarer as it wears out but a refrain the model is sure of still comes through. A token is charged when it
-makes the word in progress (or finishes one inside it) a worn word; the punctuation or space that then
-closes the word is not charged again.
+by `weight` (in the scores' units, natural log-probability, before temperature: at the default 0.8 a cost
+of 1 lowers the odds by e^-1.25) for every use past `free`, so the word grows rarer as it wears out but a
+refrain the model is sure of still comes through. A token is charged when it makes the word in progress
+(or a word finished inside it) a worn word; the letters, punctuation or space that then go on with or close
+that word are not charged again. The person's opening lines count as said (`read`).
 """
 
 from __future__ import annotations
@@ -38,17 +39,38 @@ class PoemEchoes:
         self.state = EchoState()
 
     def cost(self, token: int) -> float:
-        """How far to lower `token`'s score: 0 unless it would say a worn word again."""
+        """How far to lower `token`'s score: 0 unless it would say a worn word again. A word the token finishes
+        first (the word in progress, closed) counts as said before the words after it are priced."""
         if token in self.facts.special:
             return 0.0
+        state = self.state
+        partial, continuing, added = state.partial, bool(state.partial), False
+        said: Counter = Counter()
         charged = 0.0
-        partial = self.state.partial
-        for word in self._words(self.facts.texts[token]):
-            uses = self.state.counts[word]
-            if uses >= self.free and word not in FUNCTION_WORDS and word != bare(partial):
-                charged += self.weight * (uses - self.free + 1)
-            partial = ""
+        for ch in self.facts.texts[token] + "\0":  # "\0": a sentinel that prices the word in progress at the end
+            if ch != "\0" and (ch.isalpha() or ch in APOSTROPHES):
+                partial += ch
+                added = True
+                continue
+            word = bare(partial)
+            if word and added:
+                paid = continuing and word == bare(state.partial)  # the word in progress, priced when it was begun
+                charged += 0.0 if paid else self._price(word, state.counts[word] + said[word])
+            if word and ch != "\0":
+                said[word] += 1
+            partial, continuing, added = "", False, False
         return charged
+
+    def _price(self, word: str, uses: int) -> float:
+        """What one more use of `word` costs after `uses` in the poem."""
+        if word in FUNCTION_WORDS or uses < self.free:
+            return 0.0
+        return self.weight * (uses - self.free + 1)
+
+    def read(self, tokens: list[int]) -> None:
+        """Words already in the poem before the model writes (the opening lines) count as said."""
+        for token in tokens:
+            self.push(token)
 
     def push(self, token: int) -> None:
         """The token drawn: count the words it finishes."""
@@ -64,19 +86,3 @@ class PoemEchoes:
                 counts[word] += 1
             partial = ""
         self.state = EchoState(partial, counts)
-
-    def _words(self, text: str) -> list[str]:
-        """The words `text` adds letters to after the word in progress: each finished inside it, then the word in
-        progress at its end (as a whole word), bare; none when `text` adds no letters."""
-        words, partial, added = [], self.state.partial, False
-        for ch in text:
-            if ch.isalpha() or ch in APOSTROPHES:
-                partial += ch
-                added = True
-                continue
-            if added and bare(partial):
-                words.append(bare(partial))
-            partial, added = "", False
-        if added and bare(partial):
-            words.append(bare(partial))
-        return words

@@ -7,15 +7,17 @@ fragments), and a poem that meets its token budget stops in the middle of a line
 are the"). The rule follows the poem as it is written and answers `allows(token)`:
 
 - no line is a heading: none opens with a digit or a word in capitals ("XIV", "PART", "AHERNE": two letters
-  or more; 150 of poems.jsonl's 53,060 lines do, all numbers, headings and speakers' names), with a
+  or more; of poems.jsonl's 53,060 lines, 150 open with a word in capitals that is not a numeral: speakers'
+  names and headings, and about ten lines of verse set in small capitals, "IT trembled on the grass"), with a
   one-letter Roman numeral followed by punctuation or ending the line ("V.", "X:"; "I" only by a full stop
   or alone: "I--" may open a line), or with a capital X at all (blocked from "XIV.", the model bends the
   numeral into "Xena" or "XENE."; one line of the 53,060 opens with an X that is not a numeral: "Xerxes");
 - no blank line follows another, and a poem does not open with one (the prompt ends with a blank line).
 
-And it ends the poem (`done`) at a line's end once the tokens left could not hold a line as long as the
-longest the poem has written, so a poem that would have run out mid-line ends on its last whole line
-instead. End of text and other special tokens are always allowed.
+And it ends the poem (`done`) at a line's end (a blank line's too) once the tokens left could not hold a
+line as long as the longest the poem has written (the opening lines' among them), so a poem that would have
+run out mid-line ends on its last whole line instead. End of text and other special tokens are always
+allowed.
 """
 
 from __future__ import annotations
@@ -30,7 +32,9 @@ ROMAN = re.compile(r"M{0,3}(CM|CD|D?C{0,3})(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})")
 """A Roman numeral (or nothing: the one-letter words it is tried on are never empty)."""
 LEADING = " \t\"'\u2018\u201c([_"
 """What may stand before a line's first word: indent, opening quotes and brackets, italics' underscore."""
-FIRST_WORD = re.compile(r"[A-Za-z]+")
+FIRST_WORD = re.compile(r"[^\W\d_]+")
+"""A run of letters in any script ("Cæsar" is one word, not the numeral C)."""
+SPLIT_CHARACTER = "\ufffd"  # half of a character that a token boundary split: its letter is still to come
 
 
 def heading(line: str, ended: bool) -> bool:
@@ -49,6 +53,8 @@ def heading(line: str, ended: bool) -> bool:
         return False
     if not rest:
         return ended
+    if rest[0] == SPLIT_CHARACTER:
+        return False
     return rest.startswith(".") if word == "I" else not (rest[0].isspace() or rest[0] in APOSTROPHES)
 
 
@@ -67,12 +73,18 @@ class LayoutState:
 
 class Layout:
     """Follows one free poem of at most `budget` tokens (0: no end rule) and allows only tokens that keep its
-    layout (see the module docstring); `after_opening` when the person's opening lines stand before it (a
-    blank line may then come first)."""
+    layout (see the module docstring)."""
 
-    def __init__(self, facts: TokenFacts, budget: int, after_opening: bool = False):
+    def __init__(self, facts: TokenFacts, budget: int):
         self.facts, self.budget = facts, budget
-        self.state = LayoutState(blanks=0 if after_opening else 1)
+        self.state = LayoutState()
+
+    def read(self, tokens: list[int]) -> None:
+        """The person's opening lines, written before the model's: their lines count towards the longest, a
+        blank line may follow them, and the budget is the model's alone."""
+        for token in tokens:
+            self.push(token)
+        self.state = LayoutState(self.state.line, self.state.line_tokens, self.state.blanks, self.state.longest)
 
     @property
     def done(self) -> bool:
@@ -104,7 +116,7 @@ class Layout:
                 return None
             if not blank:
                 longest = max(longest, line_tokens)
-                ended = ended or (self.budget > 0 and self.budget - (old.written + 1) < longest)
+            ended = ended or (self.budget > 0 and 0 < longest and self.budget - (old.written + 1) < longest)
             line, line_tokens, blanks = "", 0, blanks + 1 if blank else 0
         if check and heading(line, ended=False):
             return None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -93,11 +95,11 @@ class PromptPane(Vertical):
         repeats = sampling.get("word_repeats")  # poems saved before the limit existed were written without one
         whole = isinstance(repeats, int) and not isinstance(repeats, bool)
         self.word_repeats = repeats if whole and repeats >= 0 else 0
-        tidy_lines = sampling.get("tidy_lines")
-        self.tidy_lines = tidy_lines if isinstance(tidy_lines, bool) else self.defaults.tidy_lines
-        echo = sampling.get("echo_penalty")
-        number = isinstance(echo, (int, float)) and not isinstance(echo, bool)
-        self.echo_penalty = float(echo) if number and echo >= 0 else self.defaults.echo_penalty
+        tidy_lines = sampling.get("tidy_lines")  # as the limit: written before the layout rule, without it
+        self.tidy_lines = tidy_lines if isinstance(tidy_lines, bool) else False
+        echo = sampling.get("echo_penalty")  # and before the echo penalty, without it
+        number = isinstance(echo, (int, float)) and not isinstance(echo, bool) and math.isfinite(echo)
+        self.echo_penalty = float(echo) if number and echo >= 0 else 0.0
         form = find_form(sampling.get("form") or FREE)
         self.query_one("#set-form", Select).value = form.key if form else FREE
 
