@@ -9,6 +9,7 @@ from collections import Counter
 import pytest
 
 from poetstudio.engine.sampling_settings import ECHO_FREE_USES, Sampling, SamplingError
+from tests.text_rules import pushed
 
 
 def follow(tokenizer, text: str, weight: float = 1.0):
@@ -17,9 +18,7 @@ def follow(tokenizer, text: str, weight: float = 1.0):
     from poetstudio.forms.tokens import token_facts
 
     rule = PoemEchoes(token_facts(tokenizer), ECHO_FREE_USES, weight)
-    for token in tokenizer.encode(text, add_special_tokens=False):
-        rule.push(token)
-    return rule
+    return pushed(tokenizer, rule, text)
 
 
 def one_token(tokenizer, text: str) -> int:

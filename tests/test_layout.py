@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from poetstudio.engine.sampling_settings import Sampling, SamplingError
+from tests.text_rules import allows_text, pushed
 
 
 def follow(tokenizer, text: str, budget: int = 0, opening: str = ""):
@@ -15,21 +16,7 @@ def follow(tokenizer, text: str, budget: int = 0, opening: str = ""):
 
     rule = Layout(token_facts(tokenizer), budget)
     rule.read(tokenizer.encode(opening, add_special_tokens=False))
-    for token in tokenizer.encode(text, add_special_tokens=False):
-        rule.push(token)
-    return rule
-
-
-def allows_text(tokenizer, rule, text: str) -> bool:
-    """Whether the rule lets every token of `text` through in turn (it does not keep them)."""
-    from copy import deepcopy
-
-    rule = deepcopy(rule)
-    for token in tokenizer.encode(text, add_special_tokens=False):
-        if not rule.allows(token):
-            return False
-        rule.push(token)
-    return True
+    return pushed(tokenizer, rule, text)
 
 
 @pytest.mark.parametrize(("line", "ended", "expected"), [

@@ -8,6 +8,7 @@ import re
 import pytest
 
 from poetstudio.engine.sampling_settings import Sampling, SamplingError
+from tests.text_rules import allows_text, pushed
 
 
 def follow(tokenizer, text: str, limit: int = 2):
@@ -16,21 +17,7 @@ def follow(tokenizer, text: str, limit: int = 2):
     from poetstudio.forms.tokens import token_facts
 
     rule = LineRepeats(token_facts(tokenizer), limit)
-    for token in tokenizer.encode(text, add_special_tokens=False):
-        rule.push(token)
-    return rule
-
-
-def allows_text(tokenizer, rule, text: str) -> bool:
-    """Whether the rule lets every token of `text` through in turn (it does not keep them)."""
-    from copy import deepcopy
-
-    rule = deepcopy(rule)
-    for token in tokenizer.encode(text, add_special_tokens=False):
-        if not rule.allows(token):
-            return False
-        rule.push(token)
-    return True
+    return pushed(tokenizer, rule, text)
 
 
 def test_a_word_used_up_in_its_line_is_ruled_out_and_others_are_not(shipped_tokenizer):

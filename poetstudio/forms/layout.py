@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from poetstudio.forms.text_rule import TextRule
 from poetstudio.forms.tokens import TokenFacts
 from poetstudio.forms.word_guard import APOSTROPHES
 
@@ -71,7 +72,7 @@ class LayoutState:
     ended: bool = False
 
 
-class Layout:
+class Layout(TextRule):
     """Follows one free poem of at most `budget` tokens (0: no end rule) and allows only tokens that keep its
     layout (see the module docstring)."""
 
@@ -90,17 +91,6 @@ class Layout:
     def done(self) -> bool:
         """The poem has ended at a line's end, with too few tokens left for another line."""
         return self.state.ended
-
-    def allows(self, token: int) -> bool:
-        """Whether `token` keeps the layout."""
-        if token in self.facts.special:
-            return True
-        return self._after(self.facts.texts[token], check=True) is not None
-
-    def push(self, token: int) -> None:
-        """The token drawn: follow the poem."""
-        if token not in self.facts.special:
-            self.state = self._after(self.facts.texts[token], check=False)
 
     def _after(self, text: str, check: bool) -> LayoutState | None:
         """The state after `text`; None when `check` finds a heading or a second blank line."""

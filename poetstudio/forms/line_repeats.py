@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
+from poetstudio.forms.text_rule import TextRule
 from poetstudio.forms.tokens import TokenFacts
 from poetstudio.forms.word_guard import APOSTROPHES, bare
 
@@ -49,24 +50,13 @@ class LineState:
     spaced: bool = False
 
 
-class LineRepeats:
+class LineRepeats(TextRule):
     """Follows one free poem and allows only tokens that keep each word (but function words) to at most
     `limit` uses in its line and no word straight after itself (see the module docstring)."""
 
     def __init__(self, facts: TokenFacts, limit: int):
         self.facts, self.limit = facts, limit
         self.state = LineState()
-
-    def allows(self, token: int) -> bool:
-        """Whether `token` keeps the line within the rules."""
-        if token in self.facts.special:
-            return True
-        return self._after(self.facts.texts[token], check=True) is not None
-
-    def push(self, token: int) -> None:
-        """The token drawn: follow the line being written."""
-        if token not in self.facts.special:
-            self.state = self._after(self.facts.texts[token], check=False)
 
     def _spent(self, word: str, counts: Counter) -> bool:
         """`word` has had its uses in this line already."""
