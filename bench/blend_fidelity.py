@@ -32,8 +32,9 @@ class Bench:
 
     def __init__(self, args: argparse.Namespace):
         from poetstudio.engine.engine import Engine
+        from poetstudio.model_spec import spec_from_names
 
-        self.engine = Engine(args.model, args.adapter, args.device)
+        self.engine = Engine(spec_from_names(args.model, args.adapter), args.device)
         self.engine.load()
         self.split = corpus_split()
         self.judge = build_judge(self.split, args.judge_dir)

@@ -336,7 +336,8 @@ def bits_per_char_by_poet(engine, poems, strengths: list[float]) -> dict[str, tu
     with torch.inference_mode():
         for poem in poems:
             body = tokenizer.encode(poem.text.strip("\n") + "\n", add_special_tokens=False)[:MAX_SCORED_TOKENS]
-            heads = [header_ids(tokenizer, PromptSpec(poet=poet, title=poem.title)) for poet in (poem.poet, None)]
+            heads = [header_ids(tokenizer, PromptSpec(poet=poet, title=poem.title), fmt=engine.prompt_format)
+                     for poet in (poem.poet, None)]
             ids, mask = right_pad([h + body for h in heads], tokenizer.pad_token_id or 0)
             logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().cpu()
             b, u = (logits[i, len(h) - 1 : len(h) - 1 + len(body)] for i, h in enumerate(heads))
@@ -368,7 +369,8 @@ def wrong_poet_nats(engine, poems) -> dict[str, tuple[float, int]]:
             if not others:
                 continue
             body = tokenizer.encode(poem.text.strip("\n") + "\n", add_special_tokens=False)[:MAX_SCORED_TOKENS]
-            heads = [header_ids(tokenizer, PromptSpec(poet=poet, title=poem.title)) for poet in others]
+            heads = [header_ids(tokenizer, PromptSpec(poet=poet, title=poem.title), fmt=engine.prompt_format)
+                     for poet in others]
             ids, mask = right_pad([h + body for h in heads], tokenizer.pad_token_id or 0)
             logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().cpu()
             target = torch.tensor(body)[:, None]
@@ -437,8 +439,9 @@ def main() -> None:
     engine = None
     if parts & {"readslike", "generate", "bpc", "mids"}:
         from poetstudio.engine.engine import Engine
+        from poetstudio.model_spec import spec_from_names
 
-        engine = Engine(args.model, args.adapter, args.device, balanced=not args.unbalanced)
+        engine = Engine(spec_from_names(args.model, args.adapter), args.device, balanced=not args.unbalanced)
         engine.load()
         gains = engine.card.balance  # empty with --unbalanced
         print("blend balance: " + (", ".join(f"{p.split()[-1]} {g:.2f}" for p, g in gains.items()) if gains

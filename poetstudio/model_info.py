@@ -14,9 +14,11 @@ from pathlib import Path
 
 from poetstudio.blend import checked_weights, normalised
 from poetstudio.errors import UserError
+from poetstudio.model_spec import SHIPPED_DIR, ModelSpec, shipped_spec
 from poetstudio.poets import STUDIO_POETS, canonical_poet, resolve_poet, studio_poet
+from poetstudio.prompt_format import FORMATS, HEADER
 
-DEFAULT_MODEL_DIR = Path(__file__).parent / "models" / "default"
+DEFAULT_MODEL_DIR = SHIPPED_DIR
 THIN_POEMS = 20  # under this many training poems a poet's voice is barely learned; the studio warns
 THIN_TOKENS = 10_000  # below this many tokens of a poet's verse a voice is barely learned: `corpus stats` marks
 #                       such poets in a fine-tuning corpus, and the model card such authors of a pretraining
@@ -87,6 +89,9 @@ class ModelCard:
     authors: tuple[PoetCard, ...] = ()
     """Authors the base model learned in pretraining beyond `poets`, most text first (empty for a base
     trained without a general corpus); in an exact blend they join like any poet."""
+    prompt_format: str = HEADER
+    """The prompt format the adapter was trained in (its metadata's `prompt_format`; adapters from before
+    the field are `header`). A model without an adapter takes its tokenizer's natural format instead."""
     balance: Mapping[str, float] = field(default_factory=dict)
     """Each poet's gain in an exact blend (`poetstudio train --recipe balance`, trainer/balance.py): a reader
     independent of the model heard some voices fainter than others at equal weights, so the engine weighs each
@@ -255,7 +260,18 @@ def card_from_metadata(metadata: Mapping, path: Path | None = None, base: Mappin
         if exact and name not in listed and isinstance(stats, Mapping) and stats.get("conditioned_documents", 1)
     )
     return ModelCard(path, tuple(poets), dict(metadata.get("moods", {})), exact=exact, trained=bool(trained),
-                     authors=authors, balance=read_balance(metadata) if exact else {})
+                     authors=authors, prompt_format=declared_format(metadata),
+                     balance=read_balance(metadata) if exact else {})
+
+
+def declared_format(metadata: Mapping) -> str:
+    """The prompt format an adapter's metadata declares; `header` for adapters written before it was recorded
+    (they were all trained on the header format)."""
+    fmt = metadata.get("prompt_format", HEADER)
+    if fmt not in FORMATS:
+        raise UserError(f"the adapter's poetstudio.json names an unknown prompt_format {fmt!r} (known: "
+                        f"{', '.join(FORMATS)}); train the adapter again with this poetstudio")
+    return fmt
 
 
 def pretrained_authors(base: Mapping) -> Mapping:
@@ -271,12 +287,14 @@ def read_base_metadata(base: str | Path | None) -> dict:
     return read_metadata(meta_file) if meta_file is not None and meta_file.is_file() else {}
 
 
-def read_model_card(path: str | Path | None = None, base: str | Path | None = None) -> ModelCard:
-    """The card of an adapter folder (the shipped one by default) from its poetstudio.json, with the authors
-    its base (the shipped base by default, with the shipped adapter) learned in pretraining."""
-    folder = Path(path) if path else default_adapter_dir()
+def read_model_card(spec: ModelSpec | None = None) -> ModelCard:
+    """The card of a model's adapter (the shipped model by default) from its poetstudio.json, with the authors
+    its base learned in pretraining (where the base's folder lists them); a base alone has the untrained card."""
+    spec = spec or shipped_spec()
+    if spec.adapter is None:
+        return card_from_metadata({}, None, read_base_metadata(spec.base_folder))
+    folder = Path(spec.adapter)
     meta_file = folder / METADATA_FILE
     if not meta_file.exists():
         raise UserError(f"{folder} has no poetstudio.json; give an adapter folder made by `poetstudio train`")
-    base = base if base is not None else (default_base_dir() if not path else None)
-    return card_from_metadata(read_metadata(meta_file), folder, read_base_metadata(base))
+    return card_from_metadata(read_metadata(meta_file), folder, read_base_metadata(spec.base_folder))

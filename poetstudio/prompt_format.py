@@ -1,8 +1,11 @@
 """The one prompt format: how a training example and a generation prompt are written and tokenized.
 
 The trainer and the generation engine both call these functions, so what a model learns to read is
-exactly what it is later given. Plain models (such as the shipped one) read a short header; chat models
-read an instruction through their tokenizer's chat template. Loss is taken on the poem only.
+exactly what it is later given. The format is declared, never guessed from the tokenizer: a run chooses it
+(`prompt_format`, default: chat where the tokenizer has a chat template), the adapter's metadata records it, and
+the engine reads it from there. `header`: a short `Poet/Mood/Title` header for plain models; `chat`: an
+instruction through the tokenizer's chat template, the poem as the assistant's answer, ended by the template's
+end token (`<|im_end|>` for SmolLM2). Loss is taken on the poem only.
 
 The unconditioned prompt (`unconditioned`: the poem with no poet named, which style strength guides the
 blend away from) drops the Poet line and nothing else. The Mood line stays when a mood is set, as do the
@@ -16,6 +19,8 @@ from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 FORMAT_VERSION = 1
+HEADER, CHAT = "header", "chat"
+FORMATS = (HEADER, CHAT)
 IGNORE_INDEX = -100  # the label value torch's cross-entropy skips: header tokens carry no loss
 
 
@@ -77,8 +82,20 @@ def instruction_text(spec: PromptSpec, blend: dict[str, float] | None = None) ->
 
 
 def uses_chat_template(tokenizer: Tokenizer) -> bool:
-    """True when the tokenizer carries a chat template, so the instruction form is used."""
+    """True when the tokenizer carries a chat template."""
     return bool(getattr(tokenizer, "chat_template", None))
+
+
+def natural_format(tokenizer: Tokenizer) -> str:
+    """The format a new run picks for a base when none is asked for: chat where the tokenizer has a template."""
+    return CHAT if uses_chat_template(tokenizer) else HEADER
+
+
+def checked_format(fmt: str) -> str:
+    """`fmt` itself, when it is a known format."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown prompt format {fmt!r}; expected one of {', '.join(FORMATS)}")
+    return fmt
 
 
 def _opening_text(opening: str) -> str:
@@ -86,9 +103,10 @@ def _opening_text(opening: str) -> str:
     return opening + "\n" if opening else ""
 
 
-def header_ids(tokenizer: Tokenizer, spec: PromptSpec, blend: dict[str, float] | None = None) -> list[int]:
-    """Token ids of everything before the poem's first character."""
-    if uses_chat_template(tokenizer):
+def header_ids(tokenizer: Tokenizer, spec: PromptSpec, blend: dict[str, float] | None = None, *,
+               fmt: str) -> list[int]:
+    """Token ids of everything before the poem's first character, in format `fmt`."""
+    if checked_format(fmt) == CHAT:
         messages = [{"role": "user", "content": instruction_text(spec, blend)}]
         rendered = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         return tokenizer.encode(rendered, add_special_tokens=False)
@@ -96,24 +114,26 @@ def header_ids(tokenizer: Tokenizer, spec: PromptSpec, blend: dict[str, float] |
     return bos + tokenizer.encode(header_text(spec), add_special_tokens=False)
 
 
-def prompt_ids(tokenizer: Tokenizer, spec: PromptSpec, blend: dict[str, float] | None = None) -> list[int]:
+def prompt_ids(tokenizer: Tokenizer, spec: PromptSpec, blend: dict[str, float] | None = None, *,
+               fmt: str) -> list[int]:
     """Token ids a generation starts from: the header, then the opening lines if any."""
     opening = _opening_text(spec.opening)
     body = tokenizer.encode(opening, add_special_tokens=False) if opening else []
-    return header_ids(tokenizer, spec, blend) + body
+    return header_ids(tokenizer, spec, blend, fmt=fmt) + body
 
 
 def poet_rows(tokenizer: Tokenizer, body: list[int], poets: list[str], title: str,
-              mood: str | None = None) -> tuple[list[list[int]], list[int]]:
+              mood: str | None = None, *, fmt: str) -> tuple[list[list[int]], list[int]]:
     """The same poem tokens under each poet's header, for scoring it as each of them:
     (one row per poet, the index where the poem starts in each row)."""
-    heads = [header_ids(tokenizer, PromptSpec(poet=poet, title=title, mood=mood)) for poet in poets]
+    heads = [header_ids(tokenizer, PromptSpec(poet=poet, title=title, mood=mood), fmt=fmt) for poet in poets]
     return [head + body for head in heads], [len(head) for head in heads]
 
 
-def example_ids(tokenizer: Tokenizer, spec: PromptSpec, poem: str) -> tuple[list[int], list[int]]:
-    """A training example: (input ids, labels) with the header masked out and an end-of-text token learned."""
-    head = header_ids(tokenizer, spec)
+def example_ids(tokenizer: Tokenizer, spec: PromptSpec, poem: str, *, fmt: str) -> tuple[list[int], list[int]]:
+    """A training example: (input ids, labels) with the header masked out and the end token learned (the
+    tokenizer's end-of-text token; for chat templates that is the end of the assistant's turn)."""
+    head = header_ids(tokenizer, spec, fmt=fmt)
     body = tokenizer.encode(poem.strip("\n") + "\n", add_special_tokens=False)
     if tokenizer.eos_token_id is not None:
         body.append(tokenizer.eos_token_id)

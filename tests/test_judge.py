@@ -98,8 +98,9 @@ def test_broken_or_missing_judge_files_are_one_line_errors(saved, tmp_path):
 
 def test_reads_like_in_the_engine_is_the_judge_and_needs_no_model(saved):
     from poetstudio.engine.engine import Engine
+    from poetstudio.model_spec import spec_from_names
 
-    engine = Engine(device="cpu", judge=str(saved))
+    engine = Engine(spec_from_names(judge=saved), device="cpu")
     attribution = engine.attribute("O thee, my heart, and thy eyes;\nO Love, fair hath doth!", "a title")
     assert attribution.method == "judge" and attribution.best == "Bram Holt"
     assert set(attribution.shares) == set(POETS) and engine.loaded is None

@@ -112,6 +112,19 @@ def test_metadata_is_complete(trained):
     assert set(meta["heldout_loss_per_poet"]) == {"Emily Dickinson", "Walt Whitman", "W. B. Yeats"}
 
 
+def test_an_adapter_declares_its_prompt_format_its_base_and_the_words_it_read(trained):
+    from poetstudio.corpus.vocabulary import read_word_list
+    from poetstudio.model_source import parse_source
+
+    output, _ = trained
+    meta = json.loads((output / "poetstudio.json").read_text())
+    assert meta["prompt_format"] == "header"  # the shipped base's tokenizer has no chat template: auto is header
+    assert meta["base_key"] == parse_source(str(default_base_dir())).content_key()
+    words = read_word_list(output)
+    assert len(words) > 10 and "whitman" not in words and "dickinson" not in words  # not the headers
+    assert all(w == w.lower() for w in words)
+
+
 def test_resume_continues_from_the_checkpoint_step_with_the_unbroken_run_s_weights(fixtures, tmp_path, unbroken):
     """A 2-step run taken on to 4 steps ends where a 4-step run does. With one warm-up step, the rates of the
     first two steps do not depend on max_steps (warm-up's end, then the cosine at its start), so the 2-step

@@ -7,6 +7,9 @@ from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 from poetstudio.errors import UserError
+from poetstudio.prompt_format import FORMATS, natural_format
+
+PROMPT_FORMATS = ("auto", *FORMATS)
 
 RECIPES_DIR = Path(__file__).parent / "recipes"
 
@@ -20,7 +23,12 @@ class TrainConfig:
     init_from: str = ""
     corpus: list[str] = field(default_factory=list)
     general_verse: list[str] = field(default_factory=list)
-    general_corpus: str = ""  # a general/ folder with MANIFEST.tsv: scratch runs pretrain on it (trainer.pretrain_data)
+    # a general/ folder with MANIFEST.tsv: scratch runs pretrain on it (trainer.pretrain_data); adapters learn its
+    # authors' verse under their names (trainer.author_verse)
+    general_corpus: str = ""
+    poet_book_chars: int = 0  # adapters: characters of each corpus poet's own books (beyond their poems)
+    author_chars: int = 0  # adapters: characters of every other general-corpus author
+    prompt_format: str = "auto"  # header | chat | auto (chat where the tokenizer has a chat template)
     unconditioned_share: float = 0.0  # share of passages/documents written without the header's Poet line
     cross_document_attention: bool = False  # training rows attend across their packed documents (evaluation never)
     poems_repeat: int = 1  # pretraining: how many times the corpus's training poems (the ten poets) go in
@@ -76,6 +84,7 @@ PRESETS = {
     "base-gpu": "base-gpu.toml",
     "judge": "judge.toml",
     "balance": "balance.toml",
+    "smollm2": "smollm2.toml",
 }
 
 
@@ -113,6 +122,12 @@ def build_config(recipe: str | None, overrides: dict) -> TrainConfig:
     return config
 
 
+def run_format(config: TrainConfig, tokenizer) -> str:
+    """The prompt format a run writes in: as configured, or for `auto` the tokenizer's natural one (chat where
+    it has a chat template, else the plain header)."""
+    return natural_format(tokenizer) if config.prompt_format == "auto" else config.prompt_format
+
+
 def validate(config: TrainConfig) -> None:
     """Reject settings that cannot train, with a message that says what to change."""
     if config.mode not in ("lora", "scratch", "judge", "balance"):
@@ -133,9 +148,12 @@ def validate(config: TrainConfig) -> None:
         raise UserError(f"unconditioned_share must be at least 0 and below 1, not {config.unconditioned_share}")
     if config.budget_minutes < 0:
         raise UserError(f"budget_minutes must be 0 (off) or more, not {config.budget_minutes}")
-    if config.general_corpus and config.mode != "scratch":
-        raise UserError("general_corpus pretrains a base model: use it with mode = 'scratch' "
-                        "(an adapter trains on --corpus)")
+    if config.general_corpus and config.mode not in ("scratch", "lora"):
+        raise UserError("general_corpus is for pretraining (mode = 'scratch') and adapters (mode = 'lora')")
+    if config.poet_book_chars < 0 or config.author_chars < 0:
+        raise UserError("poet_book_chars and author_chars must be 0 (none) or more")
+    if config.prompt_format not in PROMPT_FORMATS:
+        raise UserError(f"prompt_format must be one of {', '.join(PROMPT_FORMATS)}, not '{config.prompt_format}'")
     if config.cross_document_attention and config.mode != "scratch":
         raise UserError("cross_document_attention is for pretraining (mode = 'scratch'): an adapter's passages "
                         "must not read the poem and Poet line packed before them")

@@ -11,7 +11,7 @@ import torch
 
 from poetstudio.corpus.passages import split_passages
 from poetstudio.corpus.poem import Poem
-from poetstudio.prompt_format import IGNORE_INDEX, PromptSpec, example_ids, header_ids
+from poetstudio.prompt_format import HEADER, IGNORE_INDEX, PromptSpec, example_ids, header_ids
 
 NO_POET = -1
 
@@ -62,7 +62,7 @@ def leaves_poet_out(text: str, share: float, seed: int) -> bool:
 
 
 def poem_examples(tokenizer, poems: list[Poem], poet_index: dict[str, int], seq_len: int, condition: bool,
-                  unconditioned_share: float = 0.0, seed: int = 0) -> list[Example]:
+                  unconditioned_share: float = 0.0, seed: int = 0, *, fmt: str = HEADER) -> list[Example]:
     """Tokenize poems, cut into passages that fit seq_len; `condition` adds the Poet and Mood lines.
 
     With `unconditioned_share` > 0 that share of conditioned passages is written with the Poet line left
@@ -76,13 +76,13 @@ def poem_examples(tokenizer, poems: list[Poem], poet_index: dict[str, int], seq_
     for poem in poems:
         spec = PromptSpec(poet=poem.poet if condition else None, title=poem.title,
                           mood=poem.mood if condition else None)
-        budget = seq_len - len(header_ids(tokenizer, spec)) - 2  # room for the final newline and end token
+        budget = seq_len - len(header_ids(tokenizer, spec, fmt=fmt)) - 2  # room for the final newline and end token
         for part in split_passages(poem.text, budget, count):
             poet = poet_index.get(poem.poet, NO_POET)
             part_spec = spec
             if condition and leaves_poet_out(part, unconditioned_share, seed):
                 part_spec, poet = replace(spec, poet=None), NO_POET
-            ids, labels = example_ids(tokenizer, part_spec, part)
+            ids, labels = example_ids(tokenizer, part_spec, part, fmt=fmt)
             examples.append(Example(ids[:seq_len], labels[:seq_len], poet))
     return examples
 

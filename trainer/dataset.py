@@ -5,11 +5,15 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from poetstudio.corpus import read_corpus
-from poetstudio.corpus.general import line_keys, read_general_verse
+from poetstudio.corpus.general import line_keys, read_general_corpus, read_general_verse
+from poetstudio.corpus.poem import Poem
 from poetstudio.corpus.split import split_corpus
-from trainer.config import TrainConfig
+from poetstudio.corpus.vocabulary import word_counts
+from trainer.author_verse import author_poems
+from trainer.config import TrainConfig, run_format
 from trainer.data import ContrastItem, Rows, contrast_items, pack, poem_examples, text_examples
 
 
@@ -51,22 +55,39 @@ def general_texts(config: TrainConfig, heldout) -> list[str]:
     return read_general_verse(config.general_verse, exclude=line_keys(heldout))
 
 
-def build_dataset(config: TrainConfig, tokenizer, report, split, blocks: list[str]) -> Dataset:
-    """Tokenize and pack; LoRA runs condition on poet and mood, scratch runs learn unconditioned verse."""
+def book_verse(config: TrainConfig, split) -> list[Poem]:
+    """An adapter's book verse from `general_corpus` (none without one): each corpus poet's own books up to
+    `poet_book_chars`, every other author up to `author_chars`, held-out poems kept out by 8-grams."""
+    if not config.general_corpus or config.mode != "lora" or not (config.poet_book_chars or config.author_chars):
+        return []
+    cleaned = read_general_corpus(config.general_corpus, split.heldout, split.train, Path(config.cache_dir) / "clean")
+    return author_poems(cleaned, {p.poet for p in split.train}, config.poet_book_chars, config.author_chars,
+                        config.seed)
+
+
+def build_dataset(config: TrainConfig, tokenizer, report, split, blocks: list[str],
+                  book_poems: list[Poem] | None = None) -> Dataset:
+    """Tokenize and pack; LoRA runs condition on poet and mood, scratch runs learn unconditioned verse.
+    `book_poems` (trainer.author_verse) train beside the corpus's poems under their authors' names."""
     condition = config.mode == "lora"
-    counts = Counter(p.poet for p in split.train)
+    fmt = run_format(config, tokenizer)
+    book_poems = book_poems or []
+    counts = Counter(p.poet for p in [*split.train, *book_poems])
     poets = sorted(p for p, n in counts.items() if n >= config.min_poems_per_poet)
     index = {poet: i for i, poet in enumerate(poets)}
     train_poems = [p for p in split.train if p.poet in index]
-    train_examples = poem_examples(tokenizer, train_poems, index, config.seq_len, condition,
-                                   config.unconditioned_share, config.seed)
+    books = [p for p in book_poems if p.poet in index]
+    train_examples = poem_examples(tokenizer, train_poems + books, index, config.seq_len, condition,
+                                   config.unconditioned_share, config.seed, fmt=fmt)
     train_examples += text_examples(tokenizer, blocks, config.seq_len)
     heldout_poems = [p for p in split.heldout if p.poet in index]
-    heldout_examples = poem_examples(tokenizer, heldout_poems, index, config.seq_len, condition)
+    heldout_examples = poem_examples(tokenizer, heldout_poems, index, config.seq_len, condition, fmt=fmt)
     pad = tokenizer.pad_token_id
     poet_counts: dict[str, dict] = {poet: {"poems": 0, "examples": 0, "heldout_poems": 0} for poet in poets}
     for poem in train_poems:
         poet_counts[poem.poet]["poems"] += 1
+    for poem in books:
+        poet_counts[poem.poet]["book_chars"] = poet_counts[poem.poet].get("book_chars", 0) + len(poem.text)
     for example in train_examples:
         if example.poet >= 0:
             poet_counts[poets[example.poet]]["examples"] += 1
@@ -79,8 +100,10 @@ def build_dataset(config: TrainConfig, tokenizer, report, split, blocks: list[st
         poets=poets,
         poet_counts=poet_counts,
         moods=dict(Counter(p.mood for p in train_poems if p.mood)),
-        corpus_hash=corpus_hash([p.key for p in report.poems] + [hashlib.sha1(b.encode()).hexdigest() for b in blocks]),
+        corpus_hash=corpus_hash([p.key for p in report.poems + books]
+                                + [hashlib.sha1(b.encode()).hexdigest() for b in blocks]),
         skipped=report.skipped,
         general_blocks=len(blocks),
-        contrast=contrast_items(tokenizer, train_poems, index, config.contrast_tokens) if condition else [],
+        contrast=contrast_items(tokenizer, train_poems + books, index, config.contrast_tokens) if condition else [],
+        words=word_counts(p.text for p in train_poems + books) if condition else None,
     )

@@ -24,7 +24,8 @@ from transformers.utils import logging as hf_logging
 
 from poetstudio.corpus.vocabulary import write_word_list
 from poetstudio.errors import UserError
-from poetstudio.prompt_format import IGNORE_INDEX, poet_rows
+from poetstudio.model_source import parse_source
+from poetstudio.prompt_format import HEADER, IGNORE_INDEX, poet_rows
 from poetstudio.runtime.device import pick_device
 from poetstudio.runtime.padding import right_pad
 from trainer.checkpoint import (
@@ -33,9 +34,9 @@ from trainer.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from trainer.config import TrainConfig
+from trainer.config import TrainConfig, run_format
 from trainer.data import NO_POET, ContrastItem, Rows, batch_at
-from trainer.dataset import Dataset, build_dataset, general_texts, read_split
+from trainer.dataset import Dataset, book_verse, build_dataset, general_texts, read_split
 from trainer.metadata import write_metadata
 from trainer.modeling import (
     add_lora,
@@ -154,7 +155,7 @@ def contrast_batch(tokenizer, items: list[ContrastItem], poets: list[str], confi
     for item in rng.sample(items, min(config.contrast_poems, len(items))):
         others = rng.sample([i for i in range(len(poets)) if i != item.poet], negatives)
         group, group_starts = poet_rows(tokenizer, item.body, [poets[p] for p in [item.poet, *others]],
-                                        item.title, item.mood)
+                                        item.title, item.mood, fmt=run_format(config, tokenizer))
         rows += group
         starts += group_starts
     ids, mask = right_pad(rows, tokenizer.pad_token_id or 0)
@@ -266,7 +267,9 @@ def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResul
     precision = pick_precision(config.dtype, device, config.mode)
     dtype = precision.weights
     report, split = read_split(config)
-    if config.general_corpus:
+    if config.mode == "scratch" and config.prompt_format == "auto":
+        config.prompt_format = HEADER  # a scratch tokenizer has no chat template
+    if config.general_corpus and config.mode == "scratch":
         cleaned = pretrain_corpus(config, split)
         model, tokenizer = prepare_model_and_tokenizer(config, device, dtype, lambda: tokenizer_texts(cleaned), resume)
         data = pretrain_dataset(config, tokenizer, report, split, cleaned)
@@ -278,7 +281,11 @@ def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResul
         model, tokenizer = prepare_model_and_tokenizer(
             config, device, dtype, lambda: [p.text for p in split.train] + blocks, resume
         )
-        data = build_dataset(config, tokenizer, report, split, blocks)
+        config.prompt_format = run_format(config, tokenizer)
+        data = build_dataset(config, tokenizer, report, split, blocks, book_verse(config, split))
+        if dist.main and data.words is not None:
+            Path(config.output).mkdir(parents=True, exist_ok=True)
+            write_word_list(config.output, data.words)
     if len(data.train) == 0:
         raise UserError("the corpus gave no training examples; check --corpus")
     if dist.main:
@@ -418,7 +425,9 @@ def _write_run_metadata(config: TrainConfig, model, data: Dataset, state: TrainS
         Path(config.output),
         kind="adapter" if config.mode == "lora" else "base_model",
         base_model=config.base_model if config.mode == "lora" else None,
+        base_key=parse_source(config.base_model).content_key() if config.mode == "lora" else None,
         blend_mode="exact" if config.mode == "lora" else None,
+        prompt_format=config.prompt_format,
         poets=data.poet_counts,
         moods=data.moods,
         corpus=config.corpus,

@@ -86,8 +86,9 @@ def run(args: argparse.Namespace) -> int:
     attribution, left_out = None, []
     if not args.no_model:
         from poetstudio.engine.engine import Engine
+        from poetstudio.model_spec import spec_from_names
 
-        engine = Engine(args.model, args.adapter, args.device)
+        engine = Engine(spec_from_names(args.model, args.adapter), args.device)
         mood = check_mood(args.mood, engine.card.moods)
         attribution = engine.attribute(text, args.title, mood)
         left_out = [p for p in engine.known_poets() if p not in attribution.shares]

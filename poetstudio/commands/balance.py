@@ -37,6 +37,7 @@ def run_balance(config) -> Path:
     from poetstudio.corpus.split import split_corpus
     from poetstudio.engine.engine import Engine
     from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH
+    from poetstudio.model_spec import spec_from_names
     from trainer.balance import fit_balance, write_balance
     from trainer.judge import judged_poets
     from trainer.stylometry import fit_reader, reader_accuracy
@@ -47,7 +48,7 @@ def run_balance(config) -> Path:
                         "`poetstudio train`")
     started = time.perf_counter()
     split = split_corpus(read_corpus(config.corpus).poems, config.heldout_fraction)
-    engine = Engine(config.base_model or None, str(adapter), config.device, balanced=False)
+    engine = Engine(spec_from_names(config.base_model, str(adapter)), config.device, balanced=False)
     engine.load()
     if not engine.card.exact:
         raise UserError(f"{adapter} does not blend exactly (no per-poet rows to weigh); its balance cannot be fitted")

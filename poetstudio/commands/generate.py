@@ -95,11 +95,12 @@ def run(args: argparse.Namespace) -> int:
     """Load the engine, generate, stream or print JSON; Ctrl-C stops and keeps what was written."""
     from poetstudio.engine.engine import Engine
     from poetstudio.engine.request import PoemRequest
+    from poetstudio.model_spec import spec_from_names
 
     sampling = sampling_from(args)
     form = check_form(args.form)
     blend = parse_blend(args.blend)
-    engine = Engine(base=args.model, adapter=args.adapter, device=args.device, blend_mode=args.blend_mode,
+    engine = Engine(spec_from_names(args.model, args.adapter), device=args.device, blend_mode=args.blend_mode,
                     quantize=args.quantize, balanced=not args.no_balance)
     loaded = engine.load()
     mood = check_mood(args.mood, engine.card.moods)

@@ -18,9 +18,10 @@ def add_parser(sub) -> None:
 def run(args: argparse.Namespace) -> int:
     """One line per poet with counts, thin and unavailable poets marked; then the moods."""
     from poetstudio.model_info import IN_COPYRIGHT, read_model_card
+    from poetstudio.model_spec import spec_from_names
 
-    info = read_model_card(args.adapter, args.model)
-    print(f"poets of {info.path}:")
+    info = read_model_card(spec_from_names(args.model, args.adapter))
+    print(f"poets of {info.path or args.model}:")
     if not info.trained:
         print("  no poet metadata: the model writes as any of these by describing the blend in words "
               f"(blend mode 'prompt'): {', '.join(info.writable())}")

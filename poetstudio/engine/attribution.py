@@ -25,11 +25,11 @@ FIT_ITERATIONS = 100
 
 @torch.inference_mode()
 def poet_logprobs(model, tokenizer, text: str, poets: list[str], title: str = "", mood: str | None = None,
-                  max_tokens: int = MAX_TOKENS) -> tuple[torch.Tensor, torch.Tensor]:
+                  max_tokens: int = MAX_TOKENS, *, fmt: str) -> tuple[torch.Tensor, torch.Tensor]:
     """Log-probabilities (poets x tokens x vocab, fp32) of each next poem token under each poet, and the
     poem's token ids; one forward pass over a right-padded batch."""
     body = tokenizer.encode(text.strip("\n") + "\n", add_special_tokens=False)[:max_tokens]
-    rows, starts = poet_rows(tokenizer, body, poets, title, mood)
+    rows, starts = poet_rows(tokenizer, body, poets, title, mood, fmt=fmt)
     ids, mask = right_pad(rows, tokenizer.pad_token_id or 0)
     device = next(model.parameters()).device
     logits = model(input_ids=ids.to(device), attention_mask=mask.to(device)).logits.float().cpu()
@@ -71,11 +71,11 @@ def fit_blend(candidates: torch.Tensor, iterations: int = FIT_ITERATIONS) -> tor
 
 
 def attribute(model, tokenizer, text: str, poets: list[str], title: str = "", mood: str | None = None,
-              max_tokens: int = MAX_TOKENS) -> Attribution:
+              max_tokens: int = MAX_TOKENS, *, fmt: str) -> Attribution:
     """How much `text` reads like each of `poets` (see the module docstring)."""
     if not text.strip() or not poets:
         return Attribution({p: 1.0 / len(poets) for p in poets} if poets else {}, {}, 0)
-    logprobs, targets = poet_logprobs(model, tokenizer, text, poets, title, mood, max_tokens)
+    logprobs, targets = poet_logprobs(model, tokenizer, text, poets, title, mood, max_tokens, fmt=fmt)
     if targets.numel() == 0:
         return Attribution({p: 1.0 / len(poets) for p in poets}, {}, 0)
     token_ll = logprobs.gather(-1, targets.expand(len(poets), -1)[..., None]).squeeze(-1)

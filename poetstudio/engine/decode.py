@@ -25,6 +25,13 @@ from poetstudio.engine.runners import Runner, make_runner
 from poetstudio.engine.sampling import Sampling
 
 
+def stop_tokens(tokenizer) -> set[int]:
+    """The tokens a poem ends on: the end-of-text token and every other special token (a chat model's
+    `<|im_start|>` would open a new turn; a plain model's beginning-of-text, a new header)."""
+    special = set(getattr(tokenizer, "all_special_ids", None) or [])
+    return {t for t in special | {tokenizer.eos_token_id} if t is not None}
+
+
 @torch.inference_mode()
 def decode(
     model,
@@ -64,7 +71,7 @@ def decode(
         steps = build_steps(weights.to(device), len(prompts), strength, sampling, constraint)
     draw = Draw.for_sampling(sampling, generator)
     pad_id = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
-    stop_ids = {tokenizer.eos_token_id} if tokenizer.eos_token_id is not None and not ignore_eos else set()
+    stop_ids = set() if ignore_eos else stop_tokens(tokenizer)
     stream = StreamDecoder(tokenizer)
     context = StepContext()
     generated = context.generated

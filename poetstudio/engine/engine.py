@@ -31,12 +31,10 @@ from poetstudio.forms.word_guard import real_words
 from poetstudio.model_info import (
     ModelCard,
     card_from_metadata,
-    default_adapter_dir,
-    default_base_dir,
-    default_judge_dir,
     read_base_metadata,
 )
-from poetstudio.prompt_format import PromptSpec, prompt_ids, unconditioned, uses_chat_template
+from poetstudio.model_spec import ModelSpec, shipped_spec
+from poetstudio.prompt_format import HEADER, PromptSpec, describe_blend, natural_format, prompt_ids, unconditioned
 
 BLEND_MODES = ("auto", "exact", "prompt")
 
@@ -46,30 +44,28 @@ def request_spec(request: PoemRequest, poet: str | None) -> PromptSpec:
     return PromptSpec(poet=poet, title=request.theme, mood=request.mood, opening=request.opening)
 
 
-def row_prompts(tokenizer, request: PoemRequest, poets: list[str]) -> list[list[int]]:
+def row_prompts(tokenizer, request: PoemRequest, poets: list[str], fmt: str) -> list[list[int]]:
     """One prompt per blended poet, each through the shared prompt format (the trainer uses the same)."""
-    return [prompt_ids(tokenizer, request_spec(request, poet)) for poet in poets]
+    return [prompt_ids(tokenizer, request_spec(request, poet), fmt=fmt) for poet in poets]
 
 
-def unconditioned_prompt(tokenizer, request: PoemRequest) -> list[int]:
+def unconditioned_prompt(tokenizer, request: PoemRequest, fmt: str) -> list[int]:
     """The poet rows' prompt with no poet named (the header without its Poet line), for style strength."""
     first = next(iter(request.blend), None)
-    return prompt_ids(tokenizer, unconditioned(request_spec(request, first)))
+    return prompt_ids(tokenizer, unconditioned(request_spec(request, first)), fmt=fmt)
 
 
 class Engine:
     """One model, one generation at a time; `cancel()` is safe from any thread."""
 
-    def __init__(self, base: str | None = None, adapter: str | None = None, device: str = "auto",
-                 blend_mode: str = "auto", quantize: str = "none", precision: str = "auto", judge: str | None = None,
-                 balanced: bool = True):
+    def __init__(self, spec: ModelSpec | None = None, device: str = "auto", blend_mode: str = "auto",
+                 quantize: str = "none", precision: str = "auto", balanced: bool = True):
         """`balanced=False` leaves out the adapter's poet balance (ModelCard.balance): the rows get the weights
         as set (`[model] balance = false`, `generate --no-balance`); the trainer fits the balance with it off,
         and the judge's bench measures what it does."""
         if blend_mode not in BLEND_MODES:
             raise UserError(f"blend mode must be one of {', '.join(BLEND_MODES)}, not '{blend_mode}'")
-        self.base = base or str(default_base_dir())
-        self.adapter = adapter if adapter is not None else (None if base else str(default_adapter_dir()))
+        self.spec = spec or shipped_spec()
         self.device = device
         self.quantize = quantize
         self.precision = precision
@@ -81,7 +77,6 @@ class Engine:
         self._busy = threading.Lock()  # the model runs one thing at a time: a generation or an attribution
         self._claim = threading.Lock()
         self._generating = False
-        self.judge_dir = Path(judge) if judge else default_judge_dir()
         self._judge: Judge | None = None
         self._card = ModelCard()
 
@@ -102,7 +97,7 @@ class Engine:
     def load(self, on_status: Callable[[str], None] | None = None) -> LoadedModel:
         """Load the model once (later calls return it); progress goes to `on_status` as text."""
         if self.loaded is None:
-            loaded = load_model(self.base, self.adapter, self.device, quantize=self.quantize, on_status=on_status)
+            loaded = load_model(self.spec, self.device, quantize=self.quantize, on_status=on_status)
             if loaded.device.type == "cpu" and self.precision == "auto":
                 import torch
 
@@ -111,7 +106,7 @@ class Engine:
                 torch.set_num_threads(1)
             self.runner = make_runner(loaded.model, self.precision)
             card = card_from_metadata(loaded.metadata, Path(loaded.adapter) if loaded.adapter else None,
-                                      read_base_metadata(loaded.base))
+                                      read_base_metadata(self.spec.base_folder))
             self._card = card if self.balanced else replace(card, balance={})
             self.loaded = loaded
         return self.loaded
@@ -127,7 +122,14 @@ class Engine:
         """The blend mode in force: as asked, or 'exact' when the adapter carries poet conditioning."""
         if self.requested_mode != "auto":
             return self.requested_mode
-        return "exact" if self.card.exact and not uses_chat_template(self.load().tokenizer) else "prompt"
+        return "exact" if self.card.exact else "prompt"
+
+    @property
+    def prompt_format(self) -> str:
+        """The format prompts are written in: the adapter's declared one, or the base's natural one without
+        a trained adapter."""
+        card = self.card
+        return card.prompt_format if card.trained else natural_format(self.load().tokenizer)
 
     def known_poets(self) -> list[str]:
         """The poets this model's adapter writes as (with no poet metadata, the studio's); the other authors
@@ -146,19 +148,19 @@ class Engine:
     def prompts(self, request: PoemRequest, blend: dict[str, float]) -> tuple[list[list[int]], list[float]]:
         """The rows to decode and their weights, for the mode in force."""
         tokenizer = self.load().tokenizer
+        fmt = self.prompt_format
         if self.mode == "exact":
-            return row_prompts(tokenizer, request, list(blend)), list(self.row_weights(blend).values())
+            return row_prompts(tokenizer, request, list(blend), fmt), list(self.row_weights(blend).values())
         spec = PromptSpec(poet=None if len(blend) > 1 else next(iter(blend)), title=request.theme,
                           mood=request.mood, opening=request.opening)
-        if not uses_chat_template(tokenizer) and len(blend) > 1:
-            from poetstudio.prompt_format import describe_blend
-
+        if fmt == HEADER and len(blend) > 1:
             spec = replace(spec, poet=describe_blend(blend))
-        return [prompt_ids(tokenizer, spec, blend)], [1.0]
+        return [prompt_ids(tokenizer, spec, blend, fmt=fmt)], [1.0]
 
     def unconditioned(self, request: PoemRequest) -> list[int] | None:
         """The row style strength guides away from; None at strength 1, where no row is added."""
-        return None if request.strength == 1.0 else unconditioned_prompt(self.load().tokenizer, request)
+        return None if request.strength == 1.0 else unconditioned_prompt(self.load().tokenizer, request,
+                                                                          self.prompt_format)
 
     def form_constraint(self, request: PoemRequest, opening: str) -> FormConstraint | None:
         """The constraint writing `request.form` (None for no form or free verse); a bad form is a UserError."""
@@ -234,8 +236,9 @@ class Engine:
 
     def judge(self) -> Judge | None:
         """The judge beside the shipped model (or the folder given), loaded once; None where there is none."""
-        if self._judge is None and (self.judge_dir / META_FILE).exists():
-            self._judge = load_judge(self.judge_dir)
+        judge_dir = self.spec.judge
+        if self._judge is None and judge_dir is not None and (judge_dir / META_FILE).exists():
+            self._judge = load_judge(judge_dir)
         return self._judge
 
     def attribute(self, text: str, title: str = "", mood: str | None = None) -> Attribution:
@@ -251,7 +254,7 @@ class Engine:
         loaded = self.load()
         poets = self.attribution_poets()
         with self._busy:
-            read = attribute(loaded.model, loaded.tokenizer, text, poets, title, mood)
+            read = attribute(loaded.model, loaded.tokenizer, text, poets, title, mood, fmt=self.prompt_format)
         if read.tokens == 0:  # nothing read: no fit to undo, every poet stays alike
             return read
         return replace(read, shares=self.card.blend_shares(read.shares))

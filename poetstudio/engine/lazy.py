@@ -17,6 +17,7 @@ from poetstudio.engine.api import (
     PoemRequest,
 )
 from poetstudio.errors import UserError
+from poetstudio.model_spec import spec_from_names
 
 
 class LazyEngine:
@@ -24,8 +25,8 @@ class LazyEngine:
 
     def __init__(self, base: str | None, adapter: str | None, device: str, blend_mode: str, quantize: str,
                  balanced: bool = True):
-        self.settings = dict(base=base or None, adapter=adapter, device=device, blend_mode=blend_mode,
-                             quantize=quantize, balanced=balanced)
+        self.names = (base or None, adapter or None)
+        self.settings = dict(device=device, blend_mode=blend_mode, quantize=quantize, balanced=balanced)
         self.engine = None
 
     def load(self, on_event: Callable[[EngineEvent], None]) -> None:
@@ -33,7 +34,7 @@ class LazyEngine:
         from poetstudio.engine.engine import Engine
 
         try:
-            engine = Engine(**self.settings)
+            engine = Engine(spec_from_names(*self.names), **self.settings)
         except UserError as exc:
             on_event(LoadFailed(str(exc)))
             return

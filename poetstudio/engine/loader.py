@@ -12,7 +12,8 @@ import torch
 from poetstudio.corpus.vocabulary import NO_WORDS, WordCounts, read_word_list
 from poetstudio.errors import UserError
 from poetstudio.model_info import read_metadata
-from poetstudio.model_source import looks_like_hub_id, source_kwargs
+from poetstudio.model_source import FOLDER, ModelSource, looks_like_hub_id, source_kwargs
+from poetstudio.model_spec import ModelSpec
 from poetstudio.runtime.device import pick_device
 from poetstudio.runtime.hub import load_causal_lm, load_tokenizer, nf4_available, nf4_config
 
@@ -47,30 +48,49 @@ def quantization(quantize: str, device: torch.device, warnings: list[str]):
     return nf4_config()
 
 
-def load_model(base: str, adapter: str | None = None, device: str = "auto", quantize: str = "none",
-               merge: bool = True, on_status: Callable[[str], None] | None = None) -> LoadedModel:
-    """Load base (+ adapter, merged into the weights for speed) onto the device, in eval mode."""
+def adapter_metadata(adapter: str | None) -> dict:
+    """A local adapter folder's poetstudio.json ({} for none, a hub adapter, or a folder without one)."""
+    meta_file = Path(adapter) / "poetstudio.json" if adapter else None
+    return read_metadata(meta_file) if meta_file is not None and meta_file.is_file() else {}
+
+
+def check_base(metadata: dict, source: ModelSource, adapter: str | None) -> None:
+    """Refuse an adapter on a base other than the one it was trained on (its metadata's `base_key`; adapters
+    from before the key was recorded are not checked)."""
+    trained_on = metadata.get("base_key")
+    if trained_on and trained_on != source.content_key():
+        raise UserError(f"adapter '{adapter}' was trained on base '{metadata.get('base_model', trained_on)}', not "
+                        f"'{source.location}'; load it with --model {metadata.get('base_model', trained_on)}")
+
+
+def load_model(spec: ModelSpec, device: str = "auto", quantize: str = "none", merge: bool = True,
+               on_status: Callable[[str], None] | None = None) -> LoadedModel:
+    """Load the spec's base (+ adapter, merged into the weights for speed) onto the device, in eval mode."""
     from peft import PeftModel
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
     py_warnings.filterwarnings("ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning)
     status = on_status or (lambda _: None)
-    if not Path(base).is_dir() and not looks_like_hub_id(base):
+    source, adapter, base = spec.base, spec.adapter, spec.base_name
+    if source.kind == FOLDER and not Path(base).is_dir():
         raise UserError(f"model folder '{base}' does not exist; give a local model folder or a hub id like org/name")
     if adapter and not Path(adapter).is_dir() and not looks_like_hub_id(adapter):
         raise UserError(f"adapter folder '{adapter}' does not exist; give a folder saved by `poetstudio train`")
+    metadata = adapter_metadata(adapter)
+    check_base(metadata, source, adapter)
     target = pick_device(device)
     warnings: list[str] = []
     quant = quantization(quantize, target, warnings)
     dtype = torch.bfloat16 if target.type == "cuda" else torch.float32
     status(f"loading {base} on {target}")
     try:
-        tokenizer = load_tokenizer(base)
-        model = load_causal_lm(base, dtype, quant, target)
+        tokenizer = load_tokenizer(source, status)
+        model = load_causal_lm(source, dtype, quant, target, status)
+    except UserError:
+        raise
     except Exception as exc:  # hub, config, safetensors and torch errors share no base class
         raise UserError(f"cannot load model '{base}': {_first_line(exc)}") from None
-    metadata: dict = {}
     if adapter:
         adapter_dir = Path(adapter)
         if adapter_dir.is_dir() and not (adapter_dir / "adapter_config.json").exists():
@@ -85,11 +105,9 @@ def load_model(base: str, adapter: str | None = None, device: str = "auto", quan
             raise UserError(f"cannot load adapter '{adapter}': {_first_line(exc)}") from None
         if merge and quant is None:
             model = model.merge_and_unload()
-        meta_file = adapter_dir / "poetstudio.json"
-        if meta_file.exists():
-            metadata = read_metadata(meta_file)
     if quant is None:
         model.to(target)
     model.eval()
     status("model ready")
-    return LoadedModel(model, tokenizer, target, base, adapter, metadata, warnings, read_word_list(base))
+    words = read_word_list(spec.words.parent) if spec.words is not None else NO_WORDS
+    return LoadedModel(model, tokenizer, target, base, adapter, metadata, warnings, words)

@@ -7,10 +7,11 @@ is imported on first use, so importing this module costs nothing.
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 
 import torch
 
-from poetstudio.model_source import source_kwargs
+from poetstudio.model_source import FOLDER, GGUF, PACKAGE, ModelSource, parse_source
 
 
 def set_pad_token(tokenizer):
@@ -24,12 +25,26 @@ LOAD_OPTIONS = ("is_local", "local_files_only")
 """How a tokenizer happened to be loaded (offline, from a folder), which transformers would save back with it."""
 
 
-def load_tokenizer(name: str):
-    """The tokenizer of a hub model or local folder, with a pad token set; how it was loaded is not kept in
-    it, so a tokenizer saved from it loads the same way from a folder or a hub."""
+def pretrained_location(source: str | ModelSource, status: Callable[[str], None] | None = None) -> tuple[str, dict]:
+    """What `from_pretrained` is given for a source: (hub id or folder, keyword arguments). A GGUF or packaged
+    base is its converted folder in the user cache (converted on first use, with `status` told)."""
+    source = parse_source(source)
+    if source.kind in (GGUF, PACKAGE):
+        from poetstudio.runtime.gguf_base import converted_folder
+
+        return str(converted_folder(source, status)), {"local_files_only": True}
+    if source.kind == FOLDER:
+        return source.location, {"local_files_only": True}
+    return source.location, {}
+
+
+def load_tokenizer(source: str | ModelSource, status: Callable[[str], None] | None = None):
+    """The tokenizer of a base, with a pad token set; how it was loaded is not kept in it, so a tokenizer
+    saved from it loads the same way from a folder or a hub."""
     from transformers import AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(name, **source_kwargs(name))
+    name, kwargs = pretrained_location(source, status)
+    tokenizer = AutoTokenizer.from_pretrained(name, **kwargs)
     for option in LOAD_OPTIONS:
         tokenizer.init_kwargs.pop(option, None)
     return set_pad_token(tokenizer)
@@ -50,12 +65,14 @@ def nf4_config(double_quant: bool = False):
                               **extra)
 
 
-def load_causal_lm(name: str, dtype: torch.dtype, quantization=None, device: torch.device | None = None):
-    """A causal LM from a hub id or local folder in `dtype`; with a `quantization` config it is loaded
-    quantised straight onto `device` (bitsandbytes places the weights as it loads them)."""
+def load_causal_lm(source: str | ModelSource, dtype: torch.dtype, quantization=None, device: torch.device | None = None,
+                   status: Callable[[str], None] | None = None):
+    """A causal LM from any base source in `dtype`; with a `quantization` config it is loaded quantised straight
+    onto `device` (bitsandbytes places the weights as it loads them; a GGUF base goes through its converted
+    folder, since 4-bit NF4 cannot be combined with `gguf_file`)."""
     from transformers import AutoModelForCausalLM
 
-    kwargs = source_kwargs(name)
+    name, kwargs = pretrained_location(source, status)
     if quantization is not None:
         index = device.index if device is not None else None
         kwargs.update(quantization_config=quantization, device_map={"": index or 0})

@@ -1,0 +1,107 @@
+"""A GGUF base converted once into the user cache as a plain model folder (safetensors + tokenizer).
+
+transformers reads a GGUF with `from_pretrained(folder, gguf_file=..., quantization_config=GgufConfig(
+dequantize=True))`: 17 s on two cores, mostly the tokenizer rebuilt from the GGUF's vocabulary. Converted once
+and kept under `paths.cache_dir()/bases/<the GGUF's hash>/`, later loads read safetensors in about a second.
+The weights are kept in fp32: dequantized 4-bit values (scale x q + minimum) are exact there and not in fp16
+or bf16. A folder is trusted only when its manifest (written last) lists every file with its size and SHA-256
+and they match; anything else is deleted and converted again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+from poetstudio.model_source import CONVERSION_MANIFEST, ModelSource
+from poetstudio.paths import cache_dir
+
+MANIFEST = CONVERSION_MANIFEST
+CONVERSION_VERSION = 1
+HASH_CHUNK = 1 << 22
+
+
+def bases_dir() -> Path:
+    """Where converted GGUF bases are kept."""
+    return cache_dir() / "bases"
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        while chunk := handle.read(HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _manifest(folder: Path, key: str) -> dict:
+    files = {f.name: {"bytes": f.stat().st_size, "sha256": _sha256(f)}
+             for f in sorted(folder.iterdir()) if f.is_file() and f.name != MANIFEST}
+    return {"version": CONVERSION_VERSION, "key": key, "files": files}
+
+
+def is_complete(folder: Path, key: str) -> bool:
+    """True when `folder` holds a finished conversion of `key`: every listed file there with its size and hash."""
+    try:
+        manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+        if manifest.get("version") != CONVERSION_VERSION or manifest.get("key") != key or not manifest["files"]:
+            return False
+        for name, facts in manifest["files"].items():
+            file = folder / name
+            if file.stat().st_size != facts["bytes"] or _sha256(file) != facts["sha256"]:
+                return False
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return False
+    return True
+
+
+def convert(source: ModelSource, target: Path, key: str, status: Callable[[str], None]) -> None:
+    """Dequantize the GGUF into `target` (model, config, tokenizer), then write the manifest last."""
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
+
+    gguf = source.gguf_path()
+    status(f"converting {gguf.name} (once): reading the tokenizer")
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    status(f"converting {gguf.name} (once): dequantizing the weights")
+    # dequantize=True: plain gguf_file= leaves quantization_method=GGUF on the model, which sends decoding to a
+    # slow path and makes save_pretrained fail
+    model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32,
+                                                 quantization_config=GgufConfig(dequantize=True))
+    model.config.quantization_config = None
+    if hasattr(model.config, "_name_or_path"):
+        model.config._name_or_path = str(gguf)
+    status(f"converting {gguf.name} (once): writing the cache")
+    model.save_pretrained(target)
+    tokenizer.save_pretrained(target)
+    (target / MANIFEST).write_text(json.dumps(_manifest(target, key), indent=1), encoding="utf-8")
+
+
+def converted_folder(source: ModelSource, status: Callable[[str], None] | None = None) -> Path:
+    """The cached plain folder for a GGUF or packaged source, converting (and replacing a broken cache) first."""
+    status = status or (lambda _: None)
+    key = source.content_key()
+    folder = bases_dir() / key
+    if is_complete(folder, key):
+        return folder
+    if folder.exists():
+        status(f"the converted model in {folder} is incomplete or damaged: converting it again")
+        shutil.rmtree(folder, ignore_errors=True)
+    partial = folder.with_name(f"{key}.partial-{os.getpid()}")
+    shutil.rmtree(partial, ignore_errors=True)
+    partial.mkdir(parents=True)
+    try:
+        convert(source, partial, key, status)
+        try:
+            partial.rename(folder)
+        except OSError:  # another process finished the same conversion first
+            if not is_complete(folder, key):
+                raise
+    finally:
+        shutil.rmtree(partial, ignore_errors=True)
+    status("model converted")
+    return folder
