@@ -26,7 +26,7 @@ DEFAULT_CONFIG_TOML = """\
 # poetstudio configuration. Every field is optional; a missing one keeps the default shown.
 
 [model]
-base = ""              # base model: local folder or hub id; "" = the shipped default model
+base = ""              # base model: local folder, hub id, .gguf file or smollm2-135m-instruct; "" = the shipped one
 adapter = ""           # adapter folder or hub id; "" = the shipped adapter (with the shipped model only)
 device = "auto"        # auto | cpu | cuda | mps
 quantize = "none"      # none | nf4 (4-bit, CUDA + bitsandbytes)

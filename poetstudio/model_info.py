@@ -62,16 +62,23 @@ class PoetCard:
     pretrained_only: bool = False
 
     @property
+    def from_books(self) -> bool:
+        """True for an author learned from verse read under their name (in pretraining, or from their books in
+        the adapter's run) rather than from the corpus's poems."""
+        return self.pretrained_only or (self.poems == 0 and self.tokens > 0)
+
+    @property
     def thin(self) -> bool:
         """True when the model saw too little of the poet to learn the voice well."""
-        if self.pretrained_only:
+        if self.from_books:
             return self.tokens < THIN_TOKENS
         return self.available and self.poems < THIN_POEMS
 
     def weak_voice(self) -> str:
         """Why the voice will be weak, for a warning."""
-        if self.pretrained_only:
-            return f"{self.name}: only {self.tokens:,} tokens of verse in pretraining; the voice will be weak"
+        if self.from_books:
+            where = "in pretraining" if self.pretrained_only else "in training"
+            return f"{self.name}: only {self.tokens:,} tokens of verse {where}; the voice will be weak"
         return f"{self.name}: only {self.poems} training poems; the voice will be weak"
 
 
@@ -243,9 +250,13 @@ def card_from_metadata(metadata: Mapping, path: Path | None = None, base: Mappin
     """The card of an adapter whose metadata (as `read_metadata` gives it) is `metadata`; `{}` for a model
     without poet metadata, which writes as any studio poet by describing the blend in words. `base` is the
     base model's metadata: its pretraining authors join the card (exact blending only)."""
-    trained = metadata.get("poets", {})
+    learned = metadata.get("poets", {})
+    trained = {name: counts for name, counts in learned.items() if studio_poet(name) is not None
+               or int(counts.get("poems", 0)) > 0}
     poets = [PoetCard(name, int(counts.get("poems", 0)), int(counts.get("examples", 0)))
              for name, counts in trained.items()]
+    book_authors = [PoetCard(name, examples=int(counts.get("examples", 0)), tokens=book_tokens(counts))
+                    for name, counts in learned.items() if name not in trained]
     for poet in STUDIO_POETS:
         if poet.name not in trained:
             reason = IN_COPYRIGHT if not poet.public_domain else NOT_TRAINED
@@ -254,11 +265,13 @@ def card_from_metadata(metadata: Mapping, path: Path | None = None, base: Mappin
     poets.sort(key=lambda p: (order.get(p.name, len(order)), p.name))
     exact = metadata.get("blend_mode") == "exact" and bool(trained)
     listed = {p.name for p in poets}
-    authors = tuple(
+    pretrained = [
         PoetCard(name, tokens=int(stats.get("tokens", 0)), books=int(stats.get("books", 0)), pretrained_only=True)
         for name, stats in pretrained_authors(base or {}).items()
-        if exact and name not in listed and isinstance(stats, Mapping) and stats.get("conditioned_documents", 1)
-    )
+        if name not in listed and isinstance(stats, Mapping) and stats.get("conditioned_documents", 1)
+    ]
+    authors = tuple(sorted(book_authors + [a for a in pretrained if a.name not in learned],
+                           key=lambda a: (-a.tokens, a.name))) if exact else ()
     return ModelCard(path, tuple(poets), dict(metadata.get("moods", {})), exact=exact, trained=bool(trained),
                      authors=authors, prompt_format=declared_format(metadata),
                      balance=read_balance(metadata) if exact else {})
@@ -272,6 +285,17 @@ def declared_format(metadata: Mapping) -> str:
         raise UserError(f"the adapter's poetstudio.json names an unknown prompt_format {fmt!r} (known: "
                         f"{', '.join(FORMATS)}); train the adapter again with this poetstudio")
     return fmt
+
+
+CHARS_PER_TOKEN = 4  # verse in SmolLM2's tokenizer: poems.jsonl is 2.58M characters in 634k tokens (4.07)
+
+
+def book_tokens(counts: Mapping) -> int:
+    """Tokens of book verse an adapter's run read under an author's name (its metadata's `book_tokens`, else
+    estimated from `book_chars`)."""
+    if "book_tokens" in counts:
+        return int(counts["book_tokens"])
+    return int(counts.get("book_chars", 0)) // CHARS_PER_TOKEN
 
 
 def pretrained_authors(base: Mapping) -> Mapping:

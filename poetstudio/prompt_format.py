@@ -20,6 +20,10 @@ from typing import Any, Protocol
 
 FORMAT_VERSION = 1
 HEADER, CHAT = "header", "chat"
+CHAT_SYSTEM = "You are a poet."
+"""The chat format's system message. Short on purpose: every training passage carries its header, and SmolLM2's
+default system prompt and a longer instruction made it 58 tokens (35 with these), about a fifth of the tokens a CPU run
+pays for without learning from them."""
 FORMATS = (HEADER, CHAT)
 IGNORE_INDEX = -100  # the label value torch's cross-entropy skips: header tokens carry no loss
 
@@ -78,7 +82,7 @@ def instruction_text(spec: PromptSpec, blend: dict[str, float] | None = None) ->
     text = f"Write a poem in the style of {voice}."
     if spec.mood:
         text += f" Emotion: {spec.mood}."
-    return text + f" Title: {spec.title.strip() or 'Untitled'}. Keep the poem's line breaks; write only the poem."
+    return text + f" Title: {spec.title.strip() or 'Untitled'}."
 
 
 def uses_chat_template(tokenizer: Tokenizer) -> bool:
@@ -107,7 +111,8 @@ def header_ids(tokenizer: Tokenizer, spec: PromptSpec, blend: dict[str, float] |
                fmt: str) -> list[int]:
     """Token ids of everything before the poem's first character, in format `fmt`."""
     if checked_format(fmt) == CHAT:
-        messages = [{"role": "user", "content": instruction_text(spec, blend)}]
+        messages = [{"role": "system", "content": CHAT_SYSTEM},
+                    {"role": "user", "content": instruction_text(spec, blend)}]
         rendered = tokenizer.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
         return tokenizer.encode(rendered, add_special_tokens=False)
     bos = [tokenizer.bos_token_id] if tokenizer.bos_token_id is not None else []

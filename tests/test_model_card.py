@@ -109,3 +109,22 @@ def test_variation_seeds_follow_on_and_wrap_at_the_top_of_the_range():
     assert top.variation(1).seed == -SEED_LIMIT and Sampling(seed=-3).seed == -3
     with pytest.raises(UserError, match="seed must be a whole number"):
         Sampling(seed=SEED_LIMIT)
+
+
+def test_authors_an_adapter_learned_from_their_books_join_blends_but_not_the_studio_s_poets():
+    card = card_from_metadata({"blend_mode": "exact", "prompt_format": "chat", "poets": {
+        "Emily Dickinson": {"poems": 380, "examples": 400, "book_chars": 9000},
+        "John Keats": {"poems": 0, "examples": 9, "book_chars": 12_000, "book_tokens": 3_100},
+        "George Gordon Byron": {"poems": 0, "examples": 200, "book_tokens": 60_000},
+    }})
+    assert card.prompt_format == "chat" and card.exact
+    assert "John Keats" not in card.studio_writable() and "Emily Dickinson" in card.studio_writable()
+    assert [a.name for a in card.authors] == ["George Gordon Byron", "John Keats"]  # most verse first
+    assert card.poet("John Keats").thin and not card.poet("George Gordon Byron").thin
+    assert "3,100 tokens of verse in training" in card.thin_warnings(["John Keats"])[0]
+    assert "John Keats" in card.writable()
+
+
+def test_an_unknown_prompt_format_is_a_one_line_error():
+    with pytest.raises(UserError, match="unknown prompt_format 'yaml'"):
+        card_from_metadata({"blend_mode": "exact", "prompt_format": "yaml", "poets": {"Emily Dickinson": {}}})

@@ -87,7 +87,10 @@ def build_dataset(config: TrainConfig, tokenizer, report, split, blocks: list[st
     for poem in train_poems:
         poet_counts[poem.poet]["poems"] += 1
     for poem in books:
-        poet_counts[poem.poet]["book_chars"] = poet_counts[poem.poet].get("book_chars", 0) + len(poem.text)
+        counts = poet_counts[poem.poet]
+        counts["book_chars"] = counts.get("book_chars", 0) + len(poem.text)
+        tokens = len(tokenizer.encode(poem.text, add_special_tokens=False))
+        counts["book_tokens"] = counts.get("book_tokens", 0) + tokens
     for example in train_examples:
         if example.poet >= 0:
             poet_counts[poets[example.poet]]["examples"] += 1

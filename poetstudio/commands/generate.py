@@ -91,6 +91,14 @@ def sampling_from(args: argparse.Namespace) -> Sampling:
     return sampling
 
 
+def load_status_printer():
+    """Where a load's progress goes: stderr when a person watches it (the first load converts the default model
+    for about a minute), nowhere when stderr is a pipe or a file."""
+    if not sys.stderr.isatty():
+        return None
+    return lambda text: print(f"poetstudio: {text}", file=sys.stderr, flush=True)
+
+
 def run(args: argparse.Namespace) -> int:
     """Load the engine, generate, stream or print JSON; Ctrl-C stops and keeps what was written."""
     from poetstudio.engine.engine import Engine
@@ -102,7 +110,7 @@ def run(args: argparse.Namespace) -> int:
     blend = parse_blend(args.blend)
     engine = Engine(spec_from_names(args.model, args.adapter), device=args.device, blend_mode=args.blend_mode,
                     quantize=args.quantize, balanced=not args.no_balance)
-    loaded = engine.load()
+    loaded = engine.load(load_status_printer())
     mood = check_mood(args.mood, engine.card.moods)
     for warning in loaded.warnings + engine.card.thin_warnings(engine.resolve_blend(blend)):
         print(f"poetstudio: warning: {warning}", file=sys.stderr)

@@ -15,7 +15,7 @@ from poetstudio.model_info import read_metadata
 from poetstudio.model_source import FOLDER, ModelSource, looks_like_hub_id, source_kwargs
 from poetstudio.model_spec import ModelSpec
 from poetstudio.runtime.device import pick_device
-from poetstudio.runtime.hub import load_causal_lm, load_tokenizer, nf4_available, nf4_config
+from poetstudio.runtime.hub import load_causal_lm, load_tokenizer, nf4_available, nf4_config, pretrained_location
 
 
 @dataclass
@@ -85,8 +85,9 @@ def load_model(spec: ModelSpec, device: str = "auto", quantize: str = "none", me
     dtype = torch.bfloat16 if target.type == "cuda" else torch.float32
     status(f"loading {base} on {target}")
     try:
-        tokenizer = load_tokenizer(source, status)
-        model = load_causal_lm(source, dtype, quant, target, status)
+        location, _ = pretrained_location(source, status)  # a GGUF is converted (once) and checked here, once
+        tokenizer = load_tokenizer(location)
+        model = load_causal_lm(location, dtype, quant, target)
     except UserError:
         raise
     except Exception as exc:  # hub, config, safetensors and torch errors share no base class

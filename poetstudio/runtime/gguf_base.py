@@ -64,6 +64,8 @@ def convert(source: ModelSource, target: Path, key: str, status: Callable[[str],
     import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer, GgufConfig
 
+    from poetstudio.runtime.hub import LOAD_OPTIONS
+
     gguf = source.gguf_path()
     status(f"converting {gguf.name} (once): reading the tokenizer")
     tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
@@ -77,6 +79,8 @@ def convert(source: ModelSource, target: Path, key: str, status: Callable[[str],
         model.config._name_or_path = str(gguf)
     status(f"converting {gguf.name} (once): writing the cache")
     model.save_pretrained(target)
+    for option in LOAD_OPTIONS:
+        tokenizer.init_kwargs.pop(option, None)
     tokenizer.save_pretrained(target)
     (target / MANIFEST).write_text(json.dumps(_manifest(target, key), indent=1), encoding="utf-8")
 
