@@ -127,3 +127,19 @@ def test_how_much_of_a_poem_rhymes_names_it():
     assert analyze_poem(half).form == "quatrains (ABAB)"  # stanzas alike: named by the first one's scheme
     loose = half.replace("water and stone\nmoving along", "water and stone\nmoving away\n\nsilence")
     assert analyze_poem(loose).form == "partly rhymed verse, irregular stanzas"
+
+
+def test_a_form_named_like_its_metre_is_said_once_in_the_summary():
+    from poetstudio.analysis.report import summary_line
+
+    reading = analyze_poem("Cathedrals of silver\nmelancholy stretches\nbeneath\n")
+    assert reading.meter == reading.form == "free verse"  # both name it: the summary says it once
+    assert reading.summary == "ABC · free verse"
+    assert summary_line("AB", "", "free verse") == "AB · free verse"
+    couplets = summary_line("AA BB", "iambic tetrameter", "rhyming couplets")
+    assert couplets == "AA BB · iambic tetrameter · rhyming couplets"
+
+
+def test_a_byte_order_mark_is_no_part_of_the_first_line():
+    reading = analyze_poem("\ufeffThe night is long\nthe sea is cold and wide\n")
+    assert reading.lines[0].text == "The night is long" and reading.summary.startswith("AB · ")

@@ -40,6 +40,26 @@ def test_corpus_stats_novelty_share(fixtures, tmp_path, capsys):
     assert 0 < share < 100
 
 
+NOVELTY_FILES = {
+    "missing": (lambda d: d / "missing.txt", "no such file: "),
+    "folder": (lambda d: d, "is a folder, not a file"),
+    "latin-1": (lambda d: (d / "l1.txt").write_bytes("caf\xe9 po\xe8me".encode("latin-1")) and d / "l1.txt",
+                "not UTF-8 text"),
+    "binary": (lambda d: (d / "b.bin").write_bytes(b"\x00\x01\x02 poem \x00" * 40) and d / "b.bin", "binary"),
+    "short": (lambda d: (d / "s.txt").write_text("too few words\n") and d / "s.txt", "fewer than 8 words"),
+}
+
+
+@pytest.mark.parametrize("kind", NOVELTY_FILES)
+def test_corpus_stats_novelty_file_that_cannot_be_read_is_one_line_before_any_table(fixtures, tmp_path, capsys,
+                                                                                   kind):
+    make, message = NOVELTY_FILES[kind]
+    assert main(["corpus", "stats", str(fixtures / "mini.jsonl"), "--novelty", str(make(tmp_path))]) == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # checked before the table is printed
+    assert err.startswith("poetstudio: ") and err.count("\n") == 1 and message in err
+
+
 def test_poets_lists_stallings_as_unavailable_for_the_shipped_model(capsys):
     assert main(["poets"]) == 0
     out = capsys.readouterr().out
@@ -96,11 +116,28 @@ def test_analyze_reads_standard_input_and_prints_json_with_attribution():
     (lambda d: (d / "empty.txt").write_text("  \n") and str(d / "empty.txt"), "is empty"),
     (lambda d: (d / "latin1.txt").write_bytes("caf\xe9 po\xe8me".encode("latin-1")) and str(d / "latin1.txt"),
      "not UTF-8"),
+    (lambda d: str(d), "is a folder, not a file; give a text file with the poem"),
+    (lambda d: (d / "nul.txt").write_bytes(b"x\x00y\x00" * 10) and str(d / "nul.txt"), "binary file, not text"),
 ])
 def test_analyze_bad_input_is_one_line_and_exit_2(tmp_path, setup, message):
     result = run("analyze", setup(tmp_path), "--no-model")
     assert result.returncode == 2
     assert result.stderr.count("\n") == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_analyze_drops_a_byte_order_mark_from_a_file_and_from_standard_input(tmp_path, capsys, monkeypatch):
+    import io
+
+    marked = tmp_path / "marked.txt"
+    marked.write_bytes(b"\xef\xbb\xbf" + SONNET_END.encode("utf-8"))
+    assert main(["analyze", str(marked), "--no-model"]) == 0
+    assert capsys.readouterr().out.splitlines()[0].endswith("  So long as men can breathe or eyes can see,")
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"\xef\xbb\xbf" + SONNET_END.encode("utf-8"))))
+    assert main(["analyze", "-", "--no-model"]) == 0
+    assert "\ufeff" not in capsys.readouterr().out
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"caf\xe9 po\xe8me")))
+    assert main(["analyze", "-", "--no-model"]) == 2
+    assert "standard input is not UTF-8 text" in capsys.readouterr().err
 
 
 BROKEN_TOML = "[sampling]\ntemperature = = 0.8\n"

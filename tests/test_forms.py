@@ -227,6 +227,30 @@ def test_a_line_that_opens_a_rhyme_does_not_rhyme_with_the_line_before(shipped_t
     assert not {"may", "say", "way", "away"} & writer.endings(1)
 
 
+def test_a_haiku_and_a_limerick_end_on_their_last_line_not_a_line_of_spaces(shipped_tokenizer, facts):
+    from poetstudio.forms.catalogue import resolve_form
+    from poetstudio.forms.lexicon import lexicon
+    from poetstudio.forms.writer import FormWriter
+
+    indents = [t for t, text in enumerate(facts.texts)
+               if facts.usable[t] and text.startswith("\n") and text.strip("\n") and not text.strip()]
+    assert indents  # "\n   ": a newline with the next line's indentation, one token
+    haiku = FormWriter(resolve_form("haiku"), facts, lexicon(facts))
+    feed(haiku, shipped_tokenizer, "The moon is bright now")
+    assert any(haiku.allows(t) for t in indents)  # a line still to come may be indented
+    feed(haiku, shipped_tokenizer, "\nand all the quiet river sings\nunder the old tree")
+    assert haiku.allows(facts.newline_id) and not any(haiku.allows(t) for t in indents)
+    limerick = FormWriter(resolve_form("limerick"), facts, lexicon(facts))
+    limerick.feed_opening("There was a young lady of Niger\nWho smiled as she rode on a tiger;\n"
+                          "They returned from the ride\nWith the lady inside,\n")
+    feed(limerick, shipped_tokenizer, "And so the tiger grew brighter")
+    assert limerick.allows(facts.newline_id) and not any(limerick.allows(t) for t in indents)
+    stanzas = writer_for("A/A 4", facts)
+    feed(stanzas, shipped_tokenizer, "I walk the day")
+    allowed = {facts.texts[t].count("\n") for t in indents if stanzas.allows(t)}
+    assert allowed == {2}  # "\n\n  " indents the next stanza; "\n  \n" would be a blank line of spaces
+
+
 def test_a_refrain_is_repeated_word_for_word(engine):
     from poetstudio.engine.request import PoemRequest
     from poetstudio.engine.sampling_settings import Sampling

@@ -11,6 +11,7 @@ import textwrap
 import pytest
 
 from poetstudio.cli import main
+from poetstudio.errors import UserError
 from poetstudio.library import Library, LibraryError, SavedPoem
 from poetstudio.library.export import render
 from poetstudio.library.schema import MIGRATIONS, SCHEMA_VERSION, migrate
@@ -171,3 +172,96 @@ def test_a_poem_keeps_its_analysis(library):
     assert updated.analysis == {"reading": {"scheme": "AB"}}
     assert "AA · iambic pentameter · rhyming couplets" in render(saved, "md")
 
+
+
+def test_undelete_of_a_poem_not_in_the_trash_says_so_in_one_line(tmp_path, capsys):
+    db = str(tmp_path / "lib.sqlite3")
+    library = Library(db)
+    saved = library.save(poem())
+    with pytest.raises(UserError, match="not in the trash"):
+        library.undelete(saved.id)
+    library.close()
+    assert main(["library", "--db", db, "undelete", str(saved.id)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and err.count("\n") == 1 and f"poem {saved.id} is not in the trash" in err
+    assert main(["library", "--db", db, "undelete", "999"]) == 2
+    assert "no poem with id 999" in capsys.readouterr().err
+    main(["library", "--db", db, "delete", str(saved.id)])
+    assert main(["library", "--db", db, "undelete", str(saved.id)]) == 0
+    assert "restored" in capsys.readouterr().out
+
+
+ID_COMMANDS = [["show"], ["export"], ["rename", "{id}", "New"], ["delete"], ["undelete"]]
+
+
+@pytest.mark.parametrize("bad", ["99999999999999999999", "9223372036854775808", "-99999999999999999999", "0"])
+@pytest.mark.parametrize("command", ID_COMMANDS, ids=lambda c: c[0])
+def test_every_id_argument_is_checked_against_the_sqlite_range(tmp_path, capsys, command, bad):
+    args = [part.replace("{id}", bad) for part in command] if "{id}" in command else command + [bad]
+    with pytest.raises(SystemExit) as exit_:
+        main(["library", "--db", str(tmp_path / "lib.sqlite3"), *args])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and err.count("\n") == 1 and "must be a poem id from 1 to 9223372036854775807" in err
+
+
+@pytest.mark.parametrize("limit", ["9223372036854775807", "99999999999999999999"])
+def test_a_limit_past_what_sqlite_counts_is_one_line(tmp_path, capsys, limit):
+    with pytest.raises(SystemExit) as exit_:
+        main(["library", "--db", str(tmp_path / "lib.sqlite3"), "list", "--limit", limit])
+    assert exit_.value.code == 2 and "--limit: must be from 0 (no limit)" in capsys.readouterr().err
+
+
+def test_the_largest_id_is_looked_up_not_refused(tmp_path, capsys):
+    assert main(["library", "--db", str(tmp_path / "lib.sqlite3"), "show", "9223372036854775807"]) == 2
+    assert "no poem with id 9223372036854775807" in capsys.readouterr().err
+
+
+def test_a_folder_given_as_the_library_is_one_line(tmp_path, capsys):
+    assert main(["library", "--db", str(tmp_path), "list"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is a folder, not a library file; name a file" in err
+
+
+def test_markdown_export_keeps_a_poem_s_indentation_and_stanzas():
+    saved = poem(text="The tide comes in\n    and takes the light\n\n\tthe gulls\nreturn")
+    body = render(saved, "md").split("\n\n---")[0]
+    nbsp = "\u00a0"
+    assert body == (f"# Night Sea\n\nThe tide comes in  \n{nbsp * 4}and takes the light  \n  \n"
+                    f"{nbsp * 4}the gulls  \nreturn")
+    assert "\n    " not in body  # four plain spaces would start a code block
+
+
+def test_an_export_file_name_keeps_letters_in_any_script():
+    from poetstudio.library.export import title_slug
+
+    assert title_slug("Stillé Wäter 🌊 night") == "stillé-wäter-night"
+    assert title_slug("हिन्दी कविता") == "हिन्दी-कविता" and title_slug("夜の海") == "夜の海"
+    assert title_slug('a/b\\c:d*e?f"g<h>i|j') == "a-b-c-d-e-f-g-h-i-j"
+    assert title_slug("🌊 … 🌊") == "poem" and len(title_slug("wäter " * 20)) <= 40
+
+
+def test_list_columns_line_up_for_wide_titles(tmp_path, capsys):
+    from rich.cells import cell_len
+
+    db = str(tmp_path / "lib.sqlite3")
+    library = Library(db)
+    for title in ("Plain", "Stillé Wäter 🌊 night", "夜の海と月", "🌊" * 30, "Two\nlines"):
+        library.save(poem(title))
+    library.close()
+    assert main(["library", "--db", db, "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 5
+    assert {cell_len(line.split("70% Emily Dickinson")[0]) for line in lines} == {cell_len(lines[0].split("70%")[0])}
+
+
+def test_an_export_with_a_byte_order_mark_imports(tmp_path, capsys):
+    exported = tmp_path / "marked.json"
+    exported.write_bytes(b"\xef\xbb\xbf" + json.dumps(poem().to_dict()).encode("utf-8"))
+    assert main(["library", "--db", str(tmp_path / "lib.sqlite3"), "import", str(exported)]) == 0
+    assert "imported 1 poem(s)" in capsys.readouterr().out
+
+
+def test_an_export_names_free_verse_once():
+    reading = {"scheme": "ABC", "meter": "free verse", "form": "free verse"}
+    text = render(poem(analysis={"reading": reading}), "txt")
+    assert "; ABC · free verse\n" in text and "free verse · free verse" not in text

@@ -11,7 +11,7 @@ import torch
 from poetstudio.corpus.cleaning import UNATTRIBUTED, CleanResult, Counts, Piece, clean_general
 from poetstudio.corpus.poem import Poem
 from poetstudio.corpus.split import Split
-from poetstudio.prompt_format import IGNORE_INDEX, PromptSpec, example_ids
+from poetstudio.prompt_format import HEADER, IGNORE_INDEX, PromptSpec, example_ids
 from trainer import pretrain_data
 from trainer.config import build_config
 from trainer.pretrain_data import (
@@ -102,7 +102,7 @@ def test_token_cache_round_trip(tmp_path, shipped_tokenizer, cleaned_fixture):
         tokens[table[i, 0] : table[i, 0] + table[i, 2]].tolist()))
     offset, length, header = table[autumn, :3]
     text = shipped_tokenizer.decode(tokens[offset + header : offset + length - 1].tolist())
-    ids, labels = example_ids(shipped_tokenizer, PromptSpec("John Keats", "To Autumn"), text)
+    ids, labels = example_ids(shipped_tokenizer, PromptSpec("John Keats", "To Autumn"), text, fmt=HEADER)
     assert tokens[offset : offset + length].tolist() == ids  # exactly the one prompt format's example
     assert int(header) == labels.count(IGNORE_INDEX)
 
@@ -156,8 +156,12 @@ def test_recipe_fields_are_validated(tmp_path):
 
     with pytest.raises(UserError, match="unconditioned_share"):
         _config(tmp_path, unconditioned_share=1.5)
-    with pytest.raises(UserError, match="scratch"):
-        _config(tmp_path, mode="lora", base_model="x", general_corpus="general")
+    with pytest.raises(UserError, match="general_corpus is for pretraining"):
+        _config(tmp_path, mode="judge", general_corpus="general")
+    with pytest.raises(UserError, match="author_chars"):
+        _config(tmp_path, mode="lora", base_model="x", general_corpus="general", author_chars=-1)
+    with pytest.raises(UserError, match="prompt_format"):
+        _config(tmp_path, mode="lora", base_model="x", prompt_format="xml")
     config = build_config("base", {})
     assert config.general_corpus.endswith("general") and config.seq_len == 1024
     assert 0 < config.unconditioned_share < 1

@@ -575,9 +575,10 @@ def test_adapter_metadata_is_read_by_the_one_reader_that_reports_bad_json(tmp_pa
     (adapter / "poetstudio.json").write_text('{"poets": {"Emily Dickinson": ')
     from poetstudio.engine.loader import load_model
     from poetstudio.model_info import default_base_dir
+    from poetstudio.model_spec import spec_from_names
 
     with pytest.raises(UserError, match="broken JSON at line 1"):
-        load_model(str(default_base_dir()), str(adapter), "cpu")
+        load_model(spec_from_names(str(default_base_dir()), str(adapter)), "cpu")
 
 
 # 5: a huge prompt -----------------------------------------------------------------------------------

@@ -55,14 +55,25 @@ class PoemReading:
 
     @property
     def summary(self) -> str:
-        """One line: 'ABAB CDCD EFEF GG · iambic pentameter · Shakespearean sonnet'."""
-        return " · ".join(part for part in (self.scheme, self.meter, self.form) if part)
+        """One line: 'ABAB CDCD EFEF GG · iambic pentameter · Shakespearean sonnet' (see `summary_line`)."""
+        return summary_line(self.scheme, self.meter, self.form)
+
+
+def summary_line(scheme: str, meter: str, form: str) -> str:
+    """Scheme, metre and form on one line, joined by ' · '; empty parts are left out, and a form named like
+    its metre (both 'free verse') is said once: 'AB · free verse', never 'AB · free verse · free verse'."""
+    parts: list[str] = []
+    for part in (scheme, meter, form):
+        if part and part not in parts:
+            parts.append(part)
+    return " · ".join(parts)
 
 
 def stanza_lines(text: str) -> list[tuple[int, str]]:
-    """(stanza number, line) for each non-blank line; blank lines separate stanzas."""
+    """(stanza number, line) for each non-blank line; blank lines separate stanzas. A byte-order mark at the
+    start (a file read without utf-8-sig) is no part of the first line."""
     result, stanza, gap = [], 0, False
-    for line in text.replace("\r\n", "\n").split("\n"):
+    for line in text.removeprefix("\ufeff").replace("\r\n", "\n").split("\n"):
         if not line.strip():
             gap = bool(result)
             continue

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
-from pathlib import Path
 
 from poetstudio.analysis.attribution import Attribution
 from poetstudio.analysis.report import PoemReading, analyze_poem
 from poetstudio.commands.moods import check_mood
 from poetstudio.errors import UserError
+from poetstudio.text_file import read_standard_input, read_text_file
 
 BAR_WIDTH = 20
 
@@ -29,19 +28,11 @@ def add_parser(sub) -> None:
 
 
 def read_poem(name: str) -> str:
-    """The poem from a file or standard input ('-'); unreadable or empty input is a UserError."""
-    if name == "-":
-        text = sys.stdin.read()
-        where = "standard input"
-    else:
-        path = Path(name)
-        if not path.is_file():
-            raise UserError(f"no such file: {name}; give a text file with the poem, or - to read standard input")
-        try:
-            text = path.read_text(encoding="utf-8")
-        except UnicodeDecodeError:
-            raise UserError(f"{name} is not UTF-8 text; save it as UTF-8 and try again") from None
-        where = name
+    """The poem from a file or standard input ('-'), without a byte-order mark; a missing, folder, binary,
+    unreadable or empty input is a UserError."""
+    give = "give a text file with the poem, or - to read standard input"
+    text = read_standard_input(give) if name == "-" else read_text_file(name, give)
+    where = "standard input" if name == "-" else name
     if not text.strip():
         raise UserError(f"{where} is empty: there is no poem to analyze")
     return text

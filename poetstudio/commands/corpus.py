@@ -25,6 +25,20 @@ def run(args: argparse.Namespace) -> int:
     return print_stats(args.paths, args.novelty)
 
 
+def read_novelty_text(name: str) -> str:
+    """The text --novelty names, read before any table is printed: a missing, folder, binary or non-UTF-8
+    file, or one of fewer than NGRAM words (nothing to look for), is a one-line UserError."""
+    from poetstudio.corpus.novelty import NGRAM, ngrams
+    from poetstudio.errors import UserError
+    from poetstudio.text_file import read_text_file
+
+    text = read_text_file(name, "give --novelty a text file, such as a generated poem")
+    if not ngrams(text):
+        raise UserError(f"{name} has fewer than {NGRAM} words, so there is no {NGRAM}-word sequence to look "
+                        f"for in the corpus; give --novelty a longer text")
+    return text
+
+
 def print_stats(paths: list[str], novelty_file: str | None = None) -> int:
     """Print the stats tables, skipped rows and thin poets; with a text file, its copied 8-gram share;
     for a general/ folder, its books, authors, tokens and cleaning table."""
@@ -43,6 +57,7 @@ def print_stats(paths: list[str], novelty_file: str | None = None) -> int:
     )
     from poetstudio.model_info import THIN_POEMS
 
+    novelty_text = read_novelty_text(novelty_file) if novelty_file else None
     general = [p for p in paths if is_general_folder(p)]
     paths = [p for p in paths if p not in general]
     console = Console()
@@ -70,9 +85,8 @@ def print_stats(paths: list[str], novelty_file: str | None = None) -> int:
         console.print(f"skipped {len(report.skipped)} malformed rows:", soft_wrap=True)
         for line in report.skipped[:20]:
             console.print(f"  {line}", markup=False, soft_wrap=True)
-    if novelty_file:
-        text = Path(novelty_file).read_text(encoding="utf-8")
-        share, total = copied_share([text], ngram_index(p.text for p in report.poems))
+    if novelty_text is not None:
+        share, total = copied_share([novelty_text], ngram_index(p.text for p in report.poems))
         console.print(f"{novelty_file}: {share:.2%} of its {total} 8-word sequences occur in the corpus",
                       soft_wrap=True)
     return 0

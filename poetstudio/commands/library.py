@@ -9,20 +9,35 @@ from pathlib import Path
 
 from poetstudio.errors import UserError
 from poetstudio.library.export import FORMATS, blend_line, read_import, render
-from poetstudio.library.store import Library
+from poetstudio.library.store import MAX_ID, Library
 from poetstudio.paths import library_path
 
 LIST_LIMIT = 200  # poems `list` and `search` print unless --limit says otherwise
+TITLE_WIDTH = 40  # terminal cells a title takes in `list` and `search`
+
+
+def _whole(text: str) -> int:
+    """A whole number as typed; anything else is an argparse error."""
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not '{text}'") from None
 
 
 def _limit(text: str) -> int:
-    """--limit: a whole number of 0 or more (0 = no limit)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a whole number, not '{text}'") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError("must be 0 (no limit) or more")
+    """--limit: a whole number from 0 (no limit) up to what SQLite can count (one more is fetched)."""
+    value = _whole(text)
+    if not 0 <= value < MAX_ID:
+        raise argparse.ArgumentTypeError(f"must be from 0 (no limit) to {MAX_ID - 1}, not {text}")
+    return value
+
+
+def _poem_id(text: str) -> int:
+    """A poem id: a whole number from 1 to SQLite's largest integer (`library list` shows the ids)."""
+    value = _whole(text)
+    if not 1 <= value <= MAX_ID:
+        raise argparse.ArgumentTypeError(f"must be a poem id from 1 to {MAX_ID}, not {text}; "
+                                         "`poetstudio library list` shows the ids")
     return value
 
 
@@ -39,28 +54,36 @@ def add_parser(sub) -> None:
         command.add_argument("--limit", type=_limit, default=LIST_LIMIT, metavar="N",
                              help=f"print at most N poems (default {LIST_LIMIT}; 0 = all)")
     show = lsub.add_parser("show", help="one poem")
-    show.add_argument("id", type=int)
+    show.add_argument("id", type=_poem_id)
     export = lsub.add_parser("export", help="write a poem (or all with --all) as md, txt or json")
-    export.add_argument("id", type=int, nargs="?")
+    export.add_argument("id", type=_poem_id, nargs="?")
     export.add_argument("--all", action="store_true")
     export.add_argument("--format", choices=FORMATS, default="md")
     imp = lsub.add_parser("import", help="add poems from JSON exports; poems already in the library are skipped")
     imp.add_argument("paths", nargs="+", metavar="PATH",
                      help="a file from `export --format json`, or a folder: every .json file in it")
     rename = lsub.add_parser("rename", help="give a poem a new title")
-    rename.add_argument("id", type=int)
+    rename.add_argument("id", type=_poem_id)
     rename.add_argument("title")
     delete = lsub.add_parser("delete", help="delete a poem (undelete brings it back)")
-    delete.add_argument("id", type=int)
+    delete.add_argument("id", type=_poem_id)
     undelete = lsub.add_parser("undelete", help="bring back a deleted poem")
-    undelete.add_argument("id", type=int)
+    undelete.add_argument("id", type=_poem_id)
+
+
+def _column(text: str, width: int) -> str:
+    """`text` on one line, cut or padded to `width` terminal cells: a wide character (an emoji, a CJK
+    letter) takes two, so the columns after it stay in line."""
+    from rich.cells import set_cell_size
+
+    return set_cell_size(" ".join(text.split()), width)
 
 
 def _line(poem) -> str:
     """One poem as a `list` / `search` line: id, mark, date, title, blend (or what is damaged)."""
     star = "!" if poem.damaged else "*" if poem.favourite else " "
     about = f"damaged: {poem.damage}" if poem.damaged else blend_line(poem)
-    return f"{poem.id:5} {star} {poem.created[:16].replace('T', ' ')}  {poem.title[:40]:40}  {about}"
+    return f"{poem.id:5} {star} {poem.created[:16].replace('T', ' ')}  {_column(poem.title, TITLE_WIDTH)}  {about}"
 
 
 def _print_list(library: Library, args: argparse.Namespace) -> None:

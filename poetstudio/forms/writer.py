@@ -255,7 +255,7 @@ class FormWriter:
                     closed += 1
                     if check and closed > needed:
                         return None
-                elif check and ch not in " \t":
+                elif check and (ch not in " \t" or not self._may_indent(closed, needed)):
                     return None
             elif ch == "\n" or ch in SEPARATORS or not WORD_CHARS.match(ch):
                 if check and ch != "\n" and ch not in SEPARATORS:
@@ -297,6 +297,12 @@ class FormWriter:
             return None
         gap = state.gap + 1 if letterless else 0
         return LineState(used, partial, ended, state.tail, started, closed, last, gap, cost)
+
+    def _may_indent(self, closed: int, needed: int) -> bool:
+        """Whether spaces may follow the `closed` newlines written: only as the indentation of a line still to
+        come, after all `needed` newlines; never after the poem's last line (a haiku or limerick ending on a
+        line of whitespace) nor between a stanza break's two newlines (a blank line of spaces)."""
+        return closed == needed and self.index < len(self.spec.lines) - 1
 
     @staticmethod
     def _to_word(written: str) -> tuple[str, bool] | None:

@@ -3,12 +3,25 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from pathlib import Path
 
+from poetstudio.analysis.report import summary_line
 from poetstudio.errors import UserError
 from poetstudio.library.record import SavedPoem, poem_from_import
 
 FORMATS = ("md", "txt", "json")
+SLUG_LENGTH = 40  # characters of a title kept in an export's file name
+NO_BREAK_SPACE = "\u00a0"  # Markdown keeps these where it drops (or reads as code) a line's leading spaces
+TAB_WIDTH = 4  # spaces a leading tab is worth in a Markdown export
+
+
+def title_slug(title: str, length: int = SLUG_LENGTH) -> str:
+    """A title as part of a file name: its words of letters, marks and digits in any script, lower-cased and
+    joined by hyphens ('Stillé Wäter 🌊 night' -> 'stillé-wäter-night'); everything else (spaces, emoji,
+    punctuation, / \\ : * ? " < > |) is a break between words. 'poem' when no word is left."""
+    text = "".join(ch if unicodedata.category(ch)[0] in "LMN" else " " for ch in unicodedata.normalize("NFC", title))
+    return "-".join(text.lower().split())[:length].strip("-") or "poem"
 
 
 def blend_line(poem: SavedPoem) -> str:
@@ -26,16 +39,27 @@ def render(poem: SavedPoem, fmt: str) -> str:
     if poem.damaged:
         about.append(f"damaged: {poem.damage}")
     reading = poem.analysis.get("reading") or {}
-    form = " · ".join(reading.get(k, "") for k in ("scheme", "meter", "form") if reading.get(k))
+    form = summary_line(*(reading.get(k) or "" for k in ("scheme", "meter", "form")))
     if form:
         about.append(form)
     if fmt == "md":
-        body = "  \n".join(poem.text.rstrip("\n").split("\n"))
+        body = "  \n".join(markdown_line(line) for line in poem.text.rstrip("\n").split("\n"))
         footer = "; ".join(about + ([str(poem.created)] if poem.created else []))
         return f"# {poem.title}\n\n{body}\n\n---\n\n*{footer}*\n"
     if fmt == "txt":
         return f"{poem.title}\n\n{poem.text.rstrip()}\n\n-- {'; '.join(about)}\n"
     raise UserError(f"unknown export format '{fmt}'; use one of {', '.join(FORMATS)}")
+
+
+def markdown_line(line: str) -> str:
+    """A poem's line for Markdown: its indentation (a tab as TAB_WIDTH spaces) as no-break spaces, which a
+    renderer keeps (plain leading spaces are dropped, and four start a code block); a blank line stays blank,
+    so stanzas stay apart."""
+    if not line.strip():
+        return ""
+    words = line.lstrip(" \t")
+    indent = line[: len(line) - len(words)].expandtabs(TAB_WIDTH)
+    return NO_BREAK_SPACE * len(indent) + words
 
 
 def read_import(path: Path) -> list[SavedPoem]:
@@ -52,7 +76,7 @@ def read_import(path: Path) -> list[SavedPoem]:
 
 def _read_file(path: Path) -> list[SavedPoem]:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise UserError(f"{path}: no such file") from None
     except OSError as exc:

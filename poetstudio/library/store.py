@@ -13,6 +13,7 @@ from poetstudio.library.record import SavedPoem, poem_from_stored, problems
 from poetstudio.library.schema import SCHEMA_VERSION, migrate
 
 BUSY_TIMEOUT_MS = 5000  # another studio's write holds the lock for milliseconds; wait rather than fail
+MAX_ID = 2**63 - 1  # SQLite's largest integer: no poem id (nor a LIMIT) can be larger
 
 
 class LibraryError(UserError):
@@ -33,6 +34,11 @@ _NAMES = tuple(name.strip() for name in _COLUMNS.split(","))
 def _row_to_poem(row: tuple) -> SavedPoem:
     """Never raises: a row with fields of the wrong type comes back marked damaged (see SavedPoem)."""
     return poem_from_stored(dict(zip(_NAMES, row)))
+
+
+def _missing(poem_id: int) -> UserError:
+    """The error for an id no poem in the library has."""
+    return UserError(f"no poem with id {poem_id} in the library; `poetstudio library list` shows the ids")
 
 
 def fts_query(text: str) -> str:
@@ -56,7 +62,10 @@ class Library:
         migrate(self.conn)
 
     def _check_existing(self) -> None:
-        """Refuse (without writing) a damaged file or one made by a newer poetstudio."""
+        """Refuse (without writing) a folder, a damaged file or one made by a newer poetstudio."""
+        if self.path.is_dir():
+            raise LibraryError(f"{self.path} is a folder, not a library file; name a file (a new name starts a new "
+                               "library)")
         if not self.path.exists():
             return
         try:
@@ -124,7 +133,7 @@ class Library:
         """One poem by id; a missing id is a UserError."""
         row = self.conn.execute(f"SELECT {_COLUMNS} FROM poems WHERE id = ? AND deleted = 0", (poem_id,)).fetchone()
         if row is None:
-            raise UserError(f"no poem with id {poem_id} in the library; `poetstudio library list` shows the ids")
+            raise _missing(poem_id)
         return _row_to_poem(row)
 
     def list(self, limit: int = 200) -> list[SavedPoem]:
@@ -179,7 +188,14 @@ class Library:
             self.conn.execute("UPDATE poems SET deleted = 1, updated = ? WHERE id = ?", (_now(), poem_id))
 
     def undelete(self, poem_id: int) -> SavedPoem:
-        """Undo a delete."""
+        """Undo a delete; a poem that is not in the trash (never deleted, or restored already) or no poem at all
+        is a UserError."""
+        row = self.conn.execute("SELECT deleted FROM poems WHERE id = ?", (poem_id,)).fetchone()
+        if row is None:
+            raise _missing(poem_id)
+        if not row[0]:
+            raise UserError(f"poem {poem_id} is not in the trash (it was never deleted, or is restored already); "
+                            f"`poetstudio library show {poem_id}` shows it")
         with self._write():
             self.conn.execute("UPDATE poems SET deleted = 0 WHERE id = ?", (poem_id,))
         return self.get(poem_id)

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from poetstudio.library import SavedPoem
-from poetstudio.library.export import render
+from poetstudio.library.export import render, title_slug
 from poetstudio.paths import data_dir
 
 
@@ -14,7 +13,7 @@ def export_poem(poem: SavedPoem, fmt: str) -> Path:
     """The file written: exports/<id or 'unsaved'>-<title slug>.<fmt>; an unsaved poem never overwrites one."""
     folder = data_dir() / "exports"
     folder.mkdir(parents=True, exist_ok=True)
-    slug = re.sub(r"[^a-z0-9]+", "-", poem.title.lower()).strip("-")[:40] or "poem"
+    slug = title_slug(poem.title)
     stem = f"{poem.id}-{slug}" if poem.id is not None else f"unsaved-{slug}"
     path = folder / f"{stem}.{fmt}"
     number = 2
