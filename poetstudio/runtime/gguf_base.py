@@ -10,19 +10,17 @@ and they match; anything else is deleted and converted again.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
 
-from poetstudio.model_source import CONVERSION_MANIFEST, ModelSource
+from poetstudio.model_source import CONVERSION_MANIFEST, ModelSource, file_sha256
 from poetstudio.paths import cache_dir
 
 MANIFEST = CONVERSION_MANIFEST
 CONVERSION_VERSION = 1
-HASH_CHUNK = 1 << 22
 
 
 def bases_dir() -> Path:
@@ -30,16 +28,8 @@ def bases_dir() -> Path:
     return cache_dir() / "bases"
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(HASH_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def _manifest(folder: Path, key: str) -> dict:
-    files = {f.name: {"bytes": f.stat().st_size, "sha256": _sha256(f)}
+    files = {f.name: {"bytes": f.stat().st_size, "sha256": file_sha256(f)}
              for f in sorted(folder.iterdir()) if f.is_file() and f.name != MANIFEST}
     return {"version": CONVERSION_VERSION, "key": key, "files": files}
 
@@ -52,7 +42,7 @@ def is_complete(folder: Path, key: str) -> bool:
             return False
         for name, facts in manifest["files"].items():
             file = folder / name
-            if file.stat().st_size != facts["bytes"] or _sha256(file) != facts["sha256"]:
+            if file.stat().st_size != facts["bytes"] or file_sha256(file) != facts["sha256"]:
                 return False
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return False
