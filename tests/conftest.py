@@ -1,5 +1,6 @@
-"""Shared fixtures: the fixture corpus, the shared corpus beside the checkout, the shipped model, and the
-deterministic stand-in engine most studio tests drive."""
+"""Shared fixtures: the fixture corpus, the shared corpus beside the checkout, the shipped model, the next
+default's tokenizer (SmolLM2's, from the packaged GGUF) with a tiny random Llama and a two-step chat-format
+adapter over it for tests of mechanics, and the deterministic stand-in engine most studio tests drive."""
 
 from __future__ import annotations
 
@@ -67,6 +68,53 @@ def shipped_tokenizer():
     from poetstudio.model_info import default_base_dir
 
     return AutoTokenizer.from_pretrained(default_base_dir(), local_files_only=True)
+
+
+@pytest.fixture(scope="session")
+def smollm2_tokenizer():
+    """The default base's tokenizer, read straight from the packaged GGUF (about 10 s; no weights converted)."""
+    from transformers import AutoTokenizer
+
+    from poetstudio.model_source import SMOLLM2, packaged_file
+    from poetstudio.runtime.hub import set_pad_token
+
+    gguf = packaged_file(SMOLLM2)
+    return set_pad_token(AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name))
+
+
+@pytest.fixture(scope="session")
+def tiny_chat_base(tmp_path_factory, smollm2_tokenizer):
+    """A 2-layer random Llama with SmolLM2's vocabulary, grouped queries, tied embeddings and RoPE base, saved
+    with the real tokenizer (and its chat template) as a local model folder."""
+    import torch
+    from transformers import LlamaConfig, LlamaForCausalLM
+
+    torch.manual_seed(0)
+    tokenizer = smollm2_tokenizer
+    model = LlamaForCausalLM(LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=48, intermediate_size=96, num_hidden_layers=2, num_attention_heads=6,
+        num_key_value_heads=2, tie_word_embeddings=True, rope_theta=100_000.0, max_position_embeddings=1024,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id, pad_token_id=tokenizer.pad_token_id,
+    ))
+    folder = tmp_path_factory.mktemp("tiny-chat-base")
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def chat_adapter(tmp_path_factory, tiny_chat_base):
+    """Two LoRA steps over the tiny base in the tokenizer's natural (chat) format."""
+    from trainer.config import build_config
+    from trainer.loop import train
+
+    output = tmp_path_factory.mktemp("chat-adapter")
+    train(build_config("default", dict(
+        base_model=str(tiny_chat_base), corpus=[str(FIXTURES / "mini.jsonl")], output=str(output),
+        heldout_fraction=0.2, seq_len=128, batch_size=4, max_steps=2, eval_every=2, checkpoint_every=2,
+        lora_r=4, lora_alpha=8, warmup_steps=1, device="cpu", prompt_format="auto", contrast_weight=0.0,
+    )))
+    return output
 
 
 STUB_CARD = card_from_metadata({"blend_mode": "exact", "moods": {"Fear": 10, "Joy": 12},
