@@ -460,3 +460,13 @@ def test_generate_cli_strength_flag_footer_and_json(capsys):
         assert main(["generate", "x", "--blend", "dickinson=1", "--strength", bad]) == 2
         err = capsys.readouterr().err.strip().splitlines()
         assert len(err) == 1 and "--strength must be a number from 0 to 10" in err[0] and bad in err[0]
+
+
+def test_a_prompt_too_long_for_the_model_names_the_part_that_is_long(engine):
+    too_long = "the sea, " * 1200
+    with pytest.raises(UserError, match="^the theme is .* tokens; this model reads at most 1,024 in all: shorten the"):
+        engine.generate(PoemRequest(theme=too_long, blend={"Emily Dickinson": 1.0}))
+    with pytest.raises(UserError, match="^the opening lines are .* shorten the opening lines"):
+        engine.generate(PoemRequest(theme="the sea", opening=too_long, blend={"Emily Dickinson": 1.0}))
+    with pytest.raises(UserError, match="^the theme and opening lines are .* shorten them"):
+        engine.generate(PoemRequest(theme=too_long, opening=too_long, blend={"Emily Dickinson": 1.0}))

@@ -192,7 +192,14 @@ async def test_a_huge_pasted_prompt_is_refused_at_once_with_a_clear_message():
         refusals = [n.message for n in app._notifications if n.severity == "error"]
         limit = app.engine.engine.load().model.config.max_position_embeddings
         assert any(f"this model reads at most {limit:,}" in m and "shorten the opening lines" in m for m in refusals)
+        assert app.query_one(PoemPane).state == "refused"  # not "done · 0 tokens"
         app.query_one("#opening").text = ""
+        app.query_one("#theme").value = "the sea, " * 1200  # the theme pasted instead: it is the one named
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        refusals = [n.message for n in app._notifications if n.severity == "error"]
+        assert refusals[-1].startswith("the theme is 10,799 characters") and not app.generating
+        app.query_one("#theme").value = "the sea"
         app.query_one(PromptPane).query_one("#set-max_new_tokens").value = "8"
         await pilot.press("ctrl+g")
         poem = app.query_one(PoemPane)

@@ -186,21 +186,35 @@ class Engine:
         """Stop the running generation within one token; what was written is kept."""
         self._cancel.set()
 
-    def check_fits(self, prompts: list[list[int]]) -> None:
+    def check_fits(self, prompts: list[list[int]], request: PoemRequest | None = None) -> None:
         """Raise UserError when a prompt alone fills the model's context: such a prompt would take minutes and
-        gigabytes to read, and the model never saw a text that long."""
+        gigabytes to read, and the model never saw a text that long. The message names the part that is long
+        (the theme, the opening lines, or both) where the request is given."""
         limit = context_length(self.load().model)
         longest = max(len(p) for p in prompts)
-        if limit is not None and longest >= limit:
-            raise UserError(f"the theme and opening lines are {longest:,} tokens; this model reads at most "
-                            f"{limit:,}: shorten the opening lines and try again")
+        if limit is None or longest < limit:
+            return
+        tokenizer = self.load().tokenizer
+
+        def count(text: str) -> int:
+            return len(tokenizer.encode(text, add_special_tokens=False))
+
+        theme, opening = (count(request.theme), count(request.opening)) if request is not None else (0, 0)
+        if theme > 2 * opening:
+            part = f"the theme is {theme:,} tokens"
+            advice = "shorten the theme (put verse the poem should start with in the opening lines)"
+        elif opening > 2 * theme:
+            part, advice = f"the opening lines are {opening:,} tokens", "shorten the opening lines"
+        else:
+            part, advice = f"the theme and opening lines are {longest:,} tokens", "shorten them"
+        raise UserError(f"{part}; this model reads at most {limit:,} in all: {advice} and try again")
 
     def generate(self, request: PoemRequest, on_piece: Callable[[str], None] | None = None) -> GeneratedPoem:
         """Generate one poem, streaming pieces (the opening lines first). Raises UserError on bad input."""
         loaded = self.load()
         blend = self.resolve_blend(request.blend)
         prompts, weights = self.prompts(request, blend)
-        self.check_fits(prompts)
+        self.check_fits(prompts, request)
         sampling = request.sampling.seeded()
         with self._claim:
             if self._generating:

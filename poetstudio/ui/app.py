@@ -45,7 +45,7 @@ from poetstudio.ui.messages import (
 from poetstudio.ui.modals import HelpScreen
 from poetstudio.ui.poem_pane import PoemPane, PoemState
 from poetstudio.ui.poets_pane import PoetsPane
-from poetstudio.ui.prompt_pane import PromptPane, ThemeInput
+from poetstudio.ui.prompt_pane import PromptPane, ThemeInput, theme_problem
 from poetstudio.ui.studio_screen import PANES, StudioScreen, lay_out
 from poetstudio.ui.studio_state import StudioState, load_state, save_state
 
@@ -224,6 +224,7 @@ class StudioApp(PoemKeeping, App):
         self.query_one(PoetsPane).say("model failed to load: see the notification")
         if self.pending is not None:
             self.pending = None
+            self.query_one(PoemPane).wait_for_model(False)
             message += " (the poem asked for was not written)"
         self.notify(message, title="model failed to load", severity="error", timeout=20)
 
@@ -258,8 +259,9 @@ class StudioApp(PoemKeeping, App):
         if group == "load":
             self.load_did_fail(f"the model could not be loaded: {text}")
         elif group == "generate":
-            why = text if isinstance(error, UserError) else f"generation failed: {text}"
-            self.on_generation_done(GenerationDone([], why))
+            refused = isinstance(error, UserError)  # the engine's one-line refusal of this request
+            why = text if refused else f"generation failed: {text}"
+            self.on_generation_done(GenerationDone([], why, refused=refused))
         else:
             self.notify(f"could not read the poem: {text}", severity="warning")
 
@@ -267,8 +269,11 @@ class StudioApp(PoemKeeping, App):
 
     def build_request(self, new_seed: bool = False) -> PoemRequest:
         """The request from what is on screen: the pinned seed, else (or with new_seed) a fresh random one.
-        Bad settings raise UserError."""
+        Bad settings, and a theme longer than a theme can be, raise UserError."""
         prompt = self.query_one(PromptPane)
+        problem = theme_problem(prompt.theme)
+        if problem:
+            raise UserError(problem)
         sampling, variations = prompt.read_settings()
         sampling = replace(sampling, seed=None) if new_seed else sampling
         sampling = sampling.seeded()
@@ -286,21 +291,32 @@ class StudioApp(PoemKeeping, App):
             self.notify("no model is loaded (see the earlier message); fix the model setting and restart",
                         severity="error")
             return
+        pane = self.query_one(PoemPane)
         try:
             request = self.build_request(new_seed)
         except UserError as exc:
+            pane.refuse()
             self.notify(str(exc), severity="error")
             return
         self.remember_theme(request.theme if self.query_one(PromptPane).theme else "")
         if not self.ready:
             self.pending = request
+            pane.wait_for_model(True)
             self.notify("the model is still loading; the poem will start as soon as it is ready")
             return
         if self.generating:
             self.pending = request
             self.engine.cancel()
+            pane.stopping(next_poem=True)
             return
         self.start_generation(request)
+
+    @on(Input.Submitted, "#theme")
+    def theme_submitted(self, event: Input.Submitted) -> None:
+        """Enter in the theme box writes a poem, as ctrl+g does (Enter sends in chat tools; the opening lines
+        keep Enter as a new line)."""
+        event.stop()
+        self.action_generate()
 
     def remember_theme(self, theme: str) -> None:
         """Add a theme to the Up/Down history and keep it for the next session."""
@@ -341,13 +357,15 @@ class StudioApp(PoemKeeping, App):
             return
         pane = self.query_one(PoemPane)
         if message.error:
-            if pane.finish(PoemState.FAILED):
-                self.opened, self.unsaved, self.last_request = self.before_generation
+            kept = pane.finish(PoemState.REFUSED if message.refused else PoemState.FAILED)
             self.notify(message.error, severity="error")
         else:
             stopped = any(p.cancelled for p in message.poems)
             tokens = sum(len(p.result.token_ids) for p in message.poems)
-            pane.finish(PoemState.STOPPED if stopped else PoemState.DONE, tokens, [p.seed for p in message.poems])
+            kept = pane.finish(PoemState.STOPPED if stopped else PoemState.DONE, tokens,
+                               [p.seed for p in message.poems])
+        if kept:  # nothing was written: the earlier poem is back on screen, with what made it
+            self.opened, self.unsaved, self.last_request = self.before_generation
         self.schedule_autosave()
         if self.pending is not None:
             request, self.pending = self.pending, None
@@ -361,6 +379,7 @@ class StudioApp(PoemKeeping, App):
             self.query_one(PoemPane).stopping()
         elif self.pending is not None:
             self.pending = None
+            self.query_one(PoemPane).wait_for_model(False)
             self.notify("the poem waiting for the model will not be written")
 
     # reading the poem ------------------------------------------------------

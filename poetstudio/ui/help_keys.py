@@ -13,12 +13,15 @@ def key_sections(keymap: dict[str, str]) -> dict[str, list[tuple[str, str]]]:
     """(keys, what they do) by section: the studio's, then each pane's, the Prompt pane and search box included."""
     studio = [(display_key(keymap.get(binding_id(a), key)), named(text, binding_id(a)))
               for a, (key, _, text) in ACTIONS.items()]
+    generate = display_key(keymap.get("generate", ACTIONS["generate"][0]))
     return {
         "Studio (anywhere)": studio + [("tab / shift+tab", "Next / previous field"),
                                        ("ctrl+p", "Command palette: every action, colour themes")],
         "Poets pane": help_rows(PoetsPane.BINDINGS, keymap),
-        "Prompt pane": [("↑ / ↓ (theme box)", "Earlier / later themes you wrote"),
-                        ("opening lines", "The poem starts with these lines; F6 / F7 still jump panes"),
+        "Prompt pane": [("enter (theme box)", f"Generate, as {generate} does"),
+                        ("↑ / ↓ (theme box)", "Earlier / later themes you wrote"),
+                        ("opening lines", "The poem starts with these lines; enter is a new line; F6 / F7 "
+                                          "still jump panes"),
                         ("seed box", "Empty: a new poem each time; a number pins it (s in the Poem pane pins "
                                      "the poem on screen)"),
                         ("max tok", "Longest poem in tokens; the prompt must fit the model's context")],

@@ -17,7 +17,7 @@ from poetstudio.library import SavedPoem
 from poetstudio.ui.blend_state import BlendState
 from poetstudio.ui.exporting import export_poem
 from poetstudio.ui.library_pane import LibraryPane
-from poetstudio.ui.modals import AskText, Confirm
+from poetstudio.ui.modals import AskTitle, Confirm
 from poetstudio.ui.poem_fields import check_fields
 from poetstudio.ui.poem_pane import PoemPane
 from poetstudio.ui.poets_pane import PoetsPane
@@ -96,16 +96,16 @@ class PoemKeeping:
         poem = self.poem_on_screen("")
 
         async def save(title: str | None) -> None:
-            if not title or not title.strip():
+            if title is None:  # cancelled (an empty title is refused in the dialog itself)
                 return
-            saved = self.library.save(replace(poem, title=title.strip()))
+            saved = self.library.save(replace(poem, title=title))
             if self.query_one(PoemPane).text == poem.text:
                 self.unsaved = False
                 self.opened = (saved.id, saved.text)
             await self.query_one(LibraryPane).refresh_list(saved.id)
             self.notify(f"saved “{saved.title}” (#{saved.id})")
 
-        self.push_screen(AskText("Title for this poem:", self.query_one(PromptPane).theme or "Untitled"), save)
+        self.push_screen(AskTitle("Title for this poem:", self.query_one(PromptPane).theme or "Untitled"), save)
 
     def on_poem_pane_pin_seed(self, message: PoemPane.PinSeed) -> None:
         """Pin the seed of the poem on screen: ctrl+g writes it again until the seed box is emptied."""

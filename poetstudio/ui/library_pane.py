@@ -172,7 +172,7 @@ class LibraryPane(Vertical):
 
     def action_rename(self) -> None:
         """Rename the highlighted poem."""
-        from poetstudio.ui.modals import AskText
+        from poetstudio.ui.modals import AskTitle
 
         poem = self.highlighted
         if poem is None:
@@ -185,7 +185,7 @@ class LibraryPane(Vertical):
                 self.post_message(self.Renamed(replace(poem, title=title.strip())))
                 self.app.notify(f"renamed to “{title.strip()}”")
 
-        self.app.push_screen(AskText("New title:", poem.title), apply)
+        self.app.push_screen(AskTitle("New title:", poem.title), apply)
 
     def action_delete(self) -> None:
         """Delete the highlighted poem after confirmation (undo brings it back)."""

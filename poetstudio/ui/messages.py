@@ -26,12 +26,15 @@ class PoemPiece(Message):
 
 
 class GenerationDone(Message):
-    """A generation ended: `poems` as returned by the engine, or `error` (one line)."""
+    """A generation ended: `poems` as returned by the engine, or `error` (one line); `refused`: the error is
+    the engine's refusal of the request (a UserError: a prompt too long, a form the opening lines fill), not
+    a failure."""
 
-    def __init__(self, poems: list[GeneratedPoem], error: str | None = None) -> None:
+    def __init__(self, poems: list[GeneratedPoem], error: str | None = None, refused: bool = False) -> None:
         super().__init__()
         self.poems = poems
         self.error = error
+        self.refused = refused
 
 
 class BlendChanged(Message):

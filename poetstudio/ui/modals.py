@@ -1,4 +1,4 @@
-"""Typed modal screens: ask for a line of text, confirm an action, show every key."""
+"""Typed modal screens: ask for a line of text (or a title, never empty), confirm an action, show every key."""
 
 from __future__ import annotations
 
@@ -36,6 +36,20 @@ class AskText(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         """Return nothing."""
         self.dismiss(None)
+
+
+class AskTitle(AskText):
+    """Ask for a poem's title (save, rename): an empty one is refused with a message and the dialog stays
+    open (Escape cancels), as the library and the CLI refuse it."""
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        """Return the title typed, trimmed; refuse an empty one (AskText's handler does not run after this)."""
+        event.stop()
+        event.prevent_default()
+        if not event.value.strip():
+            self.app.notify("a title cannot be empty: type one, or press Escape to cancel", severity="error")
+            return
+        self.dismiss(event.value.strip())
 
 
 class Confirm(ModalScreen[bool]):

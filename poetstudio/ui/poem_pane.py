@@ -28,11 +28,13 @@ class PoemState(StrEnum):
     DONE = "done"
     STOPPED = "stopped"
     FAILED = "failed"
+    REFUSED = "refused"
     OPENED = "opened"
     RESTORED = "draft restored"
 
 
 STREAMING = (PoemState.WRITING, PoemState.STOPPING)
+KEEPS_EARLIER = (PoemState.STOPPED, PoemState.FAILED, PoemState.REFUSED)  # ended before a word: the earlier poem stays
 REFRESH_SECONDS = 1 / 30  # redraw at most 30 times a second, however fast tokens come: the GIL is shared with decoding
 LETTER_STYLES = ("bold cyan", "bold magenta", "bold yellow", "bold green", "bold blue", "bold red")
 
@@ -118,6 +120,9 @@ class PoemPane(Vertical, can_focus=True):
         self.annotate = True
         self.heading = ""
         self.before: tuple | None = None
+        self.kept_earlier = False  # the poem shown is the one from before a request that wrote nothing
+        self.next_poem = False  # stopping so that another poem can start (ctrl+g while writing)
+        self.waiting_for_model = False  # a poem was asked for while the model loads
         self.form: FormSpec | None = None
 
     def compose(self) -> ComposeResult:
@@ -139,7 +144,8 @@ class PoemPane(Vertical, can_focus=True):
     def start(self, variations: int, seeds: list[int] | None = None, form: str | None = None) -> None:
         """A generation begins: clear and start the clock; `seeds` are the variations' seeds, shown at once;
         `form` is the form asked for (its marks go in the gutter)."""
-        self.before = (self.poems, self.seeds, self.state, self.heading, self.form)
+        self.before = (self.poems, self.seeds, self.shown, self.heading, self.form)
+        self.kept_earlier = self.next_poem = self.waiting_for_model = False
         self.set_form(form)
         self.poems = [""] * variations
         self.seeds = list(seeds or [])
@@ -163,16 +169,12 @@ class PoemPane(Vertical, can_focus=True):
         self.dirty = self.dirty or index == self.shown
 
     def finish(self, state: PoemState, tokens: int | None = None, seeds: list[int] | None = None) -> bool:
-        """The generation ended (DONE, STOPPED or FAILED); keep whatever was written. A generation that
-        failed before writing anything brings back the poem that was on screen (and returns True)."""
-        if state == PoemState.FAILED and not any(p.strip() for p in self.poems) and self.before is not None:
-            self.poems, self.seeds, previous, self.heading, self.form = self.before
-            self.before = None
-            self.dirty = False
-            self.state = previous if previous not in (PoemState.IDLE, *STREAMING) else PoemState.FAILED
-            self.finished_at = time.perf_counter()
-            self._show(top=True)
-            self._announce()
+        """The generation ended (DONE, STOPPED, FAILED, or REFUSED by the engine); keep whatever was written.
+        One that was stopped, failed or refused before writing anything brings back the poem that was on
+        screen, its status saying so (and returns True)."""
+        self.next_poem = False
+        if state in KEEPS_EARLIER and not any(p.strip() for p in self.poems) and self.before is not None:
+            self.restore_earlier(state)
             return True
         self.dirty = False
         self.finished_at = time.perf_counter()
@@ -186,17 +188,47 @@ class PoemPane(Vertical, can_focus=True):
         self._announce()
         return False
 
-    def stopping(self) -> None:
-        """Escape was pressed: say so at once (the engine stops within a token)."""
-        if self.state == PoemState.WRITING:
+    def restore_earlier(self, state: PoemState) -> None:
+        """Show again the poem that was on screen before a request that wrote nothing; the status says what
+        became of the request (`state`) and that the poem below is the earlier one."""
+        self.poems, self.seeds, self.shown, self.heading, self.form = self.before
+        self.before = None
+        self.dirty = False
+        self.finished_at = time.perf_counter()
+        self.state = PoemState(state)
+        self.kept_earlier = any(p.strip() for p in self.poems)
+        self._show(top=True)
+        self._announce()
+
+    def refuse(self) -> None:
+        """A poem asked for was refused before it was started (a bad setting, a theme too long): the status
+        says so above the poem on screen, which stays as it was (nothing happens while one is being written)."""
+        if self.streaming:
+            return
+        self.state = PoemState.REFUSED
+        self.kept_earlier = bool(self.text.strip())
+        self._show()
+
+    def wait_for_model(self, waiting: bool) -> None:
+        """A poem was asked for while the model loads (or no longer is): the empty pane says when it starts."""
+        self.waiting_for_model = waiting
+        self._show()
+
+    def stopping(self, next_poem: bool = False) -> None:
+        """Escape (or, with `next_poem`, ctrl+g for another poem) was pressed: say so at once (the engine stops
+        within a token)."""
+        if self.streaming:
             self.state = PoemState.STOPPING
-            self._status()
+            self.next_poem = next_poem
+            self._show()
 
     def load(self, poems: list[str], seeds: list[int] | None = None, state: PoemState = PoemState.OPENED,
              heading: str = "", form: str | None = None, label: str = "") -> None:
         """Show poems that were not streamed (draft, library), from their top; `label` says which in the status
         line ('opened #12'), `heading` names an opened poem, `form` the form it was asked to meet."""
         self.set_form(form)
+        self.before = None
+        self.kept_earlier = self.next_poem = self.waiting_for_model = False
         self.poems = poems or [""]
         self.seeds = seeds or []
         self.shown = 0
@@ -304,15 +336,30 @@ class PoemPane(Vertical, can_focus=True):
             if self.state != PoemState.IDLE:
                 line.append(self.opened_label or self.state, style="bold")
                 line.append(f"{heading}{variation}{seed}")
+        elif self.kept_earlier or (self.state in KEEPS_EARLIER and not self.text.strip()):
+            line.append(self.state, style="bold" if self.state == PoemState.STOPPED else "bold red")
+            line.append(" · nothing was written")
+            if self.kept_earlier:
+                line.append(f"; the earlier poem stays below{heading}{variation}{seed}")
         else:
             line.append(self.state, style="bold")
             line.append(f"{variation}{seed} · {self.tokens} tokens · {rate:.0f} tok/s · {elapsed:.1f}s")
         self.query_one("#poem-status", Static).update(line)
 
+    def placeholder(self) -> str:
+        """What the body says while there is no poem to show: a poem starting, stopping, or none yet."""
+        if self.state == PoemState.WRITING or (self.state == PoemState.STOPPING and self.next_poem):
+            return "(starting the poem: the model is reading the prompt…)"
+        if self.state == PoemState.STOPPING:
+            return "(stopping…)"
+        if self.waiting_for_model:
+            return "(the poem will start once the model has loaded)"
+        return "(no poem yet: write a theme, then ctrl+g)"
+
     def _show(self, top: bool = False) -> None:
         """Redraw; while writing, follow the end; `top` scrolls to the poem's first line."""
         reading = self.reading if self.annotate else None
-        plain = self.text or "(no poem yet: write a theme, then ctrl+g)"
+        plain = self.text or self.placeholder()
         body = annotated(self.text, reading, self.form) if reading and reading.lines else plain
         self.query_one("#poem-text", Static).update(body)
         self.query_one("#poem-reading", Static).update(reading.summary if reading else "")

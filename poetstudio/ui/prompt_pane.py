@@ -1,9 +1,11 @@
-"""The Prompt pane: theme (with Up/Down through earlier themes), opening lines, and the sampling settings."""
+"""The Prompt pane: theme (with Up/Down through earlier themes; Enter writes the poem; a paste of several lines
+joins them into one theme), opening lines, and the sampling settings."""
 
 from __future__ import annotations
 
 import math
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -15,6 +17,7 @@ from poetstudio.errors import UserError
 from poetstudio.forms.catalogue import FORMS, find_form
 
 FREE = "free-verse"
+THEME_LIMIT = 300  # characters: a theme is a title or a line, never a text (that goes in the opening lines)
 
 SETTINGS = [
     ("temperature", "temp", "number"),
@@ -26,8 +29,34 @@ SETTINGS = [
 ]
 
 
+def theme_problem(theme: str) -> str | None:
+    """Why a theme cannot be asked for (longer than THEME_LIMIT characters: the model reads it as a title),
+    or None."""
+    if len(theme) <= THEME_LIMIT:
+        return None
+    return (f"the theme is {len(theme):,} characters, longer than a theme can be ({THEME_LIMIT}): shorten it, "
+            "and put any text the poem should start with in the opening lines")
+
+
+def joined_lines(text: str) -> tuple[str, int]:
+    """Pasted text as one line: its lines that are not blank, trimmed and joined by spaces, and how many."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return " ".join(lines), len(lines)
+
+
+def pasted_lines_note(count: int, theme: str) -> tuple[str, str]:
+    """What to tell the person whose paste of `count` lines became the theme `theme`: the message, its severity."""
+    if theme_problem(theme):
+        return (f"the {count} lines pasted were joined into one theme of {len(theme):,} characters, longer than "
+                f"a theme can be ({THEME_LIMIT}): shorten it, or paste the text into the opening lines",
+                "warning")
+    return (f"the {count} lines pasted were joined into one theme; verse the poem should start with goes in "
+            "the opening lines", "information")
+
+
 class ThemeInput(Input):
-    """The theme box; Up and Down walk through the themes written before (the newest first)."""
+    """The theme box; Up and Down walk through the themes written before (the newest first). A paste of several
+    lines is joined into one theme, and the studio says so (Input alone would keep only the first line)."""
 
     BINDINGS = [Binding("up", "history(-1)", "Earlier theme", show=False),
                 Binding("down", "history(1)", "Later theme", show=False)]
@@ -51,6 +80,23 @@ class ThemeInput(Input):
         self.cursor_position = len(self.value)
         if self.place == len(self.history):
             self.place = None
+
+    def _on_paste(self, event: events.Paste) -> None:
+        """Paste text of several lines as one theme, the lines joined by spaces, and say so; a single line
+        is pasted by Input itself."""
+        if "\n" not in event.text and "\r" not in event.text:
+            return
+        event.stop()
+        event.prevent_default()  # Input's own handler would keep the first line only
+        line, count = joined_lines(event.text)
+        if self.selection.is_empty:
+            self.insert_text_at_cursor(line)
+        else:
+            self.replace(line, *self.selection)
+        if count > 1:
+            message, severity = pasted_lines_note(count, self.value.strip())
+            self.app.notify(message, severity=severity)
+
 
 
 class PromptPane(Vertical):

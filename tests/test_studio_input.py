@@ -1,0 +1,253 @@
+"""What the studio does with what a person types or pastes (issue 28): an over-long theme, an empty title,
+a multi-line paste into the theme, a poem that is starting, and Enter in the theme box. Driven with Pilot on
+the deterministic stand-in engine."""
+
+from __future__ import annotations
+
+import threading
+
+from textual import events
+from textual.widgets import Input, TextArea
+
+from poetstudio.engine.api import DecodeResult, GeneratedPoem
+from poetstudio.library import Library, SavedPoem
+from poetstudio.paths import library_path
+from poetstudio.ui.help_keys import key_sections
+from poetstudio.ui.launch import build_app
+from poetstudio.ui.modals import AskText
+from poetstudio.ui.poem_pane import PoemPane
+from poetstudio.ui.prompt_pane import THEME_LIMIT, PromptPane
+from tests.conftest import StubEngine, wait_for
+from tests.test_studio_flow import SIZE, errors, messages, save_poems, settle
+
+
+def status(app) -> str:
+    """The Poem pane's status line, as shown."""
+    return str(app.query_one(PoemPane).query_one("#poem-status").render())
+
+
+def shown(app) -> str:
+    """What the Poem pane's body shows (the poem, or the line standing in for it)."""
+    return str(app.query_one(PoemPane).query_one("#poem-text").render())
+
+
+def paste(app, text: str) -> None:
+    """Paste `text` into the theme box, as a terminal's bracketed paste does."""
+    app.query_one("#theme", Input).post_message(events.Paste(text))
+
+
+def library_titles() -> list[str]:
+    library = Library(library_path())
+    titles = [p.title for p in library.list()]
+    library.close()
+    return titles
+
+
+# 2: an over-long prompt is refused, names what is too long, and never looks like a finished poem -------
+
+
+async def test_an_over_long_theme_is_refused_naming_the_theme_and_the_poem_before_stays():
+    engine = StubEngine(context=1000)
+    app = build_app(engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"the sea", "ctrl+g")
+        await settle(pilot, app)
+        poem = app.query_one(PoemPane)
+        kept, seed = poem.text, poem.seed
+        app.query_one("#theme", Input).value = ""
+        paste(app, "the sea, the endless sea, " * 440)  # about 11,000 characters, the opening lines empty
+        await pilot.pause()
+        await pilot.press("ctrl+g")
+        await settle(pilot, app, failing=True)
+        theme = app.query_one(PromptPane).theme
+        assert len(theme) > 11_000
+        refusal = errors(app)[-1]
+        assert "theme" in refusal and f"{len(theme):,}" in refusal and f"{THEME_LIMIT}" in refusal
+        assert "opening lines" not in refusal.split(":")[0]  # it does not blame the (empty) opening lines
+        assert len(engine.requests) == 1  # refused before the model was asked
+        assert poem.text == kept and poem.seed == seed and poem.state == "refused"
+        assert "refused" in status(app) and "done" not in status(app) and "0 tokens" not in status(app)
+        assert "earlier poem" in status(app)
+
+
+async def test_opening_lines_the_engine_refuses_leave_the_earlier_poem_marked_refused():
+    engine = StubEngine(context=1000)
+    app = build_app(engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"rain", "ctrl+g")
+        await settle(pilot, app)
+        poem = app.query_one(PoemPane)
+        kept, seed = poem.text, poem.seed
+        app.query_one("#opening", TextArea).text = "word " * 2_000
+        await pilot.press("ctrl+g")
+        await settle(pilot, app, failing=True)
+        assert "longer than the model's context" in errors(app)[-1] and len(engine.requests) == 2
+        assert poem.text == kept and poem.seed == seed and poem.state == "refused"
+        assert "refused" in status(app) and "done" not in status(app) and "0 tokens" not in status(app)
+        app.query_one("#opening", TextArea).text = ""
+        await pilot.press("ctrl+g")
+        await settle(pilot, app)
+        assert poem.state == "done" and "refused" not in status(app) and "earlier poem" not in status(app)
+
+
+# 4: an empty title is refused in the dialog, which stays open ----------------------------------------
+
+
+async def test_an_empty_title_is_refused_when_saving_and_the_dialog_stays_open():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"rain", "ctrl+g")
+        await settle(pilot, app)
+        await pilot.press("ctrl+s")
+        assert isinstance(app.screen, AskText)
+        await pilot.press("ctrl+u", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AskText)
+        assert any("a title cannot be empty" in m for m in errors(app))
+        await pilot.press(*"   ", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AskText) and library_titles() == []
+        await pilot.press("ctrl+u", *"Rain", "enter")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, AskText) and library_titles() == ["Rain"]
+
+
+async def test_an_empty_title_is_refused_when_renaming_and_the_dialog_stays_open():
+    save_poems(SavedPoem(title="Harbour", text="A line\n"))
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f8", "down", "f2")
+        assert isinstance(app.screen, AskText)
+        await pilot.press("ctrl+u", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, AskText)
+        assert any("a title cannot be empty" in m for m in errors(app))
+        await pilot.press(*"Lantern", "enter")
+        await settle(pilot, app)
+        assert not isinstance(app.screen, AskText) and library_titles() == ["Lantern"]
+
+
+# 5: a multi-line paste into the theme keeps every line ----------------------------------------------
+
+
+async def test_a_multi_line_paste_into_the_theme_is_joined_into_one_theme_and_said():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"night: ")
+        paste(app, "the sea\r\n  at night\n\nand the lantern\n")
+        await pilot.pause()
+        prompt = app.query_one(PromptPane)
+        assert prompt.theme == "night: the sea at night and the lantern" and prompt.opening == ""
+        assert any("3 lines" in m and "joined" in m for m in messages(app))
+        count = len(messages(app))
+        paste(app, " again")
+        await pilot.pause()
+        assert prompt.theme.endswith("lantern again") and len(messages(app)) == count  # one line: nothing to say
+
+
+async def test_a_long_multi_line_paste_says_the_theme_is_too_long():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6")
+        paste(app, "a line of the sea\n" * 40)
+        await pilot.pause()
+        assert len(app.query_one(PromptPane).theme) > THEME_LIMIT
+        assert any("40 lines" in m and "opening lines" in m for m in messages(app))
+
+
+# 14: a poem that is starting says so ----------------------------------------------------------------
+
+
+class SlowStart(StubEngine):
+    """A stand-in whose model reads the prompt until `gate` is set (or the poem is stopped), as a real one
+    does before its first token; `reading` is set once it has begun."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.gate, self.reading, self.stop = threading.Event(), threading.Event(), threading.Event()
+
+    def generate(self, request, on_piece):
+        self.stop.clear()
+        self.reading.set()
+        while not self.gate.wait(0.01):
+            if self.stop.is_set():  # stopped while reading the prompt: nothing written
+                sampling = request.sampling.seeded()
+                result = DecodeResult("", [], 0.0, 0.0, finished=False, cancelled=True)
+                return [GeneratedPoem("", {}, None, sampling.seed, sampling, result)]
+        return super().generate(request, on_piece)
+
+    def cancel(self):
+        self.stop.set()
+        super().cancel()
+
+
+async def test_the_poem_pane_says_a_poem_is_starting_even_when_ctrl_g_is_pressed_twice():
+    engine = SlowStart()
+    app = build_app(engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"rain", "ctrl+g")
+        assert await wait_for(pilot, engine.reading.is_set, 10)
+        await pilot.pause()
+        assert "starting" in shown(app) and "no poem yet" not in shown(app)
+        engine.reading.clear()
+        await pilot.press("ctrl+g")  # again, before the first line: this one stops, the next starts
+        await pilot.pause()
+        assert "starting" in shown(app) and "no poem yet" not in shown(app)
+        assert await wait_for(pilot, engine.reading.is_set, 10)
+        await pilot.pause()
+        assert app.generating and "starting" in shown(app) and "no poem yet" not in shown(app)
+        engine.gate.set()
+        await settle(pilot, app)
+        poem = app.query_one(PoemPane)
+        assert poem.state == "done" and "Line 1" in shown(app)
+        kept = poem.text
+        engine.gate.clear()
+        engine.reading.clear()
+        await pilot.press("ctrl+r")
+        assert await wait_for(pilot, engine.reading.is_set, 10)
+        await pilot.press("escape")  # stopped before its first line: the earlier poem comes back, said so
+        await settle(pilot, app)
+        assert poem.text == kept and poem.state == "stopped" and "nothing was written" in status(app)
+
+
+async def test_a_poem_asked_for_while_the_model_loads_says_it_will_start():
+    gate = threading.Event()
+    app = build_app(engine=StubEngine(load_gate=gate))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.load_started, 20)
+        await pilot.press("f6", *"rain", "ctrl+g")
+        await pilot.pause()
+        assert "once the model has loaded" in shown(app)
+        await pilot.press("escape")  # the waiting poem is dropped
+        await pilot.pause()
+        assert "no poem yet" in shown(app)
+        gate.set()
+        await settle(pilot, app)
+
+
+# 19: Enter in the theme box generates; in the opening lines it is a new line -------------------------
+
+
+async def test_enter_in_the_theme_generates_and_in_the_opening_lines_is_a_new_line():
+    engine = StubEngine()
+    app = build_app(engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"rain", "enter")
+        await settle(pilot, app)
+        assert [r.theme for r in engine.requests] == ["rain"] and app.query_one(PoemPane).state == "done"
+        await pilot.press("f6", "tab", *"one", "enter", *"two")
+        await settle(pilot, app)
+        assert app.query_one(PromptPane).opening == "one\ntwo" and len(engine.requests) == 1
+
+
+def test_the_help_says_enter_in_the_theme_box_writes_a_poem():
+    prompt_keys = dict(key_sections({})["Prompt pane"])
+    assert "generate" in prompt_keys.get("enter (theme box)", "").lower()
