@@ -19,6 +19,7 @@ from poetstudio.commands import (
     train,
 )
 from poetstudio.commands import config as config_command
+from poetstudio.config import DEVICES
 from poetstudio.errors import UserError
 
 COMMANDS = {
@@ -52,7 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--model", dest="global_model",
                         help="base model folder or hub id (default: the shipped model)")
     parser.add_argument("--adapter", dest="global_adapter", help="adapter folder or hub id")
-    parser.add_argument("--device", dest="global_device", help="auto, cpu, cuda or mps")
+    parser.add_argument("--device", dest="global_device", choices=DEVICES, help="auto, cpu, cuda or mps")
     parser.add_argument("--config", help="config TOML file (default: the one in the user config folder); "
                                          "every command reports a broken one")
     sub = parser.add_subparsers(dest="command")
@@ -73,17 +74,28 @@ def merge_global_options(args: argparse.Namespace) -> argparse.Namespace:
     return args
 
 
+def config_file(args: argparse.Namespace) -> Path:
+    """The config file this command reads: the one given with --config, else the one in the user config folder."""
+    from poetstudio.paths import config_path
+
+    return Path(args.config) if args.config is not None else config_path()
+
+
 def check_config(args: argparse.Namespace) -> None:
-    """Read the file given with --config, so a broken or missing one is reported by every command
+    """Read the config file (the one given with --config, else the default one where it exists) and check its
+    [keys] as the studio does, so a broken, missing or mistyped one is reported by every command in one line
     (`config --write` may name a file it is about to create)."""
-    if args.config is None:
-        return
     from poetstudio.config import load_config
 
-    path = Path(args.config)
-    if not path.exists() and not (args.command == "config" and args.write):
+    path = config_file(args)
+    writing = args.command == "config" and args.write
+    if args.config is not None and not path.exists() and not writing:
         raise UserError(f"{path}: no such config file; `poetstudio --config {path} config --write` creates one")
-    load_config(path)
+    config = load_config(path)
+    if config.keys:  # the studio's key names come with its panes (textual): read only when there are keys to check
+        from poetstudio.ui.actions import check_keymap
+
+        check_keymap(config.keys, path)
 
 
 def main(argv: list[str] | None = None) -> int:

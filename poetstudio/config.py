@@ -6,10 +6,12 @@ writes that text to the config path so the file documents itself.
 
 from __future__ import annotations
 
+import math
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
+from poetstudio.blend import WEIGHT_RULE, weight_problem
 from poetstudio.engine.sampling_settings import (
     DEFAULT_STRENGTH,
     ECHO_PENALTY,
@@ -118,54 +120,123 @@ class Config:
     path: Path | None = None
 
 
+DEVICES = ("auto", "cpu", "cuda", "mps")
+"""Where a model may run: the config's [model] device and every command's --device."""
+QUANTIZE = ("none", "nf4")
+BLEND_MODES = ("auto", "exact", "prompt")
+MAX_NEW_TOKENS = 8192  # the longest poem asked for, in tokens: the shipped base's context is 2048, and a slip such as
+#                        1000000000000 would try to reserve terabytes for the poem's cache before writing a word
+MAX_VARIATIONS = 100  # poems in one generation: each is written in turn, so a slip of 1e9 would never end
+MAX_AUTOSAVE_SECONDS = 3600.0
+SECTIONS = ("model", "sampling", "studio", "keys")
+
+
+def _choice(options: tuple[str, ...]):
+    """A field's check: one of `options` (its rule in words)."""
+    return lambda v: v in options, f"must be one of {', '.join(options)}"
+
+
+FIELD_RULES = {
+    ("model", "device"): _choice(DEVICES),
+    ("model", "quantize"): _choice(QUANTIZE),
+    ("model", "blend_mode"): _choice(BLEND_MODES),
+    ("sampling", "max_new_tokens"): (lambda v: 1 <= v <= MAX_NEW_TOKENS, f"must be from 1 to {MAX_NEW_TOKENS}"),
+    ("sampling", "variations"): (lambda v: 1 <= v <= MAX_VARIATIONS, f"must be from 1 to {MAX_VARIATIONS}"),
+    ("studio", "fine_step"): (lambda v: weight_problem(v) is None, WEIGHT_RULE),
+    ("studio", "coarse_step"): (lambda v: weight_problem(v) is None, WEIGHT_RULE),
+    ("studio", "autosave_seconds"): (lambda v: math.isfinite(v) and 0 <= v <= MAX_AUTOSAVE_SECONDS,
+                                     f"must be a number from 0 to {MAX_AUTOSAVE_SECONDS:g}"),
+}
+"""The range or the choices of each field that has more than a type to keep (sampling's numbers are also
+checked by `Sampling`, the strength by `parse_strength`)."""
+
+
+def _problem(where: str, rule: str, value) -> UserError:
+    """One line naming the file, the section and the field, what it must be, and how to mend it."""
+    shown = repr(value)
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    return UserError(f"{where} {rule}, not {shown}; fix that line or delete it to keep the default")
+
+
 def _fill(section_cls, data: dict, path: Path, section: str):
+    """One section's dataclass from its table: every field known, of its type and within its range."""
     known = {f.name: f for f in fields(section_cls)}
     values = {}
     for key, value in data.items():
+        where = f"{path}: [{section}] {key}"
         if key not in known:
             raise UserError(f"{path}: unknown setting [{section}] {key}; "
-                            "see the documented defaults (F1 in the studio)")
+                            "see the documented defaults (`poetstudio config`)")
         expected = type(known[key].default)
         if expected is float and isinstance(value, int) and not isinstance(value, bool):
             value = float(value)
         if not isinstance(value, expected) or isinstance(value, bool) != (expected is bool):
-            raise UserError(f"{path}: [{section}] {key} must be a {expected.__name__}, not {value!r}")
+            raise _problem(where, f"must be a {expected.__name__}", value)
+        fits, rule = FIELD_RULES.get((section, key), (lambda v: True, ""))
+        if not fits(value):
+            raise _problem(where, rule, value)
         values[key] = value
     return section_cls(**values)
 
 
-def load_config(path: Path | None) -> Config:
-    """Read the TOML file (a missing file means defaults); a broken file is one line naming file and line."""
-    if path is None or not path.exists():
-        return Config(path=path)
-    try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except tomllib.TOMLDecodeError as exc:
-        raise UserError(f"{path}: broken TOML: {exc}; fix that line or delete the file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UserError(f"{path}: cannot read the config ({exc})") from None
-    unknown = set(data) - {"model", "sampling", "studio", "keys"}
-    if unknown:
-        raise UserError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}; "
-                        "sections are model, sampling, studio, keys")
-    keys = data.get("keys", {})
-    if not all(isinstance(v, str) for v in keys.values()):
-        raise UserError(f"{path}: every [keys] entry must be a key string like \"ctrl+g\"")
-    sampling = _fill(SamplingSettings, data.get("sampling", {}), path, "sampling")
+def _table(data: dict, path: Path, section: str) -> dict:
+    """A section's table ({} when absent); anything else there (`keys = "ctrl+t"`) is one line naming it."""
+    table = data.get(section, {})
+    if not isinstance(table, dict):
+        raise _problem(f"{path}: {section}", f"must be a table: a line [{section}], then name = value lines", table)
+    return table
+
+
+def _keys(table: dict, path: Path) -> dict[str, str]:
+    """The [keys] table: action = "key" strings (which actions and keys exist, the studio's check_keymap says)."""
+    for name, key in table.items():
+        if not isinstance(key, str):
+            raise _problem(f"{path}: [keys] {name}", 'must be a key in quotes, such as "ctrl+g"', key)
+    return dict(table)
+
+
+def _sampling(table: dict, path: Path) -> SamplingSettings:
+    """The [sampling] section, each field also checked by the engine's own rules (`Sampling`, the strength)."""
+    sampling = _fill(SamplingSettings, table, path, "sampling")
     try:
         sampling.sampling()
         parse_strength(sampling.strength)
     except UserError as exc:
         raise UserError(f"{path}: [sampling] {exc}") from None
-    if sampling.variations < 1:
-        raise UserError(f"{path}: [sampling] variations must be at least 1, not {sampling.variations}")
+    return sampling
+
+
+def check_config_data(data: dict, path: Path) -> Config:
+    """Walk every section of a parsed config file, checking each field's type and range, into a Config; the
+    first problem is a one-line UserError naming the file and the field."""
+    unknown = set(data) - set(SECTIONS)
+    if unknown:
+        raise UserError(f"{path}: unknown section(s) {', '.join(sorted(unknown))}; "
+                        f"sections are {', '.join(SECTIONS)}")
+    tables = {section: _table(data, path, section) for section in SECTIONS}
     return Config(
-        model=_fill(ModelSettings, data.get("model", {}), path, "model"),
-        sampling=sampling,
-        studio=_fill(StudioSettings, data.get("studio", {}), path, "studio"),
-        keys=dict(keys),
+        model=_fill(ModelSettings, tables["model"], path, "model"),
+        sampling=_sampling(tables["sampling"], path),
+        studio=_fill(StudioSettings, tables["studio"], path, "studio"),
+        keys=_keys(tables["keys"], path),
         path=path,
     )
+
+
+def load_config(path: Path | None) -> Config:
+    """Read the TOML file (a missing file means defaults); a broken file or a field of the wrong type, shape or
+    range is one line naming the file and the field."""
+    if path is None or not path.exists():
+        return Config(path=path)
+    if path.is_dir():
+        raise UserError(f"{path} is a folder, not a config file; give a TOML file (`poetstudio config` shows one)")
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise UserError(f"{path}: broken TOML: {exc}; fix that line or delete the file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UserError(f"{path}: cannot read the config ({exc}); fix the file or delete it") from None
+    return check_config_data(data, path)
 
 
 def apply_overrides(config: Config, model: str | None, adapter: str | None, device: str | None) -> Config:

@@ -311,6 +311,18 @@ def read_base_metadata(base: str | Path | None) -> dict:
     return read_metadata(meta_file) if meta_file is not None and meta_file.is_file() else {}
 
 
+def adapter_folder_problem(adapter: str) -> str | None:
+    """Why `adapter`, named as a folder on this machine, cannot be one (it does not exist, or is a file), as one
+    line that says what to give; None where it is a folder."""
+    folder = Path(adapter).expanduser()
+    give = "give an adapter folder made by `poetstudio train`, or leave --adapter out for the shipped one"
+    if not folder.exists():
+        return f"adapter folder {adapter} does not exist; {give}"
+    if not folder.is_dir():
+        return f"{adapter} is a file, not an adapter folder; {give}"
+    return None
+
+
 def read_model_card(spec: ModelSpec | None = None) -> ModelCard:
     """The card of a model's adapter (the shipped model by default) from its poetstudio.json, with the authors
     its base learned in pretraining (where the base's folder lists them); a base alone has the untrained card."""
@@ -318,7 +330,10 @@ def read_model_card(spec: ModelSpec | None = None) -> ModelCard:
     if spec.adapter is None:
         return card_from_metadata({}, None, read_base_metadata(spec.base_folder))
     folder = Path(spec.adapter)
+    problem = adapter_folder_problem(spec.adapter)
+    if problem is not None:
+        raise UserError(problem)
     meta_file = folder / METADATA_FILE
-    if not meta_file.exists():
+    if not meta_file.is_file():
         raise UserError(f"{folder} has no poetstudio.json; give an adapter folder made by `poetstudio train`")
     return card_from_metadata(read_metadata(meta_file), folder, read_base_metadata(spec.base_folder))

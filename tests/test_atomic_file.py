@@ -27,3 +27,26 @@ def test_an_interrupted_write_leaves_the_old_file_and_no_temporary(tmp_path, mon
     with pytest.raises(KeyboardInterrupt):
         write_text_atomic(path, "half")
     assert path.read_text() == "what the person wrote" and [p.name for p in tmp_path.iterdir()] == ["draft.json"]
+
+
+@pytest.mark.parametrize("number, says", [
+    (28, "the disk is full"), (122, "the disk is full"), (30, "file system is read-only"), (13, "permission denied"),
+])
+def test_a_failed_write_is_one_line_that_says_why_and_leaves_the_old_file(tmp_path, monkeypatch, number, says):
+    import errno as errno_names
+
+    from poetstudio.errors import FileWriteError, UserError
+
+    number = {28: errno_names.ENOSPC, 122: errno_names.EDQUOT, 30: errno_names.EROFS, 13: errno_names.EACCES}[number]
+    path = tmp_path / "draft.json"
+    path.write_text("what the person wrote")
+
+    def failed(_handle):  # the fault simulated: fsync (or the write before it) refused by the disk
+        raise OSError(number, "refused")
+
+    monkeypatch.setattr("poetstudio.atomic_file.os.fsync", failed)
+    with pytest.raises(FileWriteError) as error:
+        write_text_atomic(path, "half")
+    assert isinstance(error.value, OSError) and isinstance(error.value, UserError) and error.value.errno == number
+    assert says in str(error.value) and str(path) in str(error.value) and "\n" not in str(error.value)
+    assert path.read_text() == "what the person wrote" and [p.name for p in tmp_path.iterdir()] == ["draft.json"]

@@ -7,7 +7,9 @@ import json
 
 from poetstudio.analysis.attribution import Attribution
 from poetstudio.analysis.report import PoemReading, analyze_poem
+from poetstudio.commands.arguments import card_before_loading, check_device
 from poetstudio.commands.moods import check_mood
+from poetstudio.config import DEVICES
 from poetstudio.errors import UserError
 from poetstudio.text_file import read_standard_input, read_text_file
 
@@ -24,7 +26,7 @@ def add_parser(sub) -> None:
     cmd.add_argument("--no-model", action="store_true", help="skip attribution (no model is loaded)")
     cmd.add_argument("--model", help="base model folder or hub id (default: the shipped model)")
     cmd.add_argument("--adapter", help="adapter folder or hub id (default: the shipped adapter)")
-    cmd.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
+    cmd.add_argument("--device", default="auto", choices=DEVICES, help="auto, cpu, cuda or mps")
 
 
 def read_poem(name: str) -> str:
@@ -71,16 +73,21 @@ def format_attribution(attribution: Attribution, left_out: list[str] = ()) -> st
 
 
 def run(args: argparse.Namespace) -> int:
-    """Read the poem, analyze it, attribute it unless --no-model, print text or JSON."""
+    """Read the poem, check the model's arguments (before anything loads), analyze it, attribute it unless
+    --no-model, print text or JSON."""
     text = read_poem(args.file)
-    reading = analyze_poem(text)
     attribution, left_out = None, []
     if not args.no_model:
-        from poetstudio.engine.engine import Engine
         from poetstudio.model_spec import spec_from_names
 
-        engine = Engine(spec_from_names(args.model, args.adapter), args.device)
-        mood = check_mood(args.mood, engine.card.moods)
+        spec = spec_from_names(args.model, args.adapter)
+        mood = check_mood(args.mood, card_before_loading(spec).moods)
+        check_device(args.device)
+    reading = analyze_poem(text)
+    if not args.no_model:
+        from poetstudio.engine.engine import Engine
+
+        engine = Engine(spec, args.device)
         attribution = engine.attribute(text, args.title, mood)
         left_out = [p for p in engine.known_poets() if p not in attribution.shares]
     if args.json:

@@ -8,8 +8,10 @@ import sys
 from dataclasses import asdict
 
 from poetstudio.blend import parse_blend
+from poetstudio.commands.arguments import card_before_loading, check_blend, check_device
 from poetstudio.commands.cancellable import run_cancellable
 from poetstudio.commands.moods import check_mood
+from poetstudio.config import BLEND_MODES, DEVICES, MAX_NEW_TOKENS, MAX_VARIATIONS, QUANTIZE
 from poetstudio.engine.sampling_settings import (
     DEFAULT_STRENGTH,
     MAX_STRENGTH,
@@ -38,7 +40,8 @@ def add_parser(sub) -> None:
     gen.add_argument("--top-k", type=int, default=defaults.top_k,
                      help=f"draw from at most this many likeliest tokens; 0 = no limit (default {defaults.top_k})")
     gen.add_argument("--max-new-tokens", type=int, default=defaults.max_new_tokens,
-                     help=f"length of the poem in tokens (default {defaults.max_new_tokens}; a --form sets its own)")
+                     help=f"length of the poem in tokens, 1 to {MAX_NEW_TOKENS} (default {defaults.max_new_tokens}; "
+                          "a --form sets its own)")
     gen.add_argument("--repetition-penalty", type=float, default=defaults.repetition_penalty,
                      help="above 1 discourages repeating tokens already written (default 1: none)")
     gen.add_argument("--any-words", action="store_true",
@@ -57,15 +60,16 @@ def add_parser(sub) -> None:
     gen.add_argument("--strength", default=DEFAULT_STRENGTH,
                      help=f"style strength, 0 to {MAX_STRENGTH:g}: 1 is the plain blend, above 1 pushes the voices "
                           "further from verse with no poet named (classifier-free guidance)")
-    gen.add_argument("--n", type=int, default=1, help="number of variations (consecutive seeds)")
+    gen.add_argument("--n", type=int, default=1,
+                     help=f"number of variations (consecutive seeds), 1 to {MAX_VARIATIONS}")
     gen.add_argument("--form", metavar="NAME|SPEC",
                      help='write to a form: a name from `poetstudio forms` or a spec like "ABAB 8,6,8,6"')
     gen.add_argument("--json", action="store_true", help="one JSON object per poem instead of streamed text")
     gen.add_argument("--model", help="base model folder or hub id (default: the shipped model)")
     gen.add_argument("--adapter", help="adapter folder or hub id (default: the shipped adapter with the shipped model)")
-    gen.add_argument("--device", default="auto", help="auto, cpu, cuda or mps")
-    gen.add_argument("--quantize", default="none", choices=["none", "nf4"], help="nf4: 4-bit on CUDA")
-    gen.add_argument("--blend-mode", default="auto", choices=["auto", "exact", "prompt"],
+    gen.add_argument("--device", default="auto", choices=DEVICES, help="auto, cpu, cuda or mps")
+    gen.add_argument("--quantize", default="none", choices=QUANTIZE, help="nf4: 4-bit on CUDA")
+    gen.add_argument("--blend-mode", default="auto", choices=BLEND_MODES,
                      help="exact: one row per poet mixed every token; prompt: the blend described in words; "
                           "auto: exact where the adapter knows its poets")
     gen.add_argument("--no-balance", action="store_true",
@@ -74,16 +78,19 @@ def add_parser(sub) -> None:
 
 
 def sampling_from(args: argparse.Namespace) -> Sampling:
-    """The flags' sampling settings, checked once by `Sampling` (a bad one names its flag); also checks --n
-    and turns --strength into a number."""
+    """The flags' sampling settings, checked once by `Sampling` (a bad one names its flag) and --max-new-tokens
+    against MAX_NEW_TOKENS; also checks --n and turns --strength into a number."""
     try:
         sampling = Sampling(args.temperature, args.top_p, args.top_k, args.max_new_tokens, args.repetition_penalty,
                             args.seed, real_words=not args.any_words, word_repeats=args.word_repeats,
                             tidy_lines=not args.any_lines, echo_penalty=args.echo_penalty)
     except SamplingError as exc:
         raise UserError(f"--{exc.field.replace('_', '-')} {exc.rule}, not {exc.value!r}") from None
-    if args.n < 1:
-        raise UserError(f"--n must be at least 1, not {args.n}")
+    if not 1 <= sampling.max_new_tokens <= MAX_NEW_TOKENS:
+        raise UserError(f"--max-new-tokens must be from 1 to {MAX_NEW_TOKENS} (tokens in one poem), "
+                        f"not {sampling.max_new_tokens}")
+    if not 1 <= args.n <= MAX_VARIATIONS:
+        raise UserError(f"--n must be from 1 to {MAX_VARIATIONS} (poems in one run), not {args.n}")
     try:
         args.strength = parse_strength(args.strength)
     except UserError as exc:
@@ -99,19 +106,33 @@ def load_status_printer():
     return lambda text: print(f"poetstudio: {text}", file=sys.stderr, flush=True)
 
 
-def run(args: argparse.Namespace) -> int:
-    """Load the engine, generate, stream or print JSON; Ctrl-C stops and keeps what was written."""
-    from poetstudio.engine.engine import Engine
-    from poetstudio.engine.request import PoemRequest
+def checked_arguments(args: argparse.Namespace):
+    """Every argument checked before anything loads (a typo is reported at once, not after the model): the
+    sampling numbers, the form, the blend's syntax and weights, then its poets and the mood against the adapter's
+    metadata, then the device. Returns (sampling, form, blend, mood, spec)."""
     from poetstudio.model_spec import spec_from_names
 
     sampling = sampling_from(args)
     form = check_form(args.form)
     blend = parse_blend(args.blend)
-    engine = Engine(spec_from_names(args.model, args.adapter), device=args.device, blend_mode=args.blend_mode,
+    spec = spec_from_names(args.model, args.adapter)
+    card = card_before_loading(spec)
+    check_blend(card, blend)
+    mood = check_mood(args.mood, card.moods)
+    check_device(args.device)
+    return sampling, form, blend, mood, spec
+
+
+def run(args: argparse.Namespace) -> int:
+    """Check every argument, load the engine, generate, stream or print JSON; Ctrl-C stops and keeps what was
+    written."""
+    sampling, form, blend, mood, spec = checked_arguments(args)
+    from poetstudio.engine.engine import Engine
+    from poetstudio.engine.request import PoemRequest
+
+    engine = Engine(spec, device=args.device, blend_mode=args.blend_mode,
                     quantize=args.quantize, balanced=not args.no_balance)
     loaded = engine.load(load_status_printer())
-    mood = check_mood(args.mood, engine.card.moods)
     for warning in loaded.warnings + engine.card.thin_warnings(engine.resolve_blend(blend)):
         print(f"poetstudio: warning: {warning}", file=sys.stderr)
     request = PoemRequest(

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from poetstudio.errors import UserError
-from poetstudio.library.export import FORMATS, blend_line, read_import, render
+from poetstudio.library.export import FORMATS, blend_line, print_export, read_import, render, render_all
 from poetstudio.library.store import MAX_ID, Library
 from poetstudio.paths import library_path
 
@@ -111,15 +110,11 @@ def _print_list(library: Library, args: argparse.Namespace) -> None:
 def _export(library: Library, args: argparse.Namespace) -> None:
     """`export`: one poem, or all oldest first, in the chosen format."""
     if args.all:
-        poems = list(reversed(library.list(limit=-1)))
-        if args.format == "json":
-            print(json.dumps([p.to_dict() for p in poems], indent=2, ensure_ascii=False))
-        else:
-            print("\n".join(render(p, args.format) for p in poems), end="")
+        print_export(render_all(list(reversed(library.list(limit=-1))), args.format), sys.stdout)
     elif args.id is None:
         raise UserError("give a poem id, or --all")
     else:
-        print(render(library.get(args.id), args.format), end="")
+        print_export(render(library.get(args.id), args.format), sys.stdout)
 
 
 def _import(library: Library, paths: list[str]) -> None:

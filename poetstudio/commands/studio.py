@@ -6,7 +6,11 @@ import argparse
 
 
 def run(args: argparse.Namespace) -> int:
-    """Open the studio with the global --model, --adapter, --device and --config."""
+    """Open the studio with the global --model, --adapter, --device and --config; an --adapter folder that does
+    not exist is one line before any screen is drawn."""
+    from poetstudio.commands.arguments import check_adapter
     from poetstudio.ui.launch import run_studio
+
+    check_adapter(args.adapter)
 
     return run_studio(args.model, args.adapter, args.device, args.config)

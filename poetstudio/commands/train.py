@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
+
+from poetstudio.config import DEVICES, QUANTIZE
+from poetstudio.errors import UserError
 
 
 def parse_bool(text: str) -> bool:
@@ -67,6 +71,71 @@ TRAIN_FLAGS: dict[str, tuple[type, str]] = {
 }
 """Every recipe field that is also a flag: its type and its --help line."""
 
+CHOICES = {
+    "mode": ("lora", "scratch", "judge", "balance"),
+    "quantize": QUANTIZE,
+    "device": DEVICES,
+    "dtype": ("auto", "bf16-mixed", "fp32", "bf16", "fp16"),
+}
+"""The flags that take one of a few words (argparse lists them in a bad one's message)."""
+
+STEPS = 10**9  # counts of steps, batches and poems: far past any run, and catches a slip of 1e12
+RANGES: dict[str, tuple[float, float, bool]] = {
+    "seed": (-2**63, 2**63 - 1, True),
+    "heldout_fraction": (0, 0.5, False),
+    "seq_len": (1, 32768, True),
+    "batch_size": (1, 4096, True),
+    "grad_accum": (1, 4096, True),
+    "lr": (0, 1, True),
+    "warmup_steps": (0, STEPS, True),
+    "max_steps": (1, STEPS, True),
+    "max_minutes": (0, 10**7, True),
+    "eval_every": (1, STEPS, True),
+    "eval_batches": (0, STEPS, True),
+    "patience": (0, STEPS, True),
+    "checkpoint_every": (1, STEPS, True),
+    "lora_r": (1, 4096, True),
+    "lora_alpha": (1, 65536, True),
+    "lora_dropout": (0, 1, False),
+    "vocab_size": (1, 1_000_000, True),
+    "hidden_size": (1, 65536, True),
+    "num_layers": (1, 1024, True),
+    "num_heads": (1, 1024, True),
+    "intermediate_size": (1, 262144, True),
+    "min_poems_per_poet": (0, STEPS, True),
+    "contrast_weight": (0, 1000, True),
+    "contrast_poems": (0, 4096, True),
+    "contrast_negatives": (0, 4096, True),
+    "contrast_tokens": (0, 32768, True),
+    "budget_minutes": (0, 10**7, True),
+    "unconditioned_share": (0, 1, False),
+    "poems_repeat": (1, 1000, True),
+    "balance_poems": (1, STEPS, True),
+    "balance_rounds": (1, STEPS, True),
+}
+"""Each numeric flag's range (low, high, whether high itself is allowed): a value outside is one line before
+anything loads. `lr` must also be above 0."""
+
+
+def _in_range(name: str, value: float) -> bool:
+    """True for a finite value within the flag's range."""
+    low, high, closed = RANGES[name]
+    if not math.isfinite(value) or value < low or (value > high if closed else value >= high):
+        return False
+    return not (name == "lr" and value == 0)
+
+
+def check_flags(args: argparse.Namespace) -> None:
+    """A one-line UserError for the first numeric flag given outside its range (every one finite; the recipe's
+    own values are the trainer's to check)."""
+    for name, (low, high, closed) in RANGES.items():
+        value = getattr(args, name)
+        if value is None or _in_range(name, value):
+            continue
+        span = f"from {low} to {high}" if closed else f"of {low} or more and below {high}"
+        span = "above 0 and at most 1" if name == "lr" else span
+        raise UserError(f"--{name.replace('_', '-')} must be a number {span}, not {value}")
+
 
 def add_parser(sub) -> None:
     """Register the train subcommand; every flag left out keeps the recipe's value."""
@@ -80,11 +149,13 @@ def add_parser(sub) -> None:
     train.add_argument("--resume", action="store_true", help="continue from the checkpoint in --output")
     for name, (kind, help_text) in TRAIN_FLAGS.items():
         train.add_argument("--" + name.replace("_", "-"), type=kind, default=None, help=help_text,
+                           choices=CHOICES.get(name),
                            metavar=None if kind is str else "BOOL" if kind is parse_bool else kind.__name__.upper())
 
 
 def run(args: argparse.Namespace) -> int:
     """`poetstudio train`: build the configuration, train, print where the result went."""
+    check_flags(args)
     from trainer.config import build_config
 
     overrides = {name: getattr(args, name) for name in TRAIN_FLAGS}

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import unicodedata
 from pathlib import Path
+from typing import TextIO
 
 from poetstudio.analysis.report import summary_line
+from poetstudio.atomic_file import write_problem, write_text_atomic
 from poetstudio.errors import UserError
 from poetstudio.library.record import SavedPoem, poem_from_import
 
@@ -49,6 +53,66 @@ def render(poem: SavedPoem, fmt: str) -> str:
     if fmt == "txt":
         return f"{poem.title}\n\n{poem.text.rstrip()}\n\n-- {'; '.join(about)}\n"
     raise UserError(f"unknown export format '{fmt}'; use one of {', '.join(FORMATS)}")
+
+
+def render_all(poems: list[SavedPoem], fmt: str) -> str:
+    """Many poems in one export: a JSON list, or each rendered in turn (as `library export --all` writes)."""
+    if fmt == "json":
+        return json.dumps([p.to_dict() for p in poems], indent=2, ensure_ascii=False) + "\n"
+    return "\n".join(render(p, fmt) for p in poems)
+
+
+def write_export(text: str, path: Path) -> None:
+    """Write an export to a file whole (a temporary file renamed over it): a full disk, a read-only folder or
+    no permission is a one-line FileWriteError (a UserError), and no half-written file is left."""
+    write_text_atomic(path, text)
+
+
+def print_export(text: str, stream: TextIO) -> None:
+    """Write an export to standard output (`stream`); a write that fails (disk full, read-only, no permission) is
+    a one-line UserError, and when the output is a file, what was written of it is taken back, so no half export
+    is left: the file is as it was before."""
+    try:
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # not a real file (captured in tests): write it plainly
+        fd = None
+    try:
+        stream.flush()
+        if fd is None:
+            stream.write(text)
+            stream.flush()
+            return
+        _write_all(fd, text.encode(getattr(stream, "encoding", None) or "utf-8"))
+    except OSError as exc:
+        raise UserError(f"could not write the export to standard output: {write_problem(exc, Path('-'), 'the output')}"
+                        "; nothing was written") from None
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    """Write every byte to `fd`; on an error, a regular file is cut back to its length before the write."""
+    start = _end_before_write(fd)
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+    except OSError:
+        if start is not None:
+            os.ftruncate(fd, start)
+            os.lseek(fd, start, os.SEEK_SET)
+        raise
+
+
+def _end_before_write(fd: int) -> int | None:
+    """Where the next write to `fd` lands when it is a regular file (the end, for a file opened to append, as
+    `>>` does); None for a pipe, a terminal or a device, which cannot be cut back."""
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    try:
+        import fcntl
+    except ImportError:  # Windows: no way to ask whether the file appends
+        return None
+    return info.st_size if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_APPEND else os.lseek(fd, 0, os.SEEK_CUR)
 
 
 def markdown_line(line: str) -> str:

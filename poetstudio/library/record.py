@@ -8,6 +8,8 @@ import math
 from collections.abc import Callable
 from dataclasses import MISSING, dataclass, field
 
+from poetstudio.blend import weight_problem
+
 SAMPLING_NUMBERS = ("temperature", "top_p", "repetition_penalty")
 SAMPLING_INTEGERS = ("top_k", "max_new_tokens", "variations")
 READING_TEXTS = ("scheme", "meter", "form")
@@ -63,6 +65,14 @@ def _integer(value) -> bool:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
+SEED_RANGE = (-2**63, 2**63 - 1)  # a seed is a signed 64-bit integer: what SQLite stores and torch.manual_seed takes
+
+
+def _seed_number(value) -> bool:
+    """True for a whole number a seed can be (SEED_RANGE)."""
+    return _integer(value) and SEED_RANGE[0] <= value <= SEED_RANGE[1]
+
+
 def _show(value) -> str:
     shown = json.dumps(value, ensure_ascii=False) if not isinstance(value, bytes) else repr(value)
     return shown if len(shown) <= 40 else shown[:37] + "..."
@@ -84,8 +94,9 @@ def _blend(value) -> str:
     if not isinstance(value, dict):
         return f"must be an object of poet: weight, not {_show(value)}"
     for poet, weight in value.items():
-        if not _number(weight) or weight < 0:
-            return f"weight of '{poet}' must be a number of 0 or more, not {_show(weight)}"
+        problem = weight_problem(weight)  # the one check of a weight, as the studio and `generate --blend` make it
+        if problem is not None:
+            return f"weight of '{poet}' {problem}"
     return ""
 
 
@@ -105,8 +116,8 @@ def _sampling(value) -> str:
     for name in ("real_words", "tidy_lines"):
         if name in value and not isinstance(value[name], bool):
             return f"'{name}' must be true or false, not {_show(value[name])}"
-    if value.get("seed") is not None and not _integer(value["seed"]):
-        return f"'seed' must be a whole number or null, not {_show(value['seed'])}"
+    if value.get("seed") is not None and not _seed_number(value["seed"]):
+        return f"'seed' must be a whole number (a signed 64-bit integer) or null, not {_show(value['seed'])}"
     if "strength" in value and not (_number(value["strength"]) and value["strength"] >= 0):
         return f"'strength' must be a number of 0 or more, not {_show(value['strength'])}"
     if value.get("form") is not None and not isinstance(value["form"], str):
@@ -115,7 +126,9 @@ def _sampling(value) -> str:
 
 
 def _seed(value) -> str:
-    return "" if value is None or _integer(value) else f"must be a whole number or null, not {_show(value)}"
+    if value is None or _seed_number(value):
+        return ""
+    return f"must be a whole number (a signed 64-bit integer) or null, not {_show(value)}"
 
 
 def _favourite(value) -> str:

@@ -17,7 +17,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from poetstudio.analysis.report import PoemReading, analyze_poem
 from poetstudio.config import Config
-from poetstudio.draft import Draft, load_draft, save_draft
+from poetstudio.draft import Draft, read_draft, save_draft
 from poetstudio.engine.api import (
     Attribution,
     EnginePort,
@@ -27,7 +27,8 @@ from poetstudio.engine.api import (
     PoemRequest,
 )
 from poetstudio.errors import UserError
-from poetstudio.library import Library, SavedPoem
+from poetstudio.library import Library, LibraryError, SavedPoem
+from poetstudio.library.store import read_only_message
 from poetstudio.model_info import DEFAULT_MODEL_DIR
 from poetstudio.poets import STUDIO_POETS
 from poetstudio.ui.actions import ACTIONS, NOT_PRIORITY, binding_id, palette_commands
@@ -83,8 +84,11 @@ class StudioApp(PoemKeeping, App):
         self.config = config
         self.library = library
         self.library_error = library_error
-        self.draft_file = draft_file
-        self.draft = load_draft(draft_file) if draft_file else Draft()
+        loaded = read_draft(draft_file) if draft_file else None
+        self.draft = loaded.draft if loaded else Draft()
+        self.draft_note = loaded.note if loaded else None  # told once, when the studio opens
+        self.draft_file = draft_file if loaded and loaded.writable else None  # never save over an unread draft
+        self.draft_save_error: str | None = None  # the last autosave failure told (each told once)
         self.state_file = state_file
         self.state: StudioState = load_state(state_file)
         self.ready = False
@@ -140,6 +144,10 @@ class StudioApp(PoemKeeping, App):
         self.lay_out(self.size.width, self.size.height)
         if self.library_error:
             self.notify(self.library_error, severity="error", timeout=15)
+        elif self.library is not None and self.library.read_only:
+            self.notify(read_only_message(self.library.path), severity="warning", timeout=15)
+        if self.draft_note:
+            self.notify(self.draft_note, severity="warning", timeout=20)
         self.sub_title = "loading model…"
         self.call_after_refresh(self.start_loading)  # draw the first frame before torch's import holds the GIL
 
@@ -425,7 +433,17 @@ class StudioApp(PoemKeeping, App):
         if message.attribution is not None:
             self.query_one(PoetsPane).show_attribution(message.attribution.shares)
             if self.opened and self.opened[1] == message.text and self.library is not None:
-                self.library.set_analysis(self.opened[0], self.analysis_record(message.text))
+                self.keep_analysis(self.opened[0], message.text)
+
+    def keep_analysis(self, poem_id: int, text: str) -> None:
+        """Keep an opened poem's reading with it in the library; a library that cannot be written (read-only,
+        locked) keeps the old one: the reading is made again next time, so nothing is lost."""
+        if self.library.read_only:
+            return
+        try:
+            self.library.set_analysis(poem_id, self.analysis_record(text))
+        except LibraryError:
+            pass
 
     # draft ----------------------------------------------------------------
 
@@ -463,7 +481,19 @@ class StudioApp(PoemKeeping, App):
                            mood=poets.first().mood if poets else self.draft.mood, sampling=sampling_dict,
                            poems=list(pane.poems) if pane.text.strip() else [],
                            seeds=list(pane.seeds) if pane.text.strip() else [])
-        save_draft(self.draft, self.draft_file)
+        try:
+            save_draft(self.draft, self.draft_file)
+        except OSError as exc:  # a read-only or full disk, no data folder: say so once, keep the poem on screen
+            self.draft_not_saved(str(exc))
+        else:
+            self.draft_save_error = None
+
+    def draft_not_saved(self, why: str) -> None:
+        """Tell the person once (until a save works again) that the draft is not being saved, and what to do."""
+        if why != self.draft_save_error and self.screen_stack:
+            self.notify(f"the draft is not being saved: {why}; save the poem to the library or export it",
+                        severity="warning", timeout=15)
+        self.draft_save_error = why
 
     # navigation and help ---------------------------------------------------
 

@@ -14,6 +14,7 @@ from poetstudio.analysis.report import READING_VERSION, PoemReading
 from poetstudio.engine.api import UNGUIDED_STRENGTH, Attribution, parse_strength
 from poetstudio.errors import UserError
 from poetstudio.library import SavedPoem
+from poetstudio.library.store import read_only_message
 from poetstudio.ui.blend_state import BlendState
 from poetstudio.ui.exporting import export_poem
 from poetstudio.ui.library_pane import LibraryPane
@@ -93,12 +94,19 @@ class PoemKeeping:
         if self.library is None:
             self.notify("the library is unavailable; see the earlier message", severity="error")
             return
+        if self.library.read_only:
+            self.notify(read_only_message(self.library.path), severity="error", timeout=15)
+            return
         poem = self.poem_on_screen("")
 
         async def save(title: str | None) -> None:
             if title is None:  # cancelled (an empty title is refused in the dialog itself)
                 return
-            saved = self.library.save(replace(poem, title=title))
+            try:
+                saved = self.library.save(replace(poem, title=title))
+            except UserError as exc:  # read-only, locked by another program, disk full: the poem stays on screen
+                self.notify(str(exc), severity="error", timeout=15)
+                return
             if self.query_one(PoemPane).text == poem.text:
                 self.unsaved = False
                 self.opened = (saved.id, saved.text)
@@ -119,8 +127,8 @@ class PoemKeeping:
         title = opened.title if opened is not None else (self.query_one(PromptPane).theme or "Untitled")
         try:
             path = export_poem(self.poem_on_screen(title), message.fmt)
-        except OSError as exc:
-            self.notify(f"could not export: {exc}", severity="error")
+        except OSError as exc:  # a FileWriteError already says what failed and what to do
+            self.notify(str(exc) if isinstance(exc, UserError) else f"could not export: {exc}", severity="error")
             return
         self.notify(f"exported to {path}")
 

@@ -18,6 +18,7 @@ from textual.message import Message
 from textual.widgets import Input, Label, ListItem, ListView
 from textual.widgets.input import Selection
 
+from poetstudio.errors import UserError
 from poetstudio.library import Library, SavedPoem
 from poetstudio.ui.exporting import export_poem
 from poetstudio.ui.poem_fields import blend_summary, check_fields
@@ -170,6 +171,15 @@ class LibraryPane(Vertical):
         if self.highlighted:
             self.post_message(self.Open(self.highlighted))
 
+    def changed(self, change, *args) -> tuple[bool, object]:
+        """Make one change to the library: (True, its result), or (False, None) with the reason as a notification
+        where the library cannot be changed (read-only, locked by another program, a full disk)."""
+        try:
+            return True, change(*args)
+        except UserError as exc:
+            self.app.notify(str(exc), severity="error")
+            return False, None
+
     def action_rename(self) -> None:
         """Rename the highlighted poem."""
         from poetstudio.ui.modals import AskTitle
@@ -179,8 +189,7 @@ class LibraryPane(Vertical):
             return
 
         async def apply(title: str | None) -> None:
-            if title and title.strip():
-                self.library.rename(poem.id, title)
+            if title and title.strip() and self.changed(self.library.rename, poem.id, title)[0]:
                 await self.refresh_list(poem.id)
                 self.post_message(self.Renamed(replace(poem, title=title.strip())))
                 self.app.notify(f"renamed to “{title.strip()}”")
@@ -196,8 +205,7 @@ class LibraryPane(Vertical):
             return
 
         async def apply(yes: bool | None) -> None:
-            if yes:
-                self.library.delete(poem.id)
+            if yes and self.changed(self.library.delete, poem.id)[0]:
                 self.deleted.append(poem.id)
                 await self.refresh_list()
                 self.app.notify(f"deleted “{poem.title}”; ctrl+z in the list undoes")
@@ -209,15 +217,17 @@ class LibraryPane(Vertical):
         if not self.deleted:
             self.app.notify("nothing to undo")
             return
-        poem = self.library.undelete(self.deleted.pop())
+        done, poem = self.changed(self.library.undelete, self.deleted[-1])
+        if not done:
+            return
+        self.deleted.pop()
         await self.refresh_list(poem.id)
         self.app.notify(f"restored “{poem.title}”")
 
     async def action_favourite(self) -> None:
         """Toggle the favourite mark."""
         poem = self.highlighted
-        if poem:
-            self.library.set_favourite(poem.id, not poem.favourite)
+        if poem and self.changed(self.library.set_favourite, poem.id, not poem.favourite)[0]:
             await self.refresh_list(poem.id)
 
     def action_export(self, fmt: str) -> None:

@@ -9,6 +9,7 @@ from textual.binding import Binding
 from textual.reactive import reactive
 from textual.widget import Widget
 
+from poetstudio.blend import MAX_WEIGHT, check_weight
 from poetstudio.engine.sampling_settings import (
     DEFAULT_STRENGTH,
     MAX_STRENGTH,
@@ -210,7 +211,8 @@ class PoetsPane(Widget, can_focus=True):
             self._changed()
 
     def action_type_weight(self) -> None:
-        """Type an exact weight."""
+        """Type an exact weight; a bad one (not a finite number from 0 to 1) is a one-line message and changes
+        nothing."""
         from poetstudio.ui.modals import AskText
 
         if not self._guard():
@@ -221,17 +223,15 @@ class PoetsPane(Widget, can_focus=True):
             if answer is None:
                 return
             try:
-                value = float(answer)
-            except ValueError:
-                self.app.notify(f"'{answer}' is not a number; type a weight such as 0.4", severity="error")
-                return
-            if value < 0:
-                self.app.notify("weights are 0 or more", severity="error")
+                value = check_weight(poet, answer, typed=True)  # the one check of a weight, as `--blend` makes it
+            except UserError as exc:
+                self.app.notify(str(exc), severity="error")
                 return
             self.blend.set(poet, value)
             self._changed()
 
-        self.app.push_screen(AskText(f"Weight for {poet} (0 to 1):", f"{self.blend.weights[poet]:.2f}"), apply)
+        question = f"Weight for {poet} (0 to {MAX_WEIGHT:g}):"
+        self.app.push_screen(AskText(question, f"{self.blend.weights[poet]:.2f}"), apply)
 
     def action_add_author(self) -> None:
         """Ask for an author by (part of a) name and add their row, at weight 0, under the cursor."""
