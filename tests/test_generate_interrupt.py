@@ -40,7 +40,7 @@ HARNESS = textwrap.dedent("""
 """)
 
 
-def interrupted_generate(*flags: str) -> subprocess.CompletedProcess:
+def interrupted_generate(*flags: str, stop: int = signal.SIGINT) -> subprocess.CompletedProcess:
     process = subprocess.Popen(
         [sys.executable, "-c", HARNESS, "generate", "the sea at night", "--blend", "Emily Dickinson=1",
          "--seed", "3", "--max-new-tokens", "400", "--device", "cpu", *flags],
@@ -50,7 +50,7 @@ def interrupted_generate(*flags: str) -> subprocess.CompletedProcess:
         before += line
         if line.strip() == b"decoding":
             break
-    process.send_signal(signal.SIGINT)
+    process.send_signal(stop)
     out, err = process.communicate(timeout=120)
     return subprocess.CompletedProcess(process.args, process.returncode, out.decode(), (before + err).decode())
 
@@ -61,6 +61,14 @@ def test_ctrl_c_keeps_the_partial_poem_and_exits_130():
     assert "stopped; the partial poem is above" in result.stderr
     assert "decode still running at exit: False" in result.stderr
     assert "terminate called" not in result.stderr and "Traceback" not in result.stderr
+    assert len(result.stdout.strip()) > 0
+
+
+def test_sigterm_is_treated_as_ctrl_c_the_partial_poem_stays_with_its_footer_and_exit_143():
+    result = interrupted_generate(stop=signal.SIGTERM)
+    assert result.returncode == 143, result.stderr
+    assert "stopped; the partial poem is above" in result.stderr and "tokens," in result.stderr  # the footer
+    assert "decode still running at exit: False" in result.stderr and "Traceback" not in result.stderr
     assert len(result.stdout.strip()) > 0
 
 

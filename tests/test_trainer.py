@@ -376,3 +376,18 @@ def test_cross_document_attention_is_refused_for_an_adapter():
 
     with pytest.raises(UserError, match="cross_document_attention is for pretraining"):
         build_config("default", dict(base_model="x", output="x", cross_document_attention=True))
+
+
+def test_an_output_that_is_a_file_or_a_folder_of_ones_own_is_refused_before_any_work(fixtures, tmp_path):
+    from poetstudio.errors import UserError
+
+    a_file = tmp_path / "notes.txt"
+    a_file.write_text("mine")
+    with pytest.raises(UserError, match="is a file; give a folder"):
+        train(lora_config(fixtures, a_file))
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "README.md").write_text("my own notes")
+    with pytest.raises(UserError, match="holds files that are not a poetstudio run"):
+        train(lora_config(fixtures, own))
+    assert (own / "README.md").read_text() == "my own notes" and a_file.read_text() == "mine"

@@ -256,9 +256,24 @@ def prepare_model_and_tokenizer(config: TrainConfig, device, dtype, texts_for_to
     return add_lora(load_base_model(config, device, dtype), config), tokenizer
 
 
+RUN_FILES = ("poetstudio.json", "checkpoint", "checkpoint.old", "adapter_config.json", "config.json")
+"""What marks a folder as a poetstudio run's own: a later run may write over it (or resume it)."""
+
+
+def check_output_folder(output: Path) -> None:
+    """Refuse an --output that is a file, or a folder holding a person's own files: a run writes README.md (the
+    model card), weights and checkpoints there and would overwrite theirs."""
+    if output.exists() and not output.is_dir():
+        raise UserError(f"--output {output} is a file; give a folder for the run (a new or empty one)")
+    if output.is_dir() and any(output.iterdir()) and not any((output / name).exists() for name in RUN_FILES):
+        raise UserError(f"--output {output} holds files that are not a poetstudio run; give a new or empty folder "
+                        "(a run writes README.md, weights and checkpoints there)")
+
+
 def train(config: TrainConfig, resume: bool = False, console=None) -> TrainResult:
     """Run training as configured; Ctrl-C saves a checkpoint that `resume=True` continues from."""
     output = Path(config.output)
+    check_output_folder(output)
     if output.exists() and any(output.iterdir()) and not resume and find_checkpoint(output) is not None:
         raise UserError(f"{output} holds a checkpoint already; add --resume to continue it or pick a new --output")
     torch.manual_seed(config.seed)

@@ -9,7 +9,7 @@ from dataclasses import asdict
 
 from poetstudio.blend import parse_blend
 from poetstudio.commands.arguments import card_before_loading, check_blend, check_device
-from poetstudio.commands.cancellable import run_cancellable
+from poetstudio.commands.cancellable import exit_status, run_cancellable
 from poetstudio.commands.moods import check_mood
 from poetstudio.config import BLEND_MODES, DEVICES, MAX_NEW_TOKENS, MAX_VARIATIONS, QUANTIZE
 from poetstudio.engine.sampling_settings import (
@@ -157,9 +157,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"\n[{len(poem.result.token_ids)} tokens, {poem.result.tokens_per_s:.0f} tok/s, seed {poem.seed}, "
                   f"{poem.result.total_s:.1f} s, strength {_strength_note(poem)}{_form_note(poem, form)}]",
                   file=sys.stderr)
-    if interrupted:
+    if interrupted is not None:
         print("\npoetstudio: stopped; the partial poem is above", file=sys.stderr)
-        return 130
+        return exit_status(interrupted)
     return 0
 
 
