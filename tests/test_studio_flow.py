@@ -750,3 +750,48 @@ async def test_renaming_the_poem_on_screen_retitles_it_and_its_export():
         await settle(pilot, app)
         assert "Lantern" in poem.heading and "Harbour" not in poem.heading
         assert app.poem_on_screen("x").text == poem.text and app.opened_poem.title == "Lantern"
+
+
+# issue 28: the footer's right edge and the Poem pane's status line at narrow widths -----------------------
+
+
+def screen_rows(app) -> list[str]:
+    """The screen as drawn, one string per row."""
+    return [strip.text for strip in app.screen._compositor.render_strips()]
+
+
+@pytest.mark.parametrize("size", [(60, 24), (80, 24), (100, 30)])
+async def test_the_footer_ends_with_the_palette_key_and_no_stray_character(size):
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"sea", "ctrl+g")
+        await settle(pilot, app)
+        footer = screen_rows(app)[-1]
+        assert footer.endswith("^p palette"), footer  # was "^p paletteL", "^p palette6": a key showing through
+
+
+@pytest.mark.parametrize("size", [(80, 24), (100, 30)])
+async def test_the_poem_status_fits_its_line_and_says_the_state_and_seed_first(size):
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"sea", "ctrl+g")
+        await settle(pilot, app)
+        await pilot.pause()
+        status = app.query_one(PoemPane).query_one("#poem-status")
+        line = str(status.render())
+        assert line.startswith("done") and f"seed {app.query_one(PoemPane).seed}" in line
+        assert len(line) <= status.size.width, line  # nothing cut: a part that does not fit is left out whole
+        assert "tokens" in line
+        assert any(line in row for row in screen_rows(app))
+
+
+async def test_the_poem_status_says_everything_where_there_is_room():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"sea", "ctrl+g")
+        await settle(pilot, app)
+        line = str(app.query_one(PoemPane).query_one("#poem-status").render())
+        assert line.startswith("done · seed ") and " tokens · " in line and " tok/s · " in line and line.endswith("s")

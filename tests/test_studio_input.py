@@ -9,9 +9,10 @@ import threading
 from textual import events
 from textual.widgets import Input, TextArea
 
+from poetstudio.draft import Draft, save_draft
 from poetstudio.engine.api import DecodeResult, GeneratedPoem
 from poetstudio.library import Library, SavedPoem
-from poetstudio.paths import library_path
+from poetstudio.paths import draft_path, library_path
 from poetstudio.ui.help_keys import key_sections
 from poetstudio.ui.launch import build_app
 from poetstudio.ui.modals import AskText
@@ -251,3 +252,68 @@ async def test_enter_in_the_theme_generates_and_in_the_opening_lines_is_a_new_li
 def test_the_help_says_enter_in_the_theme_box_writes_a_poem():
     prompt_keys = dict(key_sections({})["Prompt pane"])
     assert "generate" in prompt_keys.get("enter (theme box)", "").lower()
+
+
+# 6: a max tok over the limit is refused in the Prompt pane, naming the limit, and the value before stays --
+
+
+async def test_a_max_tokens_over_the_limit_is_refused_naming_it_and_the_value_before_stays():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        box = app.query_one("#set-max_new_tokens", Input)
+        box.value = "300"
+        await pilot.pause()
+        box.value = "99999"  # pasted over the box
+        await pilot.pause()
+        assert box.value == "300"
+        refusal = messages(app)[-1]
+        assert "8,192" in refusal and "99,999" in refusal and "max tok" in refusal and "\n" not in refusal
+        assert "300" in refusal  # says what was kept
+        app.save_draft_now()
+        assert app.draft.sampling["max_new_tokens"] == 300  # the draft never holds the refused value
+        await pilot.press("ctrl+g")
+        await settle(pilot, app)
+        assert app.engine.requests[-1].sampling.max_new_tokens == 300
+
+
+async def test_a_max_tokens_typed_past_the_limit_leaves_the_last_digit_out():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        box = app.query_one("#set-max_new_tokens", Input)
+        box.value = ""
+        box.focus()
+        await pilot.press(*"12345")
+        await pilot.pause()
+        assert box.value == "1234"
+        assert any("8,192" in m and "12,345" in m for m in messages(app))
+        await pilot.press("backspace", "backspace", "backspace")
+        await pilot.pause()
+        assert box.value == "1"  # the box still edits normally
+        app.save_draft_now()
+        assert app.draft.sampling["max_new_tokens"] == 1
+
+
+async def test_a_smaller_max_tokens_limit_is_the_one_named():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        prompt = app.query_one(PromptPane)
+        prompt.token_limit = 100  # as a smaller model's context would
+        box = app.query_one("#set-max_new_tokens", Input)
+        box.value = "150"
+        await pilot.pause()
+        assert box.value == "256"  # the config's default stays
+        assert "at most 100 " in messages(app)[-1]
+
+
+async def test_a_draft_saved_with_max_tokens_over_the_limit_opens_with_the_default():
+    save_draft(Draft(theme="rain", sampling={"max_new_tokens": 99999}), draft_path())
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        assert app.query_one("#set-max_new_tokens", Input).value == ""
+        await pilot.press("ctrl+g")
+        await settle(pilot, app)
+        assert app.engine.requests[-1].sampling.max_new_tokens == 256

@@ -37,6 +37,21 @@ STREAMING = (PoemState.WRITING, PoemState.STOPPING)
 KEEPS_EARLIER = (PoemState.STOPPED, PoemState.FAILED, PoemState.REFUSED)  # ended before a word: the earlier poem stays
 REFRESH_SECONDS = 1 / 30  # redraw at most 30 times a second, however fast tokens come: the GIL is shared with decoding
 LETTER_STYLES = ("bold cyan", "bold magenta", "bold yellow", "bold green", "bold blue", "bold red")
+STATUS_PRIORITY = (0, 1, 2, 4, 3)  # after the state word: variation, seed, tokens, elapsed time, tokens/s
+
+
+def fitted(parts: list[str], priority: tuple[int, ...], width: int) -> list[str]:
+    """The parts that fit in `width` columns, taken in order of `priority` (each a rank; 0 first) and kept in
+    their own order; a part that does not fit is left out whole, never cut. A width of 0 or less (not laid out
+    yet) keeps them all."""
+    if width <= 0:
+        return parts
+    kept: set[int] = set()
+    for index in sorted(range(len(parts)), key=lambda i: priority[i]):
+        if len(parts[index]) <= width:
+            kept.add(index)
+            width -= len(parts[index])
+    return [part for index, part in enumerate(parts) if index in kept]
 
 
 def annotated(text: str, reading: PoemReading, form: FormSpec | None = None) -> Text:
@@ -343,8 +358,13 @@ class PoemPane(Vertical, can_focus=True):
                 line.append(f"; the earlier poem stays below{heading}{variation}{seed}")
         else:
             line.append(self.state, style="bold")
-            line.append(f"{variation}{seed} · {self.tokens} tokens · {rate:.0f} tok/s · {elapsed:.1f}s")
+            parts = [variation, seed, f" · {self.tokens} tokens", f" · {rate:.0f} tok/s", f" · {elapsed:.1f}s"]
+            status = self.query_one("#poem-status", Static)
+            line.append("".join(fitted(parts, STATUS_PRIORITY, status.size.width - len(self.state))))
         self.query_one("#poem-status", Static).update(line)
+
+    def on_resize(self) -> None:
+        self._status()  # what fits on the status line depends on the width
 
     def placeholder(self) -> str:
         """What the body says while there is no poem to show: a poem starting, stopping, or none yet."""

@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import math
 
-from textual import events
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Input, Label, Select, TextArea
 
-from poetstudio.config import SamplingSettings
+from poetstudio.config import MAX_NEW_TOKENS, SamplingSettings
 from poetstudio.engine.sampling_settings import Sampling, SamplingError
 from poetstudio.errors import UserError
 from poetstudio.forms.catalogue import FORMS, find_form
@@ -36,6 +36,14 @@ def theme_problem(theme: str) -> str | None:
         return None
     return (f"the theme is {len(theme):,} characters, longer than a theme can be ({THEME_LIMIT}): shorten it, "
             "and put any text the poem should start with in the opening lines")
+
+
+def max_tokens_problem(tokens: int, limit: int = MAX_NEW_TOKENS) -> str | None:
+    """Why `tokens` cannot be asked for as the longest poem (more than `limit`, the ceiling `generate
+    --max-new-tokens` has too), or None."""
+    if tokens <= limit:
+        return None
+    return f"max tok can be at most {limit:,} tokens in one poem, not {tokens:,}"
 
 
 def joined_lines(text: str) -> tuple[str, int]:
@@ -111,6 +119,8 @@ class PromptPane(Vertical):
         self.word_repeats = self.defaults.word_repeats
         self.tidy_lines = self.defaults.tidy_lines
         self.echo_penalty = self.defaults.echo_penalty
+        self.token_limit = MAX_NEW_TOKENS  # the most tokens one poem may ask for (the CLI's ceiling too)
+        self.max_tokens_kept = ""  # the max tok box's last accepted text: a value over the limit puts it back
 
     def compose(self) -> ComposeResult:
         yield ThemeInput(self.history, placeholder="Theme or title (e.g. the sea at night); ↑ earlier themes",
@@ -133,7 +143,12 @@ class PromptPane(Vertical):
         self.query_one("#opening", TextArea).text = opening
         for name, _, _ in SETTINGS:
             value = variations if name == "variations" else sampling.get(name)
-            self.query_one(f"#set-{name}", Input).value = "" if value is None else str(value)
+            text = "" if value is None else str(value)
+            if name == "max_new_tokens":
+                over = isinstance(value, int) and max_tokens_problem(value, self.token_limit)
+                text = "" if over else text  # a draft from before the limit: the config's default
+                self.max_tokens_kept = text
+            self.query_one(f"#set-{name}", Input).value = text
         penalty = sampling.get("repetition_penalty")
         self.repetition_penalty = penalty if penalty is not None else self.defaults.repetition_penalty
         real_words = sampling.get("real_words")
@@ -148,6 +163,22 @@ class PromptPane(Vertical):
         self.echo_penalty = float(echo) if number and echo >= 0 else 0.0
         form = find_form(sampling.get("form") or FREE)
         self.query_one("#set-form", Select).value = form.key if form else FREE
+
+    @on(Input.Changed, "#set-max_new_tokens")
+    def max_tokens_changed(self, event: Input.Changed) -> None:
+        """Refuse a max tok over the limit as it is typed: say so in one line and put the last value back."""
+        text = event.value.strip()
+        try:
+            problem = max_tokens_problem(int(text), self.token_limit) if text else None
+        except ValueError:
+            problem = None  # not a number (yet, e.g. "-"): read_settings names it when the poem is asked for
+        if problem is None:
+            self.max_tokens_kept = event.value
+            return
+        kept = self.max_tokens_kept.strip() or f"the default ({self.defaults.max_new_tokens})"
+        self.app.notify(f"{problem}; kept {kept}", severity="warning")
+        event.input.value = self.max_tokens_kept
+        event.input.cursor_position = len(self.max_tokens_kept)
 
     @property
     def form(self) -> str | None:
@@ -195,6 +226,9 @@ class PromptPane(Vertical):
             )
         except SamplingError as exc:
             raise UserError(f"{labels.get(exc.field, exc.field)} {exc.rule}") from None
+        problem = max_tokens_problem(sampling.max_new_tokens, self.token_limit)
+        if problem:
+            raise UserError(problem)
         variations = values["variations"] or defaults.variations
         if not 1 <= variations <= 20:
             raise UserError("n (variations) must be between 1 and 20")
