@@ -28,7 +28,7 @@ from pathlib import Path
 
 THEMES = ["the sea at night", "a garden in winter", "love and time", "the city", "a dead friend", "morning",
           "the river", "war"]
-SEED = 700  # poem i uses seed SEED + i: none of the judge bench's (500+) or README's samples (1000)
+SEED = 700  # poem i uses seed SEED + i: none of the judge bench's (500+) or docs/model.md's samples (1000)
 COMMON = frozenset("the a an and of to in on or but with for by as at from that is was be my his her their our".split())
 POETS = ["William Shakespeare", "Walt Whitman", "John Donne", "Edgar Allan Poe", "Emily Dickinson",
          "E. E. Cummings", "Elizabeth Barrett Browning", "W. B. Yeats"]

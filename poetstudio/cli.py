@@ -81,10 +81,11 @@ def config_file(args: argparse.Namespace) -> Path:
     return Path(args.config) if args.config is not None else config_path()
 
 
-def check_config(args: argparse.Namespace) -> None:
-    """Read the config file (the one given with --config, else the default one where it exists) and check its
-    [keys] as the studio does, so a broken, missing or mistyped one is reported by every command in one line
-    (`config --write` may name a file it is about to create)."""
+def check_config(args: argparse.Namespace):
+    """Read the config file once (the one given with --config, else the default one where it exists) and check
+    its [keys] as the studio does, so a broken, missing or mistyped one is reported by every command in one line
+    (`config --write` may name a file it is about to create). Returns the Config every command reads its
+    settings from, with its own flags laid over it (`poetstudio.commands.arguments.settings_of`)."""
     from poetstudio.config import load_config
 
     path = config_file(args)
@@ -96,6 +97,7 @@ def check_config(args: argparse.Namespace) -> None:
         from poetstudio.ui.actions import check_keymap
 
         check_keymap(config.keys, path)
+    return config
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -103,7 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     Ctrl-C exits with status 130."""
     args = merge_global_options(build_parser().parse_args(argv))
     try:
-        check_config(args)
+        args.settings = check_config(args)
         command = COMMANDS[args.command] if args.command else studio
         return command.run(args)
     except UserError as exc:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 from textual import events
 from textual.widgets import Input, TextArea
 
@@ -317,3 +318,187 @@ async def test_a_draft_saved_with_max_tokens_over_the_limit_opens_with_the_defau
         await pilot.press("ctrl+g")
         await settle(pilot, app)
         assert app.engine.requests[-1].sampling.max_new_tokens == 256
+
+
+# 11: a poem line too long for the pane wraps inside the poem's column, behind the gutter -----------------
+
+LONG_LINES = ("I heard a fly buzz when I died, and the stillness in the room was like the stillness in the air "
+              "between the heaves of storm\n"
+              "Short line here\n"
+              "\n"
+              "The eyes around had wrung them dry, and breaths were gathering firm for that last onset, when the king "
+              "be witnessed in the room\n")
+
+
+def gutter_rows(app) -> list[str]:
+    """The rows of the annotated poem as shown, after the reading has come."""
+    return [row for row in shown(app).split("\n") if row.strip()]
+
+
+async def _read_poem_at(pilot, app, engine) -> None:
+    await settle(pilot, app)
+    await pilot.press("f6", *"rain", "ctrl+g")
+    await settle(pilot, app)
+    assert await wait_for(pilot, lambda: "│" in shown(app), 10)
+
+
+def assert_inside_the_column(app, width: int) -> None:
+    rows = gutter_rows(app)
+    bar = rows[0].index("│")
+    assert len(rows) > 4  # the two long lines took more than one row each
+    for row in rows:
+        assert row.index("│") == bar, row  # every row, first or wrapped, keeps the gutter's bar in place
+        assert len(row) <= width, row  # and fits, so the terminal never wraps it back to column 0
+    words = " ".join(row[bar + 1:].strip() for row in rows).split()
+    assert words == LONG_LINES.split()  # nothing lost or repeated in the wrapping
+
+
+async def test_long_lines_wrap_inside_the_poem_column_at_80_columns():
+    engine = StubEngine(poem=LONG_LINES)
+    app = build_app(engine=engine)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _read_poem_at(pilot, app, engine)
+        width = app.query_one("#poem-scroll").scrollable_content_region.width
+        assert width < 120
+        assert_inside_the_column(app, width)
+
+
+async def test_long_lines_wrap_again_when_the_terminal_is_resized():
+    engine = StubEngine(poem=LONG_LINES)
+    app = build_app(engine=engine)
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _read_poem_at(pilot, app, engine)
+        wide = len(gutter_rows(app))
+        await pilot.resize_terminal(100, 30)
+        await pilot.pause(0.2)
+        await pilot.pause()
+        width = app.query_one("#poem-scroll").scrollable_content_region.width
+        assert len(gutter_rows(app)) > wide
+        assert_inside_the_column(app, width)
+
+
+# 18: keys typed while a dialog opens or focus moves reach where they were meant for ---------------------
+
+
+def type_at_once(app, keys: list[str]) -> None:
+    """Put `keys` in the app's queue in one go, as a terminal delivers a fast typist's burst: none is handled
+    before the next arrives (Pilot's press waits for each)."""
+    characters = {"equals_sign": "=", "full_stop": ".", "space": " ", "enter": "\r", "f6": None, "f5": None}
+    for key in keys:
+        char = characters.get(key, key if len(key) == 1 else None)
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+async def _type_a_weight_at_once() -> None:
+    from poetstudio.ui.poets_pane import PoetsPane
+
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        poets = app.query_one(PoetsPane)
+        await pilot.press("down")
+        poet = poets.current
+        type_at_once(app, ["equals_sign", "0", "full_stop", "4", "enter"])
+        await wait_for(pilot, lambda: poets.blend.weights[poet] > 0 or errors(app), 5)
+        await pilot.pause()
+        assert not errors(app), errors(app)
+        assert poets.blend.weights[poet] == pytest.approx(0.4)
+        assert not isinstance(app.screen, AskText)
+
+
+async def test_a_weight_typed_as_the_dialog_opens_is_not_lost():
+    for _ in range(3):  # the burst races the dialog's mounting: every try must keep every key
+        await _type_a_weight_at_once()
+
+
+async def test_a_theme_typed_right_after_moving_to_the_prompt_pane_lands_in_the_theme():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        type_at_once(app, ["f5", "f6", *"the moon"])
+        await wait_for(pilot, lambda: len(app.query_one(PromptPane).theme) >= 8, 5)
+        assert app.query_one(PromptPane).theme == "the moon"
+
+
+async def test_a_title_typed_as_the_save_dialog_opens_is_the_title_saved():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"rain", "ctrl+g")
+        await settle(pilot, app)
+        app.query_one("#theme", Input).focus()
+        await pilot.pause()
+        type_at_once(app, ["ctrl+s", "ctrl+a", "backspace", *"Wet", "enter"])  # clear the offered title, type one
+        await wait_for(pilot, lambda: not isinstance(app.screen, AskText), 5)
+        await pilot.pause()
+        assert library_titles() == ["Wet"]
+
+
+# 20: this sitting's poems: step back to an earlier one and save it with what made it ---------------------
+
+
+async def test_an_earlier_poem_of_the_sitting_comes_back_and_saves_with_its_own_prompt_and_seed():
+    engine = StubEngine()
+    app = build_app(engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"rain", "ctrl+g")
+        await settle(pilot, app)
+        poem = app.query_one(PoemPane)
+        first, first_seed = poem.text, poem.seed
+        await pilot.press("f6", "ctrl+a", "backspace", *"snow", "ctrl+g")
+        await settle(pilot, app)
+        await pilot.press("f6", "ctrl+a", "backspace", *"fog", "ctrl+g")
+        await settle(pilot, app)
+        assert poem.text != first and len(engine.requests) == 3
+        await pilot.press("f7", "h")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "SessionPicker", 5)
+        listed = [str(o.prompt) for o in app.screen.query_one("OptionList").options]
+        assert [row.split(". ", 1)[0].strip("▶ ") for row in listed] == ["3", "2", "1"]  # newest first
+        assert "fog" in listed[0] and "rain" in listed[2] and listed[0].startswith("▶")  # the one on screen
+        await pilot.press("down", "down", "enter")
+        await pilot.pause()
+        assert poem.text == first and poem.seed == first_seed
+        assert "1 of 3" in status(app)
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(app.screen, AskText), 5)
+        assert app.screen.query_one(Input).value == "rain"  # its own theme, not the prompt's "fog"
+        await pilot.press("enter")
+        await pilot.pause()
+    library = Library(library_path())
+    (saved,) = library.list()
+    library.close()
+    assert (saved.text, saved.theme, saved.seed) == (first, "rain", first_seed)
+
+
+async def test_the_sitting_list_says_when_there_is_nothing_yet_and_escape_closes_it():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f7", "h")
+        await pilot.pause()
+        assert "no poems written in this sitting yet" in messages(app)[-1]
+        await pilot.press("f6", *"rain", "ctrl+g")
+        await settle(pilot, app)
+        shown = app.query_one(PoemPane).text
+        await pilot.press("f7", "h")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "SessionPicker", 5)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "StudioScreen" and app.query_one(PoemPane).text == shown
+
+
+def test_the_sitting_keeps_only_poems_with_words_and_at_most_its_limit():
+    from poetstudio.engine.request import PoemRequest
+    from poetstudio.ui.session_poems import MAX_SESSION_POEMS, SessionPoems
+
+    session = SessionPoems()
+    request = PoemRequest(theme="rain", blend={"Emily Dickinson": 1.0})
+    session.add(request, ["", "  \n"], [1, 2], "rain", "")
+    assert len(session) == 0
+    for n in range(MAX_SESSION_POEMS + 3):
+        session.add(request, [f"poem {n}\n", ""], [n, n + 1], "rain", "")
+    assert len(session) == MAX_SESSION_POEMS
+    assert session.entries[0].poems == ("poem 3\n",) and session.entries[0].seeds == (3,)

@@ -2,10 +2,10 @@
 
 A blend decodes from the weighted sum of its poets' log-probabilities, and in that product of experts some
 voices carry further than others: at 0.5 each, the judge hears Whitman, Poe and Yeats more than Dickinson,
-Shakespeare and Donne (bench/README.md, Judge), because a product keeps what both poets accept and one poet's
-markers (Dickinson's dash) are what the other rejects. The balance gives each poet a gain: the engine weighs a
-row by weight x gain, renormalised (ModelCard.row_weights), so a single poet is unchanged and sweeps still rise
-with the weight.
+Shakespeare and Donne (docs/blending.md, The blend balance), because a product keeps what both poets accept
+and one poet's markers (Dickinson's dash) are what the other rejects. The balance gives each poet a gain: the
+engine weighs a row by weight x gain, renormalised (ModelCard.row_weights), so a single poet is unchanged and
+sweeps still rise with the weight.
 
 `poetstudio train --recipe balance --output ADAPTER` (poetstudio/commands/balance.py) fits the gains by ear,
 with a reader that shares nothing with the model and is not the judge that measures blends (trainer/stylometry.py):

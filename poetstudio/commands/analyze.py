@@ -7,7 +7,7 @@ import json
 
 from poetstudio.analysis.attribution import Attribution
 from poetstudio.analysis.report import PoemReading, analyze_poem
-from poetstudio.commands.arguments import card_before_loading, check_device
+from poetstudio.commands.arguments import card_before_loading, check_device, settings_of
 from poetstudio.commands.moods import check_mood
 from poetstudio.config import DEVICES
 from poetstudio.errors import UserError
@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
     cmd.add_argument("--no-model", action="store_true", help="skip attribution (no model is loaded)")
     cmd.add_argument("--model", help="base model folder or hub id (default: the shipped model)")
     cmd.add_argument("--adapter", help="adapter folder or hub id (default: the shipped adapter)")
-    cmd.add_argument("--device", default="auto", choices=DEVICES, help="auto, cpu, cuda or mps")
+    cmd.add_argument("--device", choices=DEVICES, help="auto, cpu, cuda or mps (default: config.toml's, else auto)")
 
 
 def read_poem(name: str) -> str:
@@ -80,14 +80,15 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_model:
         from poetstudio.model_spec import spec_from_names
 
-        spec = spec_from_names(args.model, args.adapter)
+        model = settings_of(args).model
+        spec = spec_from_names(model.base, model.adapter)
         mood = check_mood(args.mood, card_before_loading(spec).moods)
-        check_device(args.device)
+        check_device(model.device)
     reading = analyze_poem(text)
     if not args.no_model:
         from poetstudio.engine.engine import Engine
 
-        engine = Engine(spec, args.device)
+        engine = Engine(spec, model.device)
         attribution = engine.attribute(text, args.title, mood)
         left_out = [p for p in engine.known_poets() if p not in attribution.shares]
     if args.json:

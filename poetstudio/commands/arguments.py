@@ -4,9 +4,12 @@ without torch), and the device asked for."""
 
 from __future__ import annotations
 
+import argparse
+import copy
 from collections.abc import Mapping
 from pathlib import Path
 
+from poetstudio.config import Config, apply_overrides
 from poetstudio.errors import UserError
 from poetstudio.model_info import (
     METADATA_FILE,
@@ -18,6 +21,35 @@ from poetstudio.model_info import (
 )
 from poetstudio.model_source import looks_like_hub_id
 from poetstudio.model_spec import ModelSpec
+
+MODEL_FLAGS = ("quantize", "blend_mode", "balance")
+"""Flags that set the [model] field of the same name (--model, --adapter and --device go by apply_overrides)."""
+SAMPLING_FLAGS = {"temperature": "temperature", "top_p": "top_p", "top_k": "top_k",
+                  "max_new_tokens": "max_new_tokens", "repetition_penalty": "repetition_penalty",
+                  "word_repeats": "word_repeats", "echo_penalty": "echo_penalty", "strength": "strength",
+                  "n": "variations"}
+"""Flag (argparse dest) -> [sampling] field it overrides; a flag left out (None) keeps the file's value."""
+SWITCHES_OFF = {"any_words": "real_words", "any_lines": "tidy_lines"}
+"""Flags that turn a [sampling] switch off when given."""
+
+
+def settings_of(args: argparse.Namespace) -> Config:
+    """The one settings model a command works from: the config file as `main` read it (the defaults where there
+    is none), with every flag this command was given laid over it. The flags are checked by the command itself
+    (each names its flag); the file's values were checked when it was read."""
+    config = copy.deepcopy(getattr(args, "settings", None) or Config())
+    apply_overrides(config, getattr(args, "model", None), getattr(args, "adapter", None),
+                    getattr(args, "device", None))
+    for name in MODEL_FLAGS:
+        if getattr(args, name, None) is not None:
+            setattr(config.model, name, getattr(args, name))
+    for flag, name in SAMPLING_FLAGS.items():
+        if getattr(args, flag, None) is not None:
+            setattr(config.sampling, name, getattr(args, flag))
+    for flag, name in SWITCHES_OFF.items():
+        if getattr(args, flag, False):
+            setattr(config.sampling, name, False)
+    return config
 
 
 def check_adapter(adapter: str | None) -> None:

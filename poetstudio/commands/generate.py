@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from dataclasses import asdict
+from dataclasses import asdict, replace
 
 from poetstudio.blend import parse_blend
-from poetstudio.commands.arguments import card_before_loading, check_blend, check_device
+from poetstudio.commands.arguments import card_before_loading, check_blend, check_device, settings_of
 from poetstudio.commands.cancellable import exit_status, run_cancellable
 from poetstudio.commands.moods import check_mood
-from poetstudio.config import BLEND_MODES, DEVICES, MAX_NEW_TOKENS, MAX_VARIATIONS, QUANTIZE
+from poetstudio.config import BLEND_MODES, DEVICES, MAX_NEW_TOKENS, MAX_VARIATIONS, QUANTIZE, SamplingSettings
 from poetstudio.engine.sampling_settings import (
     DEFAULT_STRENGTH,
     MAX_STRENGTH,
@@ -32,67 +32,71 @@ def add_parser(sub) -> None:
     gen.add_argument("--mood", help="a mood the adapter knows (see `poetstudio poets`)")
     gen.add_argument("--seed", type=int, help="the same seed and settings write the same poem (default: random)")
     defaults = Sampling()
-    gen.add_argument("--temperature", type=float, default=defaults.temperature,
-                     help=f"0 = greedy; higher = more adventurous (default {defaults.temperature})")
-    gen.add_argument("--top-p", type=float, default=defaults.top_p,
+    from_file = "config.toml's [sampling], else"
+    gen.add_argument("--temperature", type=float,
+                     help=f"0 = greedy; higher = more adventurous (default: {from_file} {defaults.temperature})")
+    gen.add_argument("--top-p", type=float,
                      help=f"nucleus sampling: draw from the likeliest tokens covering this much probability "
-                          f"(default {defaults.top_p})")
-    gen.add_argument("--top-k", type=int, default=defaults.top_k,
-                     help=f"draw from at most this many likeliest tokens; 0 = no limit (default {defaults.top_k})")
-    gen.add_argument("--max-new-tokens", type=int, default=defaults.max_new_tokens,
-                     help=f"length of the poem in tokens, 1 to {MAX_NEW_TOKENS} (default {defaults.max_new_tokens}; "
-                          "a --form sets its own)")
-    gen.add_argument("--repetition-penalty", type=float, default=defaults.repetition_penalty,
-                     help="above 1 discourages repeating tokens already written (default 1: none)")
+                          f"(default: {from_file} {defaults.top_p})")
+    gen.add_argument("--top-k", type=int,
+                     help=f"draw from at most this many likeliest tokens; 0 = no limit (default: {from_file} "
+                          f"{defaults.top_k})")
+    gen.add_argument("--max-new-tokens", type=int,
+                     help=f"length of the poem in tokens, 1 to {MAX_NEW_TOKENS} (default: {from_file} "
+                          f"{defaults.max_new_tokens}; a --form sets its own)")
+    gen.add_argument("--repetition-penalty", type=float,
+                     help=f"above 1 discourages repeating tokens already written (default: {from_file} 1, none)")
     gen.add_argument("--any-words", action="store_true",
                      help="let free verse invent words; by default each word must be a real one (a dictionary "
                           "word, an inflection, an archaic form or an elision such as o'er); forms always keep to them")
-    gen.add_argument("--word-repeats", type=int, default=defaults.word_repeats,
+    gen.add_argument("--word-repeats", type=int,
                      help=f"free verse uses a word (not a function word such as 'the') at most this often in one "
-                          f"line, so it does not loop on its theme; 0 = no limit (default {defaults.word_repeats})")
-    gen.add_argument("--echo-penalty", type=float, default=defaults.echo_penalty,
+                          f"line, so it does not loop on its theme; 0 = no limit (default: {from_file} "
+                          f"{defaults.word_repeats})")
+    gen.add_argument("--echo-penalty", type=float,
                      help=f"free verse lowers a word's third use in the poem by this much (log-probability), its "
-                          f"fourth by twice as much, so it does not wear out its theme; 0 = off (default "
-                          f"{defaults.echo_penalty:g})")
+                          f"fourth by twice as much, so it does not wear out its theme; 0 = off (default: "
+                          f"{from_file} {defaults.echo_penalty:g})")
     gen.add_argument("--any-lines", action="store_true",
                      help="let free verse write headings ('XIV.'), run blank lines together and stop mid-line "
                           "at --max-new-tokens; by default it ends at a line's end")
-    gen.add_argument("--strength", default=DEFAULT_STRENGTH,
+    gen.add_argument("--strength",
                      help=f"style strength, 0 to {MAX_STRENGTH:g}: 1 is the plain blend, above 1 pushes the voices "
-                          "further from verse with no poet named (classifier-free guidance)")
-    gen.add_argument("--n", type=int, default=1,
-                     help=f"number of variations (consecutive seeds), 1 to {MAX_VARIATIONS}")
+                          f"further from verse with no poet named (classifier-free guidance; default: {from_file} "
+                          f"{DEFAULT_STRENGTH:g})")
+    gen.add_argument("--n", type=int,
+                     help=f"number of variations (consecutive seeds), 1 to {MAX_VARIATIONS} (default: {from_file} 1)")
     gen.add_argument("--form", metavar="NAME|SPEC",
                      help='write to a form: a name from `poetstudio forms` or a spec like "ABAB 8,6,8,6"')
     gen.add_argument("--json", action="store_true", help="one JSON object per poem instead of streamed text")
-    gen.add_argument("--model", help="base model folder or hub id (default: the shipped model)")
+    gen.add_argument("--model", help="base model folder or hub id (default: config.toml's [model], else the shipped "
+                                     "model)")
     gen.add_argument("--adapter", help="adapter folder or hub id (default: the shipped adapter with the shipped model)")
-    gen.add_argument("--device", default="auto", choices=DEVICES, help="auto, cpu, cuda or mps")
-    gen.add_argument("--quantize", default="none", choices=QUANTIZE, help="nf4: 4-bit on CUDA")
-    gen.add_argument("--blend-mode", default="auto", choices=BLEND_MODES,
+    gen.add_argument("--device", choices=DEVICES, help="auto, cpu, cuda or mps (default: config.toml's, else auto)")
+    gen.add_argument("--quantize", choices=QUANTIZE, help="nf4: 4-bit on CUDA (default: config.toml's, else none)")
+    gen.add_argument("--blend-mode", choices=BLEND_MODES,
                      help="exact: one row per poet mixed every token; prompt: the blend described in words; "
-                          "auto: exact where the adapter knows its poets")
-    gen.add_argument("--no-balance", action="store_true",
-                     help="give each poet's row its weight as set, without the adapter's fitted gains (the blend "
-                          "balance, so that equal weights are heard as equal; `poetstudio poets` lists them)")
+                          "auto: exact where the adapter knows its poets (default: config.toml's, else auto)")
+    gen.add_argument("--balance", action=argparse.BooleanOptionalAction,
+                     help="--no-balance gives each poet's row its weight as set, without the adapter's fitted gains "
+                          "(the blend balance, so that equal weights are heard as equal; `poetstudio poets` lists "
+                          "them); default: config.toml's [model] balance, else on")
 
 
-def sampling_from(args: argparse.Namespace) -> Sampling:
-    """The flags' sampling settings, checked once by `Sampling` (a bad one names its flag) and --max-new-tokens
-    against MAX_NEW_TOKENS; also checks --n and turns --strength into a number."""
+def sampling_from(settings: SamplingSettings, seed: int | None) -> Sampling:
+    """The settings' sampling (config.toml's, with the flags laid over it), checked once by `Sampling` (a bad
+    value names its flag) and --max-new-tokens, --n and --strength against their ranges."""
     try:
-        sampling = Sampling(args.temperature, args.top_p, args.top_k, args.max_new_tokens, args.repetition_penalty,
-                            args.seed, real_words=not args.any_words, word_repeats=args.word_repeats,
-                            tidy_lines=not args.any_lines, echo_penalty=args.echo_penalty)
+        sampling = replace(settings.sampling(), seed=seed)
     except SamplingError as exc:
         raise UserError(f"--{exc.field.replace('_', '-')} {exc.rule}, not {exc.value!r}") from None
     if not 1 <= sampling.max_new_tokens <= MAX_NEW_TOKENS:
         raise UserError(f"--max-new-tokens must be from 1 to {MAX_NEW_TOKENS} (tokens in one poem), "
                         f"not {sampling.max_new_tokens}")
-    if not 1 <= args.n <= MAX_VARIATIONS:
-        raise UserError(f"--n must be from 1 to {MAX_VARIATIONS} (poems in one run), not {args.n}")
+    if not 1 <= settings.variations <= MAX_VARIATIONS:
+        raise UserError(f"--n must be from 1 to {MAX_VARIATIONS} (poems in one run), not {settings.variations}")
     try:
-        args.strength = parse_strength(args.strength)
+        settings.strength = parse_strength(settings.strength)
     except UserError as exc:
         raise UserError(f"--{exc}") from None
     return sampling
@@ -109,29 +113,32 @@ def load_status_printer():
 def checked_arguments(args: argparse.Namespace):
     """Every argument checked before anything loads (a typo is reported at once, not after the model): the
     sampling numbers, the form, the blend's syntax and weights, then its poets and the mood against the adapter's
-    metadata, then the device. Returns (sampling, form, blend, mood, spec)."""
+    metadata, then the device. Returns (settings, sampling, form, blend, mood, spec): `settings` is config.toml
+    with the flags laid over it."""
     from poetstudio.model_spec import spec_from_names
 
-    sampling = sampling_from(args)
+    settings = settings_of(args)
+    sampling = sampling_from(settings.sampling, args.seed)
     form = check_form(args.form)
     blend = parse_blend(args.blend)
-    spec = spec_from_names(args.model, args.adapter)
+    spec = spec_from_names(settings.model.base, settings.model.adapter)
     card = card_before_loading(spec)
     check_blend(card, blend)
     mood = check_mood(args.mood, card.moods)
-    check_device(args.device)
-    return sampling, form, blend, mood, spec
+    check_device(settings.model.device)
+    return settings, sampling, form, blend, mood, spec
 
 
 def run(args: argparse.Namespace) -> int:
     """Check every argument, load the engine, generate, stream or print JSON; Ctrl-C stops and keeps what was
     written."""
-    sampling, form, blend, mood, spec = checked_arguments(args)
+    settings, sampling, form, blend, mood, spec = checked_arguments(args)
     from poetstudio.engine.engine import Engine
     from poetstudio.engine.request import PoemRequest
 
-    engine = Engine(spec, device=args.device, blend_mode=args.blend_mode,
-                    quantize=args.quantize, balanced=not args.no_balance)
+    model = settings.model
+    engine = Engine(spec, device=model.device, blend_mode=model.blend_mode, quantize=model.quantize,
+                    balanced=model.balance)
     loaded = engine.load(load_status_printer())
     for warning in loaded.warnings + engine.card.thin_warnings(engine.resolve_blend(blend)):
         print(f"poetstudio: warning: {warning}", file=sys.stderr)
@@ -139,13 +146,13 @@ def run(args: argparse.Namespace) -> int:
         theme=args.theme, blend=blend, opening=args.opening.replace("\\n", "\n"),
         mood=mood,
         sampling=sampling,
-        variations=args.n, strength=args.strength,
+        variations=settings.sampling.variations, strength=settings.sampling.strength,
         form=args.form if form is not None else None,
     )
     if form is not None:
         print(f"poetstudio: writing {form.name} ({len(form.lines)} lines, at most "
               f"{form.deadline_s:.0f} s before rhyme and metre give way)", file=sys.stderr)
-    stream = None if args.json else _streamer(args.n)
+    stream = None if args.json else _streamer(settings.sampling.variations)
     poems = []
     interrupted = run_cancellable(lambda: poems.extend(engine.generate_variations(request, stream)), engine.cancel)
     for poem in poems:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from poetstudio.commands.arguments import settings_of
+
 
 def add_parser(sub) -> None:
     """Register the poets subcommand."""
@@ -20,8 +22,9 @@ def run(args: argparse.Namespace) -> int:
     from poetstudio.model_info import IN_COPYRIGHT, read_model_card
     from poetstudio.model_spec import spec_from_names
 
-    info = read_model_card(spec_from_names(args.model, args.adapter))
-    print(f"poets of {info.path or args.model}:")
+    model = settings_of(args).model
+    info = read_model_card(spec_from_names(model.base, model.adapter))
+    print(f"poets of {info.path or model.base}:")
     if not info.trained:
         print("  no poet metadata: the model writes as any of these by describing the blend in words "
               f"(blend mode 'prompt'): {', '.join(info.writable())}")

@@ -8,9 +8,9 @@ import argparse
 def run(args: argparse.Namespace) -> int:
     """Open the studio with the global --model, --adapter, --device and --config; an --adapter folder that does
     not exist is one line before any screen is drawn."""
-    from poetstudio.commands.arguments import check_adapter
+    from poetstudio.cli import config_file
+    from poetstudio.commands.arguments import check_adapter, settings_of
     from poetstudio.ui.launch import run_studio
 
     check_adapter(args.adapter)
-
-    return run_studio(args.model, args.adapter, args.device, args.config)
+    return run_studio(settings_of(args), config_file(args))

@@ -257,7 +257,8 @@ class Engine:
 
     def attribute(self, text: str, title: str = "", mood: str | None = None) -> Attribution:
         """*Reads like*: the judge's probabilities where a judge is shipped (on held-out real poems it names
-        the right poet far more often than the model's own fit; README, Attribution), else `model_attribute`."""
+        the right poet far more often than the model's own fit; docs/forms.md, Reading a poem), else
+        `model_attribute`."""
         judge = self.judge()
         return judge.attribute(text) if judge is not None else self.model_attribute(text, title, mood)
 

@@ -21,8 +21,9 @@ DEFAULT_STRENGTH = 2.0  # the judge's sweep of the shipped model (bench/README.m
 MAX_STRENGTH = 10.0  # far past the sweep's largest setting (3), and catches a slip such as 15 for 1.5
 WORD_REPEATS = 2  # free verse uses a word (not a function word) at most twice in a line: the shipped model looped on
 #                  its theme word in 4.3% of lines (Whitman 32%: "the land of the sea and the sea, the sea"), 1.5% with
-#                  this rule, single-poet poems judged right 118/128 against 119 (bench/README.md, Free verse);
-#                  twice lets a poet double a word ("the moon, the moon"); 0 = no limit, as the published model wrote
+#                  this rule, single-poet poems judged right 118/128 against 119 (bench/README.md, Free verse;
+#                  docs/blending.md, No loops); twice lets a poet double a word ("the moon, the moon"); 0 = no limit,
+#                  as the published model wrote
 ECHO_PENALTY = 1.0  # a word's third use in a poem is lowered by 1 nat before temperature, its fourth by 2: the model
 #                   used 9.6% of its poems' content words past a second use (real poems' openings: 1.6%), 2.5% with
 #                   this (0.7: 3.5%, 0.35: 6.7%), single-poet poems judged right 121/128 (bench/README.md, Free verse)

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Grid
-from textual.events import DescendantFocus, Resize
+from textual.events import DescendantFocus, Event, Key, Paste, Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, TextArea
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -43,10 +43,11 @@ from poetstudio.ui.messages import (
     GenerationDone,
     PoemPiece,
 )
-from poetstudio.ui.modals import HelpScreen
+from poetstudio.ui.modals import HelpScreen, KeepsEarlyKeys
 from poetstudio.ui.poem_pane import PoemPane, PoemState
 from poetstudio.ui.poets_pane import PoetsPane
 from poetstudio.ui.prompt_pane import PromptPane, ThemeInput, theme_problem
+from poetstudio.ui.session_poems import SessionPicker, SessionPoems
 from poetstudio.ui.studio_screen import PANES, StudioScreen, lay_out
 from poetstudio.ui.studio_state import StudioState, load_state, save_state
 
@@ -97,13 +98,16 @@ class StudioApp(PoemKeeping, App):
         self.generating = False
         self.pending: PoemRequest | None = None
         self.last_request: PoemRequest | None = None
+        self.last_prompt: tuple[str, str] = ("", "")  # theme and opening lines as typed for the last request
+        self.session = SessionPoems()
+        self.saved_texts: set[str] = set()  # poems of this sitting saved to the library
         self._autosave_timer = None
         self.readings: dict[str, tuple[PoemReading, Attribution | None]] = {}
         self.opened: tuple[int, str] | None = None
         self.opened_poem: SavedPoem | None = None  # the library record of the poem opened, while it is on screen
         self.unsaved = any(p.strip() for p in self.draft.poems)
         self.shown_pane = "poets"
-        self.before_generation: tuple = (None, self.unsaved, None)
+        self.before_generation: tuple = (None, self.unsaved, None, self.last_prompt)
         poets = [p.name for p in STUDIO_POETS]
         poets += [p for p in self.draft.blend if p not in poets]  # authors added by name; the model card confirms
         self.blend = BlendState(poets, weights=dict(self.draft.blend))
@@ -111,6 +115,21 @@ class StudioApp(PoemKeeping, App):
     def get_default_screen(self) -> Screen:
         """The studio screen (its footer puts the studio's keys first)."""
         return StudioScreen(id="_default")
+
+    async def on_event(self, event: Event) -> None:
+        """Keys are handled in the order typed, each before the next: keys and pastes that arrive while a dialog
+        opens wait for it (KeepsEarlyKeys), and a key bound outside a text field runs its binding now, from
+        the app's queue. Textual would forward it to the focused widget's queue, to bubble up to the binding
+        later, and the keys typed after it (`=` then `0.4`) would reach the old focus before the binding opened
+        its dialog or moved the focus. In a text field a key goes to the field first, as usual."""
+        if isinstance(event, (Key, Paste)) and not event.is_forwarded and self._screen_stack:
+            if isinstance(self.screen, KeepsEarlyKeys) and self.screen.hold_key(event):
+                return
+            bound_here = isinstance(event, Key) and not isinstance(self.focused, (Input, TextArea))
+            if bound_here and (await self._check_bindings(event.key, priority=True)
+                               or await self._check_bindings(event.key)):
+                return
+        await super().on_event(event)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -187,11 +206,12 @@ class StudioApp(PoemKeeping, App):
             self.query_one(f"#{name}").set_class(name == pane, "-shown")
 
     def on_descendant_focus(self, event: DescendantFocus) -> None:
-        for name in PANES:
-            pane = self.query_one(f"#{name}")
-            if event.widget is pane or pane in event.widget.ancestors:
-                if name != self.shown_pane:
-                    self.show_pane(name)
+        """Show the pane that took the focus (the single-pane layout shows one at a time). Found from the widget
+        up, not queried: a focus that lands as the studio closes finds no panes to query."""
+        for node in (event.widget, *event.widget.ancestors):
+            if node.id in PANES:
+                if node.id != self.shown_pane:
+                    self.show_pane(node.id)
                 return
 
     # engine ---------------------------------------------------------------
@@ -340,8 +360,10 @@ class StudioApp(PoemKeeping, App):
     def start_generation(self, request: PoemRequest) -> None:
         """Begin streaming a request on the worker thread."""
         self.generating = True
-        self.before_generation = (self.opened, self.unsaved, self.last_request)
+        self.before_generation = (self.opened, self.unsaved, self.last_request, self.last_prompt)
         self.last_request = request
+        prompt = self.query_one(PromptPane)
+        self.last_prompt = (prompt.theme, prompt.opening)
         self.opened = None
         self.unsaved = True
         self.query_one(PoetsPane).show_attribution(None)
@@ -373,7 +395,10 @@ class StudioApp(PoemKeeping, App):
             kept = pane.finish(PoemState.STOPPED if stopped else PoemState.DONE, tokens,
                                [p.seed for p in message.poems])
         if kept:  # nothing was written: the earlier poem is back on screen, with what made it
-            self.opened, self.unsaved, self.last_request = self.before_generation
+            self.opened, self.unsaved, self.last_request, self.last_prompt = self.before_generation
+        elif message.poems and self.last_request is not None:
+            self.session.add(self.last_request, [p.text for p in message.poems], [p.seed for p in message.poems],
+                             *self.last_prompt)
         self.schedule_autosave()
         if self.pending is not None:
             request, self.pending = self.pending, None
@@ -389,6 +414,34 @@ class StudioApp(PoemKeeping, App):
             self.pending = None
             self.query_one(PoemPane).wait_for_model(False)
             self.notify("the poem waiting for the model will not be written")
+
+    # this sitting's poems ----------------------------------------------------
+
+    def on_poem_pane_history(self, message: PoemPane.History) -> None:
+        """List this sitting's poems; the one chosen comes back on screen with what made it, ready to save."""
+        if not len(self.session):
+            self.notify("no poems written in this sitting yet: ctrl+g writes one")
+            return
+        if self.generating:
+            self.notify("a poem is being written: Escape stops it, then h lists this sitting's poems",
+                        severity="warning")
+            return
+        text = self.query_one(PoemPane).text
+        shown = next((i for i, e in enumerate(self.session.entries) if text in e.poems), None)
+        self.push_screen(SessionPicker(self.session, shown),
+                         lambda index: None if index is None else self.show_session_poem(index))
+
+    def show_session_poem(self, index: int) -> None:
+        """Put generation `index` of this sitting back on screen: its variations, seeds, request and prompt."""
+        entry = self.session.entries[index]
+        self.last_request, self.last_prompt = entry.request, (entry.theme, entry.opening)
+        self.opened, self.opened_poem = None, None
+        self.unsaved = not all(text in self.saved_texts for text in entry.poems)
+        self.query_one(PoemPane).load(list(entry.poems), list(entry.seeds), PoemState.OPENED,
+                                      heading=f"“{entry.request.theme}” · written {entry.written}",
+                                      form=entry.request.form,
+                                      label=f"this sitting's poem {index + 1} of {len(self.session)}")
+        self.schedule_autosave()
 
     # reading the poem ------------------------------------------------------
 

@@ -76,8 +76,9 @@ class PoemKeeping:
             sampling = {**asdict(request.sampling), "strength": request.strength, "form": request.form}
         else:  # a poem restored with the draft: the settings the draft kept
             sampling = {k: v for k, v in self.draft.sampling.items() if k not in ("variations", "pinned")}
+        theme, opening = self.last_prompt if request is not None else (prompt.theme, prompt.opening)
         return SavedPoem(
-            title=title, text=pane.text, theme=prompt.theme, opening=prompt.opening,
+            title=title, text=pane.text, theme=theme, opening=opening,
             blend=request.blend if request else self.blend.active(),
             mood=request.mood if request else self.query_one(PoetsPane).mood,
             sampling=sampling, seed=pane.seed,
@@ -107,13 +108,14 @@ class PoemKeeping:
             except UserError as exc:  # read-only, locked by another program, disk full: the poem stays on screen
                 self.notify(str(exc), severity="error", timeout=15)
                 return
+            self.saved_texts.add(poem.text)
             if self.query_one(PoemPane).text == poem.text:
                 self.unsaved = False
                 self.opened = (saved.id, saved.text)
             await self.query_one(LibraryPane).refresh_list(saved.id)
             self.notify(f"saved “{saved.title}” (#{saved.id})")
 
-        self.push_screen(AskTitle("Title for this poem:", self.query_one(PromptPane).theme or "Untitled"), save)
+        self.push_screen(AskTitle("Title for this poem:", poem.theme or "Untitled"), save)
 
     def on_poem_pane_pin_seed(self, message: PoemPane.PinSeed) -> None:
         """Pin the seed of the poem on screen: ctrl+g writes it again until the seed box is emptied."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -10,7 +11,38 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 
-class AskText(ModalScreen[str | None]):
+class KeepsEarlyKeys:
+    """A dialog that keeps the keys typed while it opens. A terminal delivers a fast typist's keys in bursts: the
+    ones after the key that opened a dialog arrive before the dialog has mounted and focused its field, and would
+    be dropped (`=` then `0.4` typed at once left the weight unchanged). The app holds them (`hold_key`) until the
+    dialog is ready, then hands them on in the order typed, from the app's own queue, so none overtakes another."""
+
+    early_keys: tuple[events.Event, ...] = ()
+    keys_ready: bool = False
+
+    def hold_key(self, event: events.Event) -> bool:
+        """Keep `event` (a key or a paste) for later if the dialog is still opening; True when kept."""
+        if self.keys_ready:
+            return False
+        self.early_keys = (*self.early_keys, event)
+        return True
+
+    def on_mount(self) -> None:
+        self.app.call_later(self._release_keys)  # queued behind the keys already typed, so it runs after them
+
+    async def _release_keys(self) -> None:
+        """Focus the field now (not after a refresh), then replay the keys typed while opening, in order."""
+        if self.focused is None:
+            target = next((w for w in self.query(self.AUTO_FOCUS or "*") if w.focusable), None)
+            if target is not None:
+                self.set_focus(target)
+        self.keys_ready = True
+        held, self.early_keys = self.early_keys, ()
+        for event in held:
+            await self.app.on_event(event)
+
+
+class AskText(KeepsEarlyKeys, ModalScreen[str | None]):
     """Ask for one line of text; Enter returns it, Escape returns None."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -52,7 +84,7 @@ class AskTitle(AskText):
         self.dismiss(event.value.strip())
 
 
-class Confirm(ModalScreen[bool]):
+class Confirm(KeepsEarlyKeys, ModalScreen[bool]):
     """Ask yes or no; y/Enter confirms, n/Escape declines."""
 
     BINDINGS = [Binding("y,enter", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
@@ -80,7 +112,7 @@ class Confirm(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(KeepsEarlyKeys, ModalScreen[None]):
     """Every key of the studio, by pane; scrolls by keyboard, and F1, Escape or q closes it."""
 
     BINDINGS = [Binding("escape,f1,q", "close", "Close")]
@@ -107,8 +139,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-scroll"):
             yield Static(text, id="help-text", markup=False)
 
-    def on_mount(self) -> None:
-        self.query_one("#help-scroll").focus()
+    AUTO_FOCUS = "#help-scroll"
 
     def action_close(self) -> None:
         """Close the help."""

@@ -15,8 +15,8 @@ from textual.widgets import Static
 
 from poetstudio.analysis.report import PoemReading
 from poetstudio.forms.catalogue import FormSpecError, resolve_form
-from poetstudio.forms.check import check_poem
 from poetstudio.forms.spec import FormSpec
+from poetstudio.ui.gutter import annotated
 
 
 class PoemState(StrEnum):
@@ -36,7 +36,6 @@ class PoemState(StrEnum):
 STREAMING = (PoemState.WRITING, PoemState.STOPPING)
 KEEPS_EARLIER = (PoemState.STOPPED, PoemState.FAILED, PoemState.REFUSED)  # ended before a word: the earlier poem stays
 REFRESH_SECONDS = 1 / 30  # redraw at most 30 times a second, however fast tokens come: the GIL is shared with decoding
-LETTER_STYLES = ("bold cyan", "bold magenta", "bold yellow", "bold green", "bold blue", "bold red")
 STATUS_PRIORITY = (0, 1, 2, 4, 3)  # after the state word: variation, seed, tokens, elapsed time, tokens/s
 
 
@@ -54,29 +53,6 @@ def fitted(parts: list[str], priority: tuple[int, ...], width: int) -> list[str]
     return [part for index, part in enumerate(parts) if index in kept]
 
 
-def annotated(text: str, reading: PoemReading, form: FormSpec | None = None) -> Text:
-    """The poem with a gutter per line: rhyme letter (~ marks a slant rhyme) and syllable count, and with a
-    form asked for, whether the line meets it (✓, or what it missed: syl, rhy, ref, met)."""
-    out = Text()
-    lines = iter(reading.lines)
-    marks = iter([c.mark for c in check_poem(text, form, reading).lines] if form and not form.free else [])
-    for raw in text.rstrip("\n").split("\n"):
-        line = next(lines, None) if raw.strip() else None
-        if line is None:
-            out.append("        ")
-        else:
-            style = LETTER_STYLES[(ord(line.letter[0]) - 65) % len(LETTER_STYLES)] if line.letter else ""
-            out.append(f"{line.letter:>2}", style=style)
-            out.append("~" if line.rhyme == "slant" else " ", style="dim")
-            out.append(f"{line.syllables:>3} ", style="dim")
-            mark = next(marks, None)
-            if mark is not None:
-                out.append(f"{mark:>3} ", style="green" if mark == "\u2713" else "bold red")
-            out.append("│ ", style="dim")
-        out.append(raw + "\n")
-    return out
-
-
 class PoemPane(Vertical, can_focus=True):
     """Shows variation `shown` of the current poems and the live status line."""
 
@@ -91,6 +67,8 @@ class PoemPane(Vertical, can_focus=True):
                 id="poem_export_md"),
         Binding("t", "export('txt')", "Export .txt (unsaved too)", show=False, tooltip="export text (without saving)",
                 id="poem_export_txt"),
+        Binding("h", "history", "This sitting's poems", show=False, tooltip="this sitting's earlier poems",
+                id="poem_history"),
         Binding("up", "scroll('up')", "Scroll up", show=False),
         Binding("down", "scroll('down')", "Scroll down", show=False),
         Binding("pageup", "scroll('page_up')", "Page up", show=False),
@@ -119,6 +97,9 @@ class PoemPane(Vertical, can_focus=True):
         def __init__(self, fmt: str) -> None:
             super().__init__()
             self.fmt = fmt
+
+    class History(Message):
+        """List this sitting's poems, to step back to one."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -315,6 +296,10 @@ class PoemPane(Vertical, can_focus=True):
         """The seed of the poem on screen, when known."""
         return self.seeds[self.shown] if self.shown < len(self.seeds) else None
 
+    def action_history(self) -> None:
+        """Ask for the list of this sitting's poems."""
+        self.post_message(self.History())
+
     def action_pin_seed(self) -> None:
         """Ask the studio to pin the seed of the poem on screen."""
         if self.seed is None:
@@ -365,6 +350,8 @@ class PoemPane(Vertical, can_focus=True):
 
     def on_resize(self) -> None:
         self._status()  # what fits on the status line depends on the width
+        if self.reading is not None and self.annotate:
+            self.call_after_refresh(self._show)  # the gutter wraps long lines to the width the poem gets
 
     def placeholder(self) -> str:
         """What the body says while there is no poem to show: a poem starting, stopping, or none yet."""
@@ -380,7 +367,8 @@ class PoemPane(Vertical, can_focus=True):
         """Redraw; while writing, follow the end; `top` scrolls to the poem's first line."""
         reading = self.reading if self.annotate else None
         plain = self.text or self.placeholder()
-        body = annotated(self.text, reading, self.form) if reading and reading.lines else plain
+        width = self.query_one("#poem-scroll", VerticalScroll).scrollable_content_region.width
+        body = annotated(self.text, reading, self.form, width) if reading and reading.lines else plain
         self.query_one("#poem-text", Static).update(body)
         self.query_one("#poem-reading", Static).update(reading.summary if reading else "")
         self._status()
