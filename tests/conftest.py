@@ -156,7 +156,7 @@ class StubEngine:
         if self.fail_message is not None:
             on_event(LoadFailed(self.fail_message))
         elif self.loads:
-            on_event(Loaded(self.base, self.adapter, "cpu", self.card))
+            on_event(Loaded(self.base, self.adapter, "cpu", self.card, context=self.context))
 
     def poem_text(self, seed: int) -> str:
         """The poem written for `seed`."""

@@ -470,3 +470,10 @@ def test_a_prompt_too_long_for_the_model_names_the_part_that_is_long(engine):
         engine.generate(PoemRequest(theme="the sea", opening=too_long, blend={"Emily Dickinson": 1.0}))
     with pytest.raises(UserError, match="^the theme and opening lines are .* shorten them"):
         engine.generate(PoemRequest(theme=too_long, opening=too_long, blend={"Emily Dickinson": 1.0}))
+
+
+def test_a_poem_asked_to_run_past_the_context_is_refused_naming_the_most_it_may_ask(engine):
+    with pytest.raises(UserError, match=r"^max tokens 5,000 with this prompt's \d+ is more than this model reads "
+                                        r"\(1,024 in all\); ask for at most \d"):
+        engine.generate(PoemRequest(theme="the sea", blend={"Emily Dickinson": 1.0},
+                                    sampling=Sampling(max_new_tokens=5000)))

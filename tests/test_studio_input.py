@@ -502,3 +502,23 @@ def test_the_sitting_keeps_only_poems_with_words_and_at_most_its_limit():
         session.add(request, [f"poem {n}\n", ""], [n, n + 1], "rain", "")
     assert len(session) == MAX_SESSION_POEMS
     assert session.entries[0].poems == ("poem 3\n",) and session.entries[0].seeds == (3,)
+
+
+async def test_once_loaded_the_model_context_is_the_max_tokens_limit():
+    gate = threading.Event()
+    app = build_app(engine=StubEngine(load_gate=gate, context=1024))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: app.load_started, 20)
+        box = app.query_one("#set-max_new_tokens", Input)
+        box.value = "5000"  # typed while the model loads: within the CLI's ceiling, past this model's context
+        await pilot.pause()
+        assert box.value == "5000"
+        gate.set()
+        await settle(pilot, app)
+        assert box.value == "" and "more than this model reads (1,024 tokens" in messages(app)[-1]
+        box.value = "2000"
+        await pilot.pause()
+        assert box.value == "" and "at most 1,024 tokens" in messages(app)[-1]
+        box.value = "900"
+        await pilot.pause()
+        assert box.value == "900"

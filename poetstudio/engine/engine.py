@@ -91,7 +91,8 @@ class Engine:
         facts = token_facts(loaded.tokenizer)  # word lists built here, not on the first poem (about 2 s)
         real_words(facts, loaded.words)
         lexicon(facts, loaded.words)
-        on_event(Loaded(loaded.base, loaded.adapter, str(loaded.device), self.card, tuple(loaded.warnings)))
+        on_event(Loaded(loaded.base, loaded.adapter, str(loaded.device), self.card, tuple(loaded.warnings),
+                        context_length(loaded.model)))
         return True
 
     def load(self, on_status: Callable[[str], None] | None = None) -> LoadedModel:
@@ -189,10 +190,18 @@ class Engine:
     def check_fits(self, prompts: list[list[int]], request: PoemRequest | None = None) -> None:
         """Raise UserError when a prompt alone fills the model's context: such a prompt would take minutes and
         gigabytes to read, and the model never saw a text that long. The message names the part that is long
-        (the theme, the opening lines, or both) where the request is given."""
+        (the theme, the opening lines, or both) where the request is given. A free-verse poem asked to run past
+        the context with its prompt is refused too, naming the most it may ask for (a form sets its own length,
+        well inside)."""
         limit = context_length(self.load().model)
         longest = max(len(p) for p in prompts)
-        if limit is None or longest < limit:
+        if limit is None:
+            return
+        if longest < limit:
+            if request is not None and request.form is None and longest + request.sampling.max_new_tokens > limit:
+                raise UserError(f"max tokens {request.sampling.max_new_tokens:,} with this prompt's {longest:,} is "
+                                f"more than this model reads ({limit:,} in all); ask for at most "
+                                f"{limit - longest:,}")
             return
         tokenizer = self.load().tokenizer
 

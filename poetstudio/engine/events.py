@@ -31,6 +31,8 @@ class Loaded:
     device: str
     card: ModelCard = field(default_factory=ModelCard)
     warnings: tuple[str, ...] = ()
+    context: int | None = None
+    """The most tokens the model reads, prompt and poem together (None: no stated limit)."""
 
 
 EngineEvent = LoadProgress | LoadFailed | Loaded

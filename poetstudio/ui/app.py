@@ -262,6 +262,8 @@ class StudioApp(PoemKeeping, App):
         self.sub_title = f"model {model_label(event.base)} + adapter {model_label(event.adapter)} on {event.device}"
         for warning in event.warnings:
             self.notify(warning, severity="warning")
+        if event.context:
+            self.query_one(PromptPane).limit_tokens(event.context)
         poets_pane = self.query_one(PoetsPane)
         poets_pane.use_card(event.card, self.blend.weights)
         self.blend = poets_pane.blend

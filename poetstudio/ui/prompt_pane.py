@@ -164,6 +164,19 @@ class PromptPane(Vertical):
         form = find_form(sampling.get("form") or FREE)
         self.query_one("#set-form", Select).value = form.key if form else FREE
 
+    def limit_tokens(self, context: int) -> None:
+        """Hold the longest poem to the model's `context` (known once it has loaded) as well as MAX_NEW_TOKENS; a
+        value over it already in the box (typed while it loaded, or from the draft) gives way to the default,
+        said in one line."""
+        self.token_limit = min(MAX_NEW_TOKENS, context)
+        box = self.query_one("#set-max_new_tokens", Input)
+        text = box.value.strip()
+        if text.isdigit() and int(text) > self.token_limit:
+            self.max_tokens_kept = ""
+            box.value = ""
+            self.app.notify(f"max tok {int(text):,} is more than this model reads ({context:,} tokens, prompt "
+                            f"and poem); the default ({self.defaults.max_new_tokens}) is back", severity="warning")
+
     @on(Input.Changed, "#set-max_new_tokens")
     def max_tokens_changed(self, event: Input.Changed) -> None:
         """Refuse a max tok over the limit as it is typed: say so in one line and put the last value back."""
