@@ -40,3 +40,17 @@ def test_the_engine_blends_exactly_in_the_declared_chat_format(tiny_chat_base, c
 def test_a_chat_poem_ends_on_any_special_token(smollm2_tokenizer):
     ids = {smollm2_tokenizer.convert_tokens_to_ids(t) for t in ("<|im_end|>", "<|im_start|>", "<|endoftext|>")}
     assert ids <= stop_tokens(smollm2_tokenizer) and smollm2_tokenizer.eos_token == "<|im_end|>"
+
+
+def test_an_adapter_on_a_base_it_was_not_trained_on_is_one_line_naming_both(chat_adapter, tiny_chat_base):
+    from poetstudio.engine.loader import load_model
+    from poetstudio.errors import UserError
+    from poetstudio.model_spec import shipped_base
+
+    meta = json.loads((chat_adapter / "poetstudio.json").read_text())
+    assert meta["base_key"] == ModelSource(FOLDER, str(tiny_chat_base)).content_key()
+    with pytest.raises(UserError) as refused:
+        load_model(ModelSpec(shipped_base(), str(chat_adapter)), "cpu")
+    message = str(refused.value)
+    assert "\n" not in message and "was trained on base" in message and str(tiny_chat_base) in message
+    assert load_model(ModelSpec(ModelSource(FOLDER, str(tiny_chat_base)), str(chat_adapter)), "cpu").adapter

@@ -125,3 +125,32 @@ def test_the_packaged_default_converts_once_into_a_plain_llama_folder(monkeypatc
     assert "local_files_only" not in json.loads((folder / "tokenizer_config.json").read_text())
     monkeypatch.setattr(gguf_base, "convert", lambda *args: pytest.fail("converted twice"))
     assert gguf_base.converted_folder(source) == folder
+
+
+def test_a_plain_tokenizer_json_folder_skips_auto_tokenizer(tmp_path):
+    from transformers import AutoTokenizer, PreTrainedTokenizerFast
+
+    from poetstudio.runtime.hub import tokenizer_class
+
+    (tmp_path / "tokenizer.json").write_text("{}")
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "TokenizersBackend"}))
+    local = {"local_files_only": True}
+    assert tokenizer_class(str(tmp_path), local) is PreTrainedTokenizerFast
+    assert tokenizer_class(str(tmp_path), {}) is AutoTokenizer  # a hub id resolves its own class
+    (tmp_path / "tokenizer_config.json").write_text(json.dumps({"tokenizer_class": "LlamaTokenizer"}))
+    assert tokenizer_class(str(tmp_path), local) is AutoTokenizer
+    (tmp_path / "tokenizer_config.json").write_text("not json")
+    assert tokenizer_class(str(tmp_path), local) is AutoTokenizer
+
+
+def test_the_shipped_and_converted_tokenizers_load_as_they_did_through_auto_tokenizer():
+    from transformers import AutoTokenizer
+
+    from poetstudio.model_spec import shipped_base
+    from poetstudio.runtime.hub import load_tokenizer
+
+    folder = shipped_base().location
+    direct, auto = load_tokenizer(folder), AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    text = "Because I could not stop for Death –\nHe kindly stopped for me –"
+    assert direct(text).input_ids == auto(text).input_ids
+    assert (direct.eos_token_id, direct.pad_token_id, len(direct)) == (auto.eos_token_id, auto.pad_token_id, len(auto))

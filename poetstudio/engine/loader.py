@@ -12,7 +12,7 @@ import torch
 from poetstudio.corpus.vocabulary import NO_WORDS, WordCounts, read_word_list
 from poetstudio.errors import UserError
 from poetstudio.model_info import read_metadata
-from poetstudio.model_source import FOLDER, ModelSource, looks_like_hub_id, source_kwargs
+from poetstudio.model_source import FOLDER, ModelSource, looks_like_hub_id, parse_source, source_kwargs
 from poetstudio.model_spec import ModelSpec
 from poetstudio.runtime.device import pick_device
 from poetstudio.runtime.hub import load_causal_lm, load_tokenizer, nf4_available, nf4_config, pretrained_location
@@ -54,11 +54,11 @@ def adapter_metadata(adapter: str | None) -> dict:
     return read_metadata(meta_file) if meta_file is not None and meta_file.is_file() else {}
 
 
-def check_base(metadata: dict, source: ModelSource, adapter: str | None) -> None:
+def check_base(metadata: dict, source: ModelSource, adapter: str | None, key: str | None = None) -> None:
     """Refuse an adapter on a base other than the one it was trained on (its metadata's `base_key`; adapters
-    from before the key was recorded are not checked)."""
+    from before the key was recorded are not checked). `key`: the base's content key where already known."""
     trained_on = metadata.get("base_key")
-    if trained_on and trained_on != source.content_key():
+    if trained_on and trained_on != (key or source.content_key()):
         raise UserError(f"adapter '{adapter}' was trained on base '{metadata.get('base_model', trained_on)}', not "
                         f"'{source.location}'; load it with --model {metadata.get('base_model', trained_on)}")
 
@@ -78,7 +78,6 @@ def load_model(spec: ModelSpec, device: str = "auto", quantize: str = "none", me
     if adapter and not Path(adapter).is_dir() and not looks_like_hub_id(adapter):
         raise UserError(f"adapter folder '{adapter}' does not exist; give a folder saved by `poetstudio train`")
     metadata = adapter_metadata(adapter)
-    check_base(metadata, source, adapter)
     target = pick_device(device)
     warnings: list[str] = []
     quant = quantization(quantize, target, warnings)
@@ -86,6 +85,8 @@ def load_model(spec: ModelSpec, device: str = "auto", quantize: str = "none", me
     status(f"loading {base} on {target}")
     try:
         location, _ = pretrained_location(source, status)  # a GGUF is converted (once) and checked here, once
+        # the resolved folder's key: a converted GGUF's is read from its manifest, not hashed again
+        check_base(metadata, source, adapter, parse_source(location).content_key())
         tokenizer = load_tokenizer(location)
         model = load_causal_lm(location, dtype, quant, target)
     except UserError:
