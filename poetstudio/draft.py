@@ -36,6 +36,10 @@ class Draft:
     sampling: dict = field(default_factory=dict)
     poems: list[str] = field(default_factory=list)
     seeds: list[int] = field(default_factory=list)
+    made_with: dict = field(default_factory=dict)
+    """What wrote the poems on screen, which the prompt and blend above may since have left: their theme,
+    opening lines, blend, mood and sampling (with strength and form). {} where unknown (no poem, or a draft
+    from before this field)."""
 
 
 @dataclass
@@ -118,9 +122,26 @@ def checked_draft(data: dict) -> tuple[Draft, list[str]]:
     poems, seeds = _checked_poems(data.get("poems", []), data.get("seeds", []))
     if poems != data.get("poems", []) or seeds != data.get("seeds", []):
         replaced.append("poems")
+    made_with = _checked_made_with(data.get("made_with", {}))
+    if made_with != data.get("made_with", {}):
+        replaced.append("made_with")
     draft = Draft(theme=text("theme"), opening=text("opening"), blend=blend, mood=text("mood", optional=True),
-                  sampling=sampling, poems=poems, seeds=seeds)
+                  sampling=sampling, poems=poems, seeds=seeds, made_with=made_with)
     return draft, replaced
+
+
+def _checked_made_with(value) -> dict:
+    """What wrote the poems, whole and of the right kinds, else {} (unknown: the poem saves as the prompt and
+    blend on screen have it, as before the field)."""
+    if not isinstance(value, dict) or not value:
+        return {}
+    blend, sampling = _checked_blend(value.get("blend")), _checked_sampling(value.get("sampling"))
+    texts = all(isinstance(value.get(name), str) for name in ("theme", "opening"))
+    mood = value.get("mood")
+    if (not texts or not blend or blend != value.get("blend") or sampling != value.get("sampling")
+            or not (mood is None or isinstance(mood, str))):
+        return {}
+    return {"theme": value["theme"], "opening": value["opening"], "blend": blend, "mood": mood, "sampling": sampling}
 
 
 def _checked_blend(value) -> dict[str, float]:

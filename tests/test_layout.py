@@ -122,6 +122,7 @@ def test_the_setting_is_checked_everywhere_it_comes_in(tmp_path):
     from types import SimpleNamespace
 
     from poetstudio.cli import build_parser
+    from poetstudio.commands.arguments import settings_of
     from poetstudio.commands.generate import sampling_from
     from poetstudio.config import load_config
     from poetstudio.errors import UserError
@@ -131,7 +132,7 @@ def test_the_setting_is_checked_everywhere_it_comes_in(tmp_path):
     with pytest.raises(SamplingError, match="tidy_lines must be true or false"):
         Sampling(tidy_lines="yes")
     args = build_parser().parse_args(["generate", "x", "--blend", "poe=1", "--any-lines"])
-    assert sampling_from(args).tidy_lines is False
+    assert sampling_from(settings_of(args).sampling, None).tidy_lines is False
     config = tmp_path / "config.toml"
     config.write_text("[sampling]\ntidy_lines = false\n")
     assert load_config(config).sampling.sampling().tidy_lines is False

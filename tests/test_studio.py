@@ -86,7 +86,7 @@ async def test_generate_stream_stop_save_search_open_rename_delete_undo(user_dir
         slow_down(app)
         await pilot.press("f6", *"the sea at night")
         prompt = app.query_one(PromptPane)
-        prompt.query_one("#set-max_new_tokens").value = "8000"
+        prompt.query_one("#set-max_new_tokens").value = "900"  # near the context (1,024): a poem that runs
         await pilot.press("ctrl+g")
         poem = app.query_one(PoemPane)
         assert await wait_for(pilot, lambda: poem.tokens >= 8)
@@ -267,7 +267,7 @@ async def test_a_new_generation_stops_the_running_one_and_variations_flip():
         app.start_generation = counting_start
         prompt = app.query_one(PromptPane)
         await pilot.press("f6", *"lanterns")
-        prompt.query_one("#set-max_new_tokens").value = "8000"
+        prompt.query_one("#set-max_new_tokens").value = "900"  # near the context (1,024): a poem that runs
         prompt.query_one("#set-variations").value = "2"
         prompt.query_one("#set-seed").value = "5"
         await pilot.press("ctrl+g")

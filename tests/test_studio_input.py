@@ -430,7 +430,7 @@ async def test_a_title_typed_as_the_save_dialog_opens_is_the_title_saved():
         await settle(pilot, app)
         app.query_one("#theme", Input).focus()
         await pilot.pause()
-        type_at_once(app, ["ctrl+s", "ctrl+a", "backspace", *"Wet", "enter"])  # clear the offered title, type one
+        type_at_once(app, ["ctrl+s", *"Wet", "enter"])  # the offered title is selected as the dialog opens: replaced
         await wait_for(pilot, lambda: not isinstance(app.screen, AskText), 5)
         await pilot.pause()
         assert library_titles() == ["Wet"]
@@ -448,9 +448,9 @@ async def test_an_earlier_poem_of_the_sitting_comes_back_and_saves_with_its_own_
         await settle(pilot, app)
         poem = app.query_one(PoemPane)
         first, first_seed = poem.text, poem.seed
-        await pilot.press("f6", "ctrl+a", "backspace", *"snow", "ctrl+g")
+        await pilot.press("f6", "ctrl+a", "ctrl+k", *"snow", "ctrl+g")
         await settle(pilot, app)
-        await pilot.press("f6", "ctrl+a", "backspace", *"fog", "ctrl+g")
+        await pilot.press("f6", "ctrl+a", "ctrl+k", *"fog", "ctrl+g")
         await settle(pilot, app)
         assert poem.text != first and len(engine.requests) == 3
         await pilot.press("f7", "h")
@@ -522,3 +522,106 @@ async def test_once_loaded_the_model_context_is_the_max_tokens_limit():
         box.value = "900"
         await pilot.pause()
         assert box.value == "900"
+
+
+async def _three_poems(pilot, app) -> list[str]:
+    """Write poems on 'rain', 'snow' and 'fog' (in that order); their texts."""
+    await settle(pilot, app)
+    texts = []
+    for number, theme in enumerate(("rain", "snow", "fog")):
+        await pilot.press("f6", *(["ctrl+a", "ctrl+k"] if number else []), *theme, "ctrl+g")
+        await settle(pilot, app)
+        texts.append(app.query_one(PoemPane).text)
+    return texts
+
+
+async def test_a_burst_typed_into_the_sitting_list_chooses_then_saves_with_the_title_typed():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        rain, _, _ = await _three_poems(pilot, app)
+        await pilot.press("f7")
+        type_at_once(app, ["h", "down", "down", "enter", "ctrl+s", *"Burst", "enter"])
+        await wait_for(pilot, lambda: library_titles() == ["Burst"], 5)
+        assert app.query_one(PoemPane).text == rain and "1 of 3" in status(app)
+    library = Library(library_path())
+    (saved,) = library.list()
+    library.close()
+    assert (saved.title, saved.text, saved.theme) == ("Burst", rain, "rain")
+
+
+async def test_keys_typed_at_once_in_a_text_box_are_applied_in_order():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6")
+        theme = app.query_one("#theme", Input)
+        type_at_once(app, [*"abc", "home", "X"])
+        await wait_for(pilot, lambda: len(theme.value) >= 4, 5)
+        assert theme.value == "Xabc"
+        theme.value = ""
+        type_at_once(app, [*"abc", "backspace", "X", "left", "left", "Y"])
+        await wait_for(pilot, lambda: len(theme.value) >= 4, 5)
+        assert theme.value == "aYbX"
+
+
+async def test_an_earlier_poem_exports_under_its_own_theme():
+    from poetstudio.paths import data_dir
+
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await _three_poems(pilot, app)
+        await pilot.press("f7", "h")
+        await wait_for(pilot, lambda: app.screen.__class__.__name__ == "SessionPicker", 5)
+        await pilot.press("down", "down", "enter", "x")
+        await pilot.pause()
+    (exported,) = (data_dir() / "exports").glob("*.md")
+    assert "rain" in exported.name and exported.read_text(encoding="utf-8").startswith("# rain")
+
+
+async def test_a_restored_poem_saves_with_what_wrote_it_not_the_prompt_edited_since():
+    from poetstudio.ui.poets_pane import PoetsPane
+
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"rain", "ctrl+g")
+        await settle(pilot, app)
+        written, blend = app.query_one(PoemPane).text, dict(app.engine.requests[-1].blend)
+        await pilot.press("f6", "ctrl+a", "ctrl+k", *"fog", "f5", "down", "s")  # a new theme and a solo
+        await pilot.pause()
+        assert app.query_one(PoetsPane).blend.active() != blend
+        app.save_draft_now()
+    again = build_app(engine=StubEngine())
+    async with again.run_test(size=SIZE) as pilot:
+        await settle(pilot, again)
+        assert again.query_one(PoemPane).text == written and again.query_one(PromptPane).theme == "fog"
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: isinstance(again.screen, AskText), 5)
+        assert again.screen.query_one(Input).value == "rain"
+        await pilot.press("enter")
+        await pilot.pause()
+    library = Library(library_path())
+    (saved,) = library.list()
+    library.close()
+    assert (saved.text, saved.theme, saved.blend) == (written, "rain", blend)
+
+
+async def test_a_screenshot_goes_to_the_exports_folder():
+    from poetstudio.paths import data_dir
+
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        app.deliver_screenshot()
+        await wait_for(pilot, lambda: any((data_dir() / "exports").glob("*.svg")), 5)
+    assert any((data_dir() / "exports").glob("*.svg"))
+
+
+def test_a_wrapped_line_keeps_its_indent_and_its_inner_spaces():
+    from poetstudio.ui.gutter import HANGING_INDENT, wrapped
+
+    rows = wrapped("  And all the night's cold light, and more words here", 24)
+    assert rows[0].startswith("  And") and all(r.startswith("  " + " " * HANGING_INDENT) for r in rows[1:])
+    assert " ".join(rows).split() == "And all the night's cold light, and more words here".split()
+    assert all(len(r) <= 24 for r in rows)
+    assert wrapped("a  b   c", 40) == ["a  b   c"]  # a line that fits is left exactly as written

@@ -164,6 +164,7 @@ def test_the_shipped_models_guarded_poems_hold_only_real_words(engine):
 
 def test_the_switch_is_checked_and_reaches_the_cli_and_the_config(tmp_path):
     from poetstudio.cli import build_parser
+    from poetstudio.commands.arguments import settings_of
     from poetstudio.commands.generate import sampling_from
     from poetstudio.config import load_config
     from poetstudio.errors import UserError
@@ -172,8 +173,9 @@ def test_the_switch_is_checked_and_reaches_the_cli_and_the_config(tmp_path):
         Sampling(real_words="yes")
     assert Sampling().real_words is True
     args = build_parser().parse_args(["generate", "x", "--blend", "poe=1", "--any-words"])
-    assert sampling_from(args).real_words is False
-    assert sampling_from(build_parser().parse_args(["generate", "x", "--blend", "poe=1"])).real_words is True
+    assert sampling_from(settings_of(args).sampling, None).real_words is False
+    plain = build_parser().parse_args(["generate", "x", "--blend", "poe=1"])
+    assert sampling_from(settings_of(plain).sampling, None).real_words is True
     path = tmp_path / "config.toml"
     path.write_text("[sampling]\nreal_words = false\n")
     assert load_config(path).sampling.sampling().real_words is False

@@ -10,7 +10,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Grid
-from textual.events import DescendantFocus, Event, Key, Paste, Resize
+from textual.events import DescendantFocus, Event, Resize
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, TextArea
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -30,11 +30,13 @@ from poetstudio.errors import UserError
 from poetstudio.library import Library, LibraryError, SavedPoem
 from poetstudio.library.store import read_only_message
 from poetstudio.model_info import DEFAULT_MODEL_DIR
+from poetstudio.paths import data_dir
 from poetstudio.poets import STUDIO_POETS
 from poetstudio.ui.actions import ACTIONS, NOT_PRIORITY, binding_id, palette_commands
 from poetstudio.ui.blend_state import BlendState
 from poetstudio.ui.help_keys import key_sections
 from poetstudio.ui.keeping import PoemKeeping, saved_form, saved_strength
+from poetstudio.ui.key_order import KeyQueue
 from poetstudio.ui.library_pane import LibraryPane, PoemList
 from poetstudio.ui.messages import (
     AnalysisReady,
@@ -43,7 +45,7 @@ from poetstudio.ui.messages import (
     GenerationDone,
     PoemPiece,
 )
-from poetstudio.ui.modals import HelpScreen, KeepsEarlyKeys
+from poetstudio.ui.modals import HelpScreen
 from poetstudio.ui.poem_pane import PoemPane, PoemState
 from poetstudio.ui.poets_pane import PoetsPane
 from poetstudio.ui.prompt_pane import PromptPane, ThemeInput, theme_problem
@@ -100,6 +102,7 @@ class StudioApp(PoemKeeping, App):
         self.last_request: PoemRequest | None = None
         self.last_prompt: tuple[str, str] = ("", "")  # theme and opening lines as typed for the last request
         self.session = SessionPoems()
+        self.key_queue = KeyQueue(self)
         self.saved_texts: set[str] = set()  # poems of this sitting saved to the library
         self._autosave_timer = None
         self.readings: dict[str, tuple[PoemReading, Attribution | None]] = {}
@@ -117,19 +120,9 @@ class StudioApp(PoemKeeping, App):
         return StudioScreen(id="_default")
 
     async def on_event(self, event: Event) -> None:
-        """Keys are handled in the order typed, each before the next: keys and pastes that arrive while a dialog
-        opens wait for it (KeepsEarlyKeys), and a key bound outside a text field runs its binding now, from
-        the app's queue. Textual would forward it to the focused widget's queue, to bubble up to the binding
-        later, and the keys typed after it (`=` then `0.4`) would reach the old focus before the binding opened
-        its dialog or moved the focus. In a text field a key goes to the field first, as usual."""
-        if isinstance(event, (Key, Paste)) and not event.is_forwarded and self._screen_stack:
-            if isinstance(self.screen, KeepsEarlyKeys) and self.screen.hold_key(event):
-                return
-            bound_here = isinstance(event, Key) and not isinstance(self.focused, (Input, TextArea))
-            if bound_here and (await self._check_bindings(event.key, priority=True)
-                               or await self._check_bindings(event.key)):
-                return
-        await super().on_event(event)
+        """Keys and pastes are handled in the order typed, each before the next (poetstudio.ui.key_order)."""
+        if not await self.key_queue.take(event):
+            await super().on_event(event)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -419,8 +412,9 @@ class StudioApp(PoemKeeping, App):
 
     # this sitting's poems ----------------------------------------------------
 
-    def on_poem_pane_history(self, message: PoemPane.History) -> None:
-        """List this sitting's poems; the one chosen comes back on screen with what made it, ready to save."""
+    def action_session_poems(self) -> None:
+        """List this sitting's poems (h in the Poem pane; an app action, so it opens before the keys typed next
+        are read); the one chosen comes back on screen with what made it, ready to save."""
         if not len(self.session):
             self.notify("no poems written in this sitting yet: ctrl+g writes one")
             return
@@ -532,10 +526,15 @@ class StudioApp(PoemKeeping, App):
         sampling_dict["strength"] = (poets.first().strength if poets
                                      else self.draft.sampling.get("strength", self.config.sampling.strength))
         sampling_dict["form"] = prompt.form
+        made_with = {}
+        if pane.text.strip():
+            record = self.poem_on_screen("")
+            made_with = {"theme": record.theme, "opening": record.opening, "blend": record.blend,
+                         "mood": record.mood, "sampling": {k: v for k, v in record.sampling.items() if v is not None}}
         self.draft = Draft(theme=prompt.theme, opening=prompt.opening, blend=self.blend.active(),
                            mood=poets.first().mood if poets else self.draft.mood, sampling=sampling_dict,
                            poems=list(pane.poems) if pane.text.strip() else [],
-                           seeds=list(pane.seeds) if pane.text.strip() else [])
+                           seeds=list(pane.seeds) if pane.text.strip() else [], made_with=made_with)
         try:
             save_draft(self.draft, self.draft_file)
         except OSError as exc:  # a read-only or full disk, no data folder: say so once, keep the poem on screen
@@ -568,6 +567,19 @@ class StudioApp(PoemKeeping, App):
             self.screen.dismiss(None)
         elif isinstance(self.screen, StudioScreen):
             self.push_screen(HelpScreen(self.key_sections()))
+
+    def deliver_screenshot(self, filename: str | None = None, path: str | None = None,
+                           time_format: str | None = None) -> str | None:
+        """Save an SVG of the screen (the palette's Screenshot) into the exports folder, beside exported poems:
+        Textual's default, ~/Downloads, is missing on many machines and its failure gives no reason."""
+        folder = Path(path) if path else data_dir() / "exports"
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            self.notify(f"could not save the screenshot: {folder} cannot be made ({exc.strerror or exc})",
+                        severity="error")
+            return None
+        return super().deliver_screenshot(filename, str(folder), time_format)
 
     def get_system_commands(self, screen):
         """The command palette lists every studio action."""

@@ -17,24 +17,28 @@ NARROWEST_COLUMN = 8  # below this many columns for the words, rows of a letter 
 
 
 def wrapped(line: str, width: int) -> list[str]:
-    """`line` in rows of at most `width` cells, broken at spaces (a word longer than a row is cut); the rows
-    after the first start HANGING_INDENT spaces in. A width of 0 or less, or one too narrow to read, keeps the
-    line whole."""
+    """`line` in rows of at most `width` cells, broken at spaces (a word longer than a row is cut). The line's
+    own indent stays on its first row; the rows after it start HANGING_INDENT spaces further in. Spaces inside
+    the line are kept as written. A width of 0 or less, or one too narrow to read, keeps the line whole."""
     if width < NARROWEST_COLUMN or cell_len(line) <= width:
         return [line]
-    rows, row = [], ""
-    indent = " " * HANGING_INDENT
-    for word in line.split(" "):
-        candidate = f"{row} {word}" if row.strip() else row + word
-        if cell_len(candidate) <= width or not row.strip():
-            row = candidate
+    words = line.lstrip(" ")
+    lead = line[: len(line) - len(words)]
+    turned = lead + " " * HANGING_INDENT
+    if cell_len(turned) + NARROWEST_COLUMN > width:  # an indent as wide as the column: turn lines at the margin
+        lead, turned = "", " " * HANGING_INDENT
+    rows, row, started = [], lead, False
+    for word in words.split(" "):
+        candidate = f"{row} {word}" if started else row + word
+        if cell_len(candidate) <= width or not started:
+            row, started = candidate, started or bool(word)
         else:
             rows.append(row)
-            row = indent + word
+            row, started = turned + word, bool(word)
         while cell_len(row) > width:
             cut = _cut_at(row, width)
             rows.append(row[:cut])
-            row = indent + row[cut:]
+            row = turned + row[cut:]
     rows.append(row)
     return rows
 

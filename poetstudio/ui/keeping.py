@@ -72,15 +72,19 @@ class PoemKeeping:
                 sampling={**fields.sampling, "form": saved_form(opened.sampling)}, seed=fields.seed,
                 model=opened.model, adapter=opened.adapter, analysis=self.analysis_record(pane.text),
             )
+        made = self.draft.made_with if request is None else {}
         if request is not None:
             sampling = {**asdict(request.sampling), "strength": request.strength, "form": request.form}
-        else:  # a poem restored with the draft: the settings the draft kept
+            theme, opening, blend, mood = *self.last_prompt, request.blend, request.mood
+        elif made:  # a poem restored with the draft: what wrote it, as the draft kept it
+            sampling = {"form": None, **made["sampling"]}
+            theme, opening, blend, mood = made["theme"], made["opening"], made["blend"], made["mood"]
+        else:  # restored from a draft from before `made_with`: the settings the draft kept
             sampling = {k: v for k, v in self.draft.sampling.items() if k not in ("variations", "pinned")}
-        theme, opening = self.last_prompt if request is not None else (prompt.theme, prompt.opening)
+            theme, opening = prompt.theme, prompt.opening
+            blend, mood = self.blend.active(), self.query_one(PoetsPane).mood
         return SavedPoem(
-            title=title, text=pane.text, theme=theme, opening=opening,
-            blend=request.blend if request else self.blend.active(),
-            mood=request.mood if request else self.query_one(PoetsPane).mood,
+            title=title, text=pane.text, theme=theme, opening=opening, blend=blend, mood=mood,
             sampling=sampling, seed=pane.seed,
             model=self.config.model.base or "shipped default", adapter=self.config.model.adapter or None,
             analysis=self.analysis_record(pane.text),
@@ -126,9 +130,10 @@ class PoemKeeping:
         """Export the poem on screen without saving it to the library (a poem opened from the library keeps
         its title)."""
         opened = self.opened_poem if self.opened and self.opened[1] == self.query_one(PoemPane).text else None
-        title = opened.title if opened is not None else (self.query_one(PromptPane).theme or "Untitled")
+        poem = self.poem_on_screen("")
+        title = opened.title if opened is not None else (poem.theme or "Untitled")  # its own theme, not the prompt's
         try:
-            path = export_poem(self.poem_on_screen(title), message.fmt)
+            path = export_poem(replace(poem, title=title), message.fmt)
         except OSError as exc:  # a FileWriteError already says what failed and what to do
             self.notify(str(exc) if isinstance(exc, UserError) else f"could not export: {exc}", severity="error")
             return

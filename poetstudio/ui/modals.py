@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from rich.text import Text
-from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -14,32 +13,24 @@ from textual.widgets import Button, Input, Label, Static
 class KeepsEarlyKeys:
     """A dialog that keeps the keys typed while it opens. A terminal delivers a fast typist's keys in bursts: the
     ones after the key that opened a dialog arrive before the dialog has mounted and focused its field, and would
-    be dropped (`=` then `0.4` typed at once left the weight unchanged). The app holds them (`hold_key`) until the
-    dialog is ready, then hands them on in the order typed, from the app's own queue, so none overtakes another."""
+    be dropped (`=` then `0.4` typed at once left the weight unchanged). While `keys_ready` is False the app holds
+    them (poetstudio.ui.key_order.KeyQueue); once the dialog is drawn and its field focused, they follow in order."""
 
-    early_keys: tuple[events.Event, ...] = ()
     keys_ready: bool = False
 
-    def hold_key(self, event: events.Event) -> bool:
-        """Keep `event` (a key or a paste) for later if the dialog is still opening; True when kept."""
-        if self.keys_ready:
-            return False
-        self.early_keys = (*self.early_keys, event)
-        return True
-
     def on_mount(self) -> None:
-        self.app.call_later(self._release_keys)  # queued behind the keys already typed, so it runs after them
+        self.call_after_refresh(self._ready)  # once every mount handler has run and the dialog is drawn
 
-    async def _release_keys(self) -> None:
-        """Focus the field now (not after a refresh), then replay the keys typed while opening, in order."""
+    def _ready(self) -> None:
+        """Focus the field now (not after a refresh) and let the keys typed meanwhile through."""
         if self.focused is None:
             target = next((w for w in self.query(self.AUTO_FOCUS or "*") if w.focusable), None)
             if target is not None:
                 self.set_focus(target)
         self.keys_ready = True
-        held, self.early_keys = self.early_keys, ()
-        for event in held:
-            await self.app.on_event(event)
+        queue = getattr(self.app, "key_queue", None)
+        if queue is not None:
+            queue.schedule()
 
 
 class AskText(KeepsEarlyKeys, ModalScreen[str | None]):

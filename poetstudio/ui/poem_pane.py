@@ -67,7 +67,7 @@ class PoemPane(Vertical, can_focus=True):
                 id="poem_export_md"),
         Binding("t", "export('txt')", "Export .txt (unsaved too)", show=False, tooltip="export text (without saving)",
                 id="poem_export_txt"),
-        Binding("h", "history", "This sitting's poems", show=False, tooltip="this sitting's earlier poems",
+        Binding("h", "app.session_poems", "This sitting's poems", show=False, tooltip="this sitting's earlier poems",
                 id="poem_history"),
         Binding("up", "scroll('up')", "Scroll up", show=False),
         Binding("down", "scroll('down')", "Scroll down", show=False),
@@ -97,9 +97,6 @@ class PoemPane(Vertical, can_focus=True):
         def __init__(self, fmt: str) -> None:
             super().__init__()
             self.fmt = fmt
-
-    class History(Message):
-        """List this sitting's poems, to step back to one."""
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -295,10 +292,6 @@ class PoemPane(Vertical, can_focus=True):
     def seed(self) -> int | None:
         """The seed of the poem on screen, when known."""
         return self.seeds[self.shown] if self.shown < len(self.seeds) else None
-
-    def action_history(self) -> None:
-        """Ask for the list of this sitting's poems."""
-        self.post_message(self.History())
 
     def action_pin_seed(self) -> None:
         """Ask the studio to pin the seed of the poem on screen."""

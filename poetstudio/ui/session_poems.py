@@ -69,7 +69,7 @@ class SessionPoems:
 class SessionPicker(KeepsEarlyKeys, ModalScreen[int | None]):
     """The sitting's poems, newest first; Enter shows the one under the cursor, Escape closes."""
 
-    BINDINGS = [Binding("escape,h", "close", "Close")]
+    BINDINGS = [Binding("escape,h", "close", "Close"), Binding("enter", "choose", "Show", priority=True)]
     DEFAULT_CSS = """
     SessionPicker { align: center middle; }
     SessionPicker > Vertical { width: 100; max-width: 100%; height: auto; max-height: 90%; border: thick $accent;
@@ -92,12 +92,21 @@ class SessionPicker(KeepsEarlyKeys, ModalScreen[int | None]):
             yield OptionList(*options)
 
     def on_mount(self) -> None:
-        if self.shown is not None:
-            self.query_one(OptionList).highlighted = len(self.poems) - 1 - self.shown
+        """Put the cursor on the poem on screen (else the newest)."""
+        shown = self.shown if self.shown is not None else len(self.poems) - 1
+        self.query_one(OptionList).highlighted = len(self.poems) - 1 - shown
+
+    def action_choose(self) -> None:
+        """Show the poem under the cursor. A binding of the dialog's own, run as the key comes (the list's own
+        Enter posts a message that keys typed next, such as ctrl+s, would overtake)."""
+        option = self.query_one(OptionList).highlighted_option
+        if option is not None:
+            self.dismiss(int(option.id))
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        """Show the poem chosen."""
-        self.dismiss(int(event.option.id))
+        """A click on a poem shows it."""
+        if self.is_current:
+            self.dismiss(int(event.option.id))
 
     def action_close(self) -> None:
         """Close without changing the poem on screen."""
