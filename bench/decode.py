@@ -6,6 +6,7 @@ with the published settings and generate exactly --tokens tokens (end-of-text is
 min_new_tokens, in ours by ignore_eos).
 
     python bench/decode.py --tokens 200 --runs 3                         # shipped model, CPU
+    python bench/decode.py --model smollm2-135m-instruct --tokens 128    # the packaged base (no adapter)
     python bench/decode.py --random-llama-1b --device cuda --tokens 256  # Llama-3.2-1B shape, bf16, GPU
 
 The second compares against `generate` with `cache_implementation="static"`, which transformers compiles
@@ -122,6 +123,8 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--random-llama-1b", action="store_true", help="a Llama-3.2-1B-shaped random model")
     parser.add_argument("--layers", type=int, default=0, help="with --random-llama-1b: fewer layers, for a quick run")
+    parser.add_argument("--model", help="base to time instead of the shipped model (e.g. smollm2-135m-instruct)")
+    parser.add_argument("--adapter", help="adapter over --model (default: none over another base)")
     args = parser.parse_args()
     if args.random_llama_1b:
         random_llama_bench(args)
@@ -139,10 +142,12 @@ def shipped_model_bench(args) -> None:
     from poetstudio.engine.request import PoemRequest
     from poetstudio.engine.sampling import normalise_weights
     from poetstudio.engine.sampling_settings import Sampling
+    from poetstudio.model_spec import spec_from_names
 
-    engine = Engine(device=args.device)
+    engine = Engine(spec_from_names(args.model, args.adapter), device=args.device)
     loaded = engine.load()
     model, tokenizer = loaded.model, loaded.tokenizer
+    fmt = engine.prompt_format  # the adapter's declared format (a base alone: its natural one)
     poets = engine.known_poets()
     unguarded = Sampling(real_words=False, word_repeats=0, tidy_lines=False, echo_penalty=0.0)
     single = PoemRequest(theme="the sea at night", blend={poets[0]: 1.0}, sampling=unguarded)
@@ -158,8 +163,8 @@ def shipped_model_bench(args) -> None:
 
     def ours(requests: list[PoemRequest], runner) -> tuple[list[list[float]], list[list[float]]]:
         """Each request once per run, in turn (the first run warms up): tokens/s and first-token seconds."""
-        rows = [(row_prompts(tokenizer, r, list(r.blend)), normalise_weights(list(r.blend.values())),
-                 unconditioned_prompt(tokenizer, r)) for r in requests]
+        rows = [(row_prompts(tokenizer, r, list(r.blend), fmt), normalise_weights(list(r.blend.values())),
+                 unconditioned_prompt(tokenizer, r, fmt)) for r in requests]
         rates, ttfts = [[] for _ in requests], [[] for _ in requests]
         for run in range(args.runs + 1):
             for index, (request, (prompts, weights, plain)) in enumerate(zip(requests, rows)):
@@ -179,7 +184,7 @@ def shipped_model_bench(args) -> None:
         return statistics.median(a / b for a, b in zip(rates, base))
 
     def hf_generate() -> float:
-        prompt = torch.tensor([row_prompts(tokenizer, single, [poets[0]])[0]])
+        prompt = torch.tensor([row_prompts(tokenizer, single, [poets[0]], fmt)[0]])
         rates = []
         for run in range(args.runs + 1):
             torch.manual_seed(run)
