@@ -112,7 +112,7 @@ def test_without_a_file_generate_uses_the_documented_defaults(recorded, tmp_path
     assert recorded.made["balanced"] is True and "balance = true" in DEFAULT_CONFIG_TOML
 
 
-def test_a_global_flag_and_a_command_flag_both_override_the_file(recorded, config_file):
+def test_a_global_flag_overrides_the_file_too(recorded, config_file):
     assert main(["--config", str(config_file), "--device", "auto", *GENERATE]) == 0
     assert recorded.made["device"] == "auto"
 

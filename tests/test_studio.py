@@ -260,9 +260,9 @@ async def test_a_new_generation_stops_the_running_one_and_variations_flip():
         starts = []
         real_start = app.start_generation
 
-        def counting_start(request):
+        def counting_start(request, typed):
             starts.append(request)
-            real_start(request)
+            real_start(request, typed)
 
         app.start_generation = counting_start
         prompt = app.query_one(PromptPane)

@@ -625,3 +625,76 @@ def test_a_wrapped_line_keeps_its_indent_and_its_inner_spaces():
     assert " ".join(rows).split() == "And all the night's cold light, and more words here".split()
     assert all(len(r) <= 24 for r in rows)
     assert wrapped("a  b   c", 40) == ["a  b   c"]  # a line that fits is left exactly as written
+
+
+# what a review found: keys after a dialog's Enter, a one-line paste, a poem asked for while another runs ---
+
+
+async def test_keys_typed_after_a_dialogs_enter_reach_what_is_behind_it():
+    from poetstudio.ui.poets_pane import PoetsPane
+
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        poets = app.query_one(PoetsPane)
+        await pilot.press("down")
+        first = poets.current
+        type_at_once(app, ["equals_sign", "0", "full_stop", "4", "enter", "down",
+                           "equals_sign", "0", "full_stop", "6", "enter"])
+        await wait_for(pilot, lambda: poets.blend.weights[poets.current] > 0 and poets.current != first, 5)
+        await pilot.pause()
+        assert not errors(app), errors(app)
+        assert poets.blend.weights[first] == pytest.approx(0.4)
+        assert poets.blend.weights[poets.current] == pytest.approx(0.6)
+        assert app.screen.__class__.__name__ == "StudioScreen"
+
+
+async def test_a_title_then_a_new_theme_typed_at_once_both_land():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"rain", "ctrl+g")
+        await settle(pilot, app)
+        type_at_once(app, ["ctrl+s", *"Wet", "enter", "f6", "ctrl+a", "ctrl+k", *"fog"])
+        await wait_for(pilot, lambda: app.query_one(PromptPane).theme == "fog", 5)
+        await pilot.pause()
+        assert library_titles() == ["Wet"] and app.query_one(PromptPane).theme == "fog"
+
+
+async def test_a_one_line_paste_from_the_terminal_lands_in_the_theme():
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6")
+        app._driver.send_message(events.Paste("the moon"))
+        await wait_for(pilot, lambda: app.query_one(PromptPane).theme == "the moon", 5)
+        assert app.query_one(PromptPane).theme == "the moon"
+
+
+async def test_enter_in_the_library_list_then_y_opens_over_an_unsaved_poem():
+    save_poems(SavedPoem(title="Harbour", text="The tide comes in.\n", theme="the harbour",
+                         blend={"Emily Dickinson": 1.0}, seed=7))
+    app = build_app(engine=StubEngine())
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"rain", "ctrl+g")
+        await settle(pilot, app)
+        await pilot.press("f8")
+        type_at_once(app, ["down", "enter", "y"])  # to the list, open, and yes to the question
+        await wait_for(pilot, lambda: app.query_one(PoemPane).text == "The tide comes in.\n", 5)
+        assert app.query_one(PoemPane).text == "The tide comes in.\n"
+        assert app.query_one("#search", Input).value == ""  # the y answered, it did not search
+
+
+async def test_a_poem_asked_for_while_another_is_written_keeps_the_theme_it_was_asked_with():
+    engine = StubEngine(hold=True)
+    app = build_app(engine=engine)
+    async with app.run_test(size=SIZE) as pilot:
+        await settle(pilot, app)
+        await pilot.press("f6", *"rain", "ctrl+g")
+        assert await wait_for(pilot, engine.started.is_set, 10)
+        await pilot.press("ctrl+a", "ctrl+k", *"snow", "ctrl+g")  # stops "rain"; "snow" starts once it has
+        await pilot.press("ctrl+a", "ctrl+k", *"fog")  # typed before "snow" starts
+        engine.hold = False
+        await settle(pilot, app)
+        assert app.last_prompt[0] == "snow" and app.engine.requests[-1].theme == "snow"

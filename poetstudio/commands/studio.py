@@ -12,5 +12,6 @@ def run(args: argparse.Namespace) -> int:
     from poetstudio.commands.arguments import check_adapter, settings_of
     from poetstudio.ui.launch import run_studio
 
-    check_adapter(args.adapter)
-    return run_studio(settings_of(args), config_file(args))
+    settings = settings_of(args)
+    check_adapter(settings.model.adapter or None)
+    return run_studio(settings, config_file(args))

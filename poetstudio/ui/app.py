@@ -99,11 +99,13 @@ class StudioApp(PoemKeeping, App):
         self.load_started = False
         self.generating = False
         self.pending: PoemRequest | None = None
+        self.pending_prompt: tuple[str, str] = ("", "")  # the theme and opening lines as typed when it was asked
         self.last_request: PoemRequest | None = None
         self.last_prompt: tuple[str, str] = ("", "")  # theme and opening lines as typed for the last request
         self.session = SessionPoems()
         self.key_queue = KeyQueue(self)
         self.saved_texts: set[str] = set()  # poems of this sitting saved to the library
+        self.made_with: dict = dict(self.draft.made_with)  # what wrote the poem restored with the draft
         self._autosave_timer = None
         self.readings: dict[str, tuple[PoemReading, Attribution | None]] = {}
         self.opened: tuple[int, str] | None = None
@@ -263,7 +265,8 @@ class StudioApp(PoemKeeping, App):
         disabled = self.blend.disabled
         if self.pending is not None:
             request, self.pending = self.pending, None
-            self.start_generation(replace(request, blend={p: w for p, w in request.blend.items() if p not in disabled}))
+            self.start_generation(replace(request, blend={p: w for p, w in request.blend.items() if p not in disabled}),
+                                  self.pending_prompt)
             return
         pane = self.query_one(PoemPane)
         if pane.text.strip() and not pane.streaming:
@@ -323,16 +326,16 @@ class StudioApp(PoemKeeping, App):
             return
         self.remember_theme(request.theme if self.query_one(PromptPane).theme else "")
         if not self.ready:
-            self.pending = request
+            self.pending, self.pending_prompt = request, self.typed_prompt()
             pane.wait_for_model(True)
             self.notify("the model is still loading; the poem will start as soon as it is ready")
             return
         if self.generating:
-            self.pending = request
+            self.pending, self.pending_prompt = request, self.typed_prompt()
             self.engine.cancel()
             pane.stopping(next_poem=True)
             return
-        self.start_generation(request)
+        self.start_generation(request, self.typed_prompt())
 
     @on(Input.Submitted, "#theme")
     def theme_submitted(self, event: Input.Submitted) -> None:
@@ -352,13 +355,17 @@ class StudioApp(PoemKeeping, App):
         """Generate again with a new random seed (a pinned seed stays pinned for ctrl+g)."""
         self.action_generate(new_seed=True)
 
-    def start_generation(self, request: PoemRequest) -> None:
-        """Begin streaming a request on the worker thread."""
+    def typed_prompt(self) -> tuple[str, str]:
+        """The theme and opening lines as typed now (what a poem asked for now is saved under)."""
+        prompt = self.query_one(PromptPane)
+        return prompt.theme, prompt.opening
+
+    def start_generation(self, request: PoemRequest, typed: tuple[str, str]) -> None:
+        """Begin streaming a request on the worker thread; `typed`: the prompt as it was when it was asked for."""
         self.generating = True
         self.before_generation = (self.opened, self.unsaved, self.last_request, self.last_prompt)
         self.last_request = request
-        prompt = self.query_one(PromptPane)
-        self.last_prompt = (prompt.theme, prompt.opening)
+        self.last_prompt = typed
         self.opened = None
         self.unsaved = True
         self.query_one(PoetsPane).show_attribution(None)
@@ -397,7 +404,7 @@ class StudioApp(PoemKeeping, App):
         self.schedule_autosave()
         if self.pending is not None:
             request, self.pending = self.pending, None
-            self.start_generation(request)
+            self.start_generation(request, self.pending_prompt)
 
     def action_stop(self) -> None:
         """Stop writing within a token (the partial poem stays); a poem waiting for the model is dropped."""
@@ -442,7 +449,8 @@ class StudioApp(PoemKeeping, App):
     # reading the poem ------------------------------------------------------
 
     def on_poem_pane_shown(self, message: PoemPane.Shown) -> None:
-        self.read_poem(message.text)
+        if self.query(PromptPane):  # none while the studio closes: nothing to read for
+            self.read_poem(message.text)
 
     def read_poem(self, text: str) -> None:
         """Show the reading of `text` (cached, or computed on a worker: rhyme and metre first, then attribution)."""
@@ -529,8 +537,10 @@ class StudioApp(PoemKeeping, App):
         made_with = {}
         if pane.text.strip():
             record = self.poem_on_screen("")
-            made_with = {"theme": record.theme, "opening": record.opening, "blend": record.blend,
-                         "mood": record.mood, "sampling": {k: v for k, v in record.sampling.items() if v is not None}}
+            if record.blend:  # a library poem whose blend was damaged has none to keep
+                made_with = {"theme": record.theme, "opening": record.opening, "blend": record.blend,
+                             "mood": record.mood,
+                             "sampling": {k: v for k, v in record.sampling.items() if v is not None}}
         self.draft = Draft(theme=prompt.theme, opening=prompt.opening, blend=self.blend.active(),
                            mood=poets.first().mood if poets else self.draft.mood, sampling=sampling_dict,
                            poems=list(pane.poems) if pane.text.strip() else [],

@@ -72,7 +72,7 @@ class PoemKeeping:
                 sampling={**fields.sampling, "form": saved_form(opened.sampling)}, seed=fields.seed,
                 model=opened.model, adapter=opened.adapter, analysis=self.analysis_record(pane.text),
             )
-        made = self.draft.made_with if request is None else {}
+        made = self.made_with if request is None else {}
         if request is not None:
             sampling = {**asdict(request.sampling), "strength": request.strength, "form": request.form}
             theme, opening, blend, mood = *self.last_prompt, request.blend, request.mood
@@ -145,9 +145,19 @@ class PoemKeeping:
             self.opened_poem = replace(self.opened_poem, title=message.poem.title)
             self.query_one(PoemPane).retitle(heading_of(self.opened_poem))
 
+    def action_open_highlighted(self) -> None:
+        """Enter in the library list: open the highlighted poem as the key comes (an app action, so a Confirm it
+        raises is there before the keys typed next are read)."""
+        poem = self.query_one(LibraryPane).highlighted
+        if poem is not None:
+            self.open_from_library(poem)
+
     def on_library_pane_open(self, message: LibraryPane.Open) -> None:
-        """A poem was chosen in the library: open it (asking first when the poem on screen is unsaved)."""
-        poem = message.poem
+        """A poem was chosen in the library (a click): open it."""
+        self.open_from_library(message.poem)
+
+    def open_from_library(self, poem: SavedPoem) -> None:
+        """Open a saved poem, asking first when the poem on screen is unsaved."""
         pane = self.query_one(PoemPane)
         if self.unsaved and pane.text.strip() and pane.text != poem.text:
             def answer(yes: bool | None) -> None:

@@ -78,20 +78,23 @@ async def handle_now(app: App, event: Event) -> bool:
     focused = app.focused
     if isinstance(event, Paste):
         if isinstance(focused, TEXT_FIELDS):
-            await _call(focused._on_paste, event)
+            await _dispatch(focused, event, "on_paste")
             return True
         return False
     if await app._check_bindings(event.key, priority=True):
         return True
     if isinstance(focused, TEXT_FIELDS):
-        await _call(focused._on_key, event)
+        await _dispatch(focused, event, "on_key")
         if event._stop_propagation:
             return True
     return await app._check_bindings(event.key)
 
 
-async def _call(handler, event: Event) -> None:
-    """Call a widget's event handler, awaiting it where it is a coroutine."""
-    result = handler(event)
-    if inspect.isawaitable(result):
-        await result
+async def _dispatch(widget, event: Event, name: str) -> None:
+    """Run `widget`'s handlers for `event` as Textual would (each class's `_on_x`/`on_x`, most derived first,
+    until one prevents the default), awaiting those that are coroutines: a subclass's handler that passes a
+    one-line paste on still reaches Input's own."""
+    for _cls, method in widget._get_dispatch_methods(name, event):
+        result = method(event)
+        if inspect.isawaitable(result):
+            await result

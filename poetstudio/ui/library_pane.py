@@ -52,7 +52,7 @@ class SearchBox(Input):
     def type_from_list(self, character: str | None) -> None:
         """Take focus with a key typed in the list: insert it (None: delete left) and keep the cursor at the end."""
         self.typed_from_list = True
-        self.focus()
+        self.screen.set_focus(self)  # now, not after a refresh: the keys typed next must land here
         if character is None:
             self.action_delete_left()
         else:
@@ -65,14 +65,14 @@ class SearchBox(Input):
 
     def action_to_list(self) -> None:
         """Move focus to the list of poems."""
-        self.screen.query_one("#poems", ListView).focus()
+        self.screen.set_focus(self.screen.query_one("#poems", ListView))  # now: Enter typed next opens
 
 
 class PoemList(ListView):
     """The list of poems; typing goes to the search box, the keys below act on the highlighted poem."""
 
     BINDINGS = [
-        Binding("enter", "select_cursor", "Open", show=False, tooltip="open", id="library_open"),
+        Binding("enter", "app.open_highlighted", "Open", show=False, tooltip="open", id="library_open"),
         Binding("f2", "pane('rename')", "Rename", tooltip="rename", id="library_rename"),
         Binding("delete", "pane('delete')", "Delete", tooltip="delete", id="library_delete"),
         Binding("ctrl+z", "pane('undo')", "Undo delete", tooltip="undo delete", id="library_undo"),
@@ -153,7 +153,7 @@ class LibraryPane(Vertical):
 
     @on(Input.Submitted, "#search")
     def search_submitted(self, _event: Input.Submitted) -> None:
-        self.query_one("#poems", ListView).focus()
+        self.screen.set_focus(self.query_one("#poems", ListView))
 
     @on(ListView.Selected, "#poems")
     def poem_selected(self, event: ListView.Selected) -> None:

@@ -34,9 +34,10 @@ class KeepsEarlyKeys:
 
 
 class AskText(KeepsEarlyKeys, ModalScreen[str | None]):
-    """Ask for one line of text; Enter returns it, Escape returns None."""
+    """Ask for one line of text; Enter returns it, Escape returns None. Both answer as the key comes (priority
+    bindings of the dialog's own), so keys typed after Enter reach what is behind the dialog, not its field."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel"), Binding("enter", "answer", "OK", priority=True)]
     DEFAULT_CSS = """
     AskText { align: center middle; }
     AskText > Vertical { width: 60; height: auto; border: thick $accent; padding: 1 2; background: $surface; }
@@ -52,33 +53,38 @@ class AskText(KeepsEarlyKeys, ModalScreen[str | None]):
             yield Label(self.question)
             yield Input(value=self.default, id="answer")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
+    def action_answer(self) -> None:
         """Return what was typed."""
-        self.dismiss(event.value)
+        self.answer(self.query_one(Input).value)
+
+    def answer(self, text: str) -> None:
+        """Close with `text` as the answer (subclasses may refuse it and stay open)."""
+        if self.is_current:
+            self.dismiss(text)
 
     def action_cancel(self) -> None:
         """Return nothing."""
-        self.dismiss(None)
+        if self.is_current:
+            self.dismiss(None)
 
 
 class AskTitle(AskText):
     """Ask for a poem's title (save, rename): an empty one is refused with a message and the dialog stays
     open (Escape cancels), as the library and the CLI refuse it."""
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        """Return the title typed, trimmed; refuse an empty one (AskText's handler does not run after this)."""
-        event.stop()
-        event.prevent_default()
-        if not event.value.strip():
+    def answer(self, text: str) -> None:
+        """Return the title typed, trimmed; refuse an empty one."""
+        if not text.strip():
             self.app.notify("a title cannot be empty: type one, or press Escape to cancel", severity="error")
             return
-        self.dismiss(event.value.strip())
+        super().answer(text.strip())
 
 
 class Confirm(KeepsEarlyKeys, ModalScreen[bool]):
     """Ask yes or no; y/Enter confirms, n/Escape declines."""
 
-    BINDINGS = [Binding("y,enter", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+    BINDINGS = [Binding("y,enter", "answer(True)", "Yes", priority=True),
+                Binding("n,escape", "answer(False)", "No", priority=True)]
     DEFAULT_CSS = """
     Confirm { align: center middle; }
     Confirm > Vertical { width: 60; height: auto; border: thick $error; padding: 1 2; background: $surface; }
@@ -95,12 +101,13 @@ class Confirm(KeepsEarlyKeys, ModalScreen[bool]):
             yield Button("No (n)", id="no")
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
-        """Buttons answer too."""
-        self.dismiss(event.button.id == "yes")
+        """Buttons answer too (a click)."""
+        self.action_answer(event.button.id == "yes")
 
     def action_answer(self, answer: bool) -> None:
-        """Answer by key."""
-        self.dismiss(answer)
+        """Answer by key, as it comes."""
+        if self.is_current:
+            self.dismiss(answer)
 
 
 class HelpScreen(KeepsEarlyKeys, ModalScreen[None]):
