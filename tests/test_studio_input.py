@@ -38,6 +38,14 @@ def paste(app, text: str) -> None:
     app.query_one("#theme", Input).post_message(events.Paste(text))
 
 
+def the_saved_poem() -> SavedPoem:
+    """The one poem in the library (the test fails if there are more or none)."""
+    library = Library(library_path())
+    (saved,) = library.list()
+    library.close()
+    return saved
+
+
 def library_titles() -> list[str]:
     library = Library(library_path())
     titles = [p.title for p in library.list()]
@@ -467,9 +475,7 @@ async def test_an_earlier_poem_of_the_sitting_comes_back_and_saves_with_its_own_
         assert app.screen.query_one(Input).value == "rain"  # its own theme, not the prompt's "fog"
         await pilot.press("enter")
         await pilot.pause()
-    library = Library(library_path())
-    (saved,) = library.list()
-    library.close()
+    saved = the_saved_poem()
     assert (saved.text, saved.theme, saved.seed) == (first, "rain", first_seed)
 
 
@@ -543,9 +549,7 @@ async def test_a_burst_typed_into_the_sitting_list_chooses_then_saves_with_the_t
         type_at_once(app, ["h", "down", "down", "enter", "ctrl+s", *"Burst", "enter"])
         await wait_for(pilot, lambda: library_titles() == ["Burst"], 5)
         assert app.query_one(PoemPane).text == rain and "1 of 3" in status(app)
-    library = Library(library_path())
-    (saved,) = library.list()
-    library.close()
+    saved = the_saved_poem()
     assert (saved.title, saved.text, saved.theme) == ("Burst", rain, "rain")
 
 
@@ -600,9 +604,7 @@ async def test_a_restored_poem_saves_with_what_wrote_it_not_the_prompt_edited_si
         assert again.screen.query_one(Input).value == "rain"
         await pilot.press("enter")
         await pilot.pause()
-    library = Library(library_path())
-    (saved,) = library.list()
-    library.close()
+    saved = the_saved_poem()
     assert (saved.text, saved.theme, saved.blend) == (written, "rain", blend)
 
 

@@ -166,11 +166,6 @@ class LibraryPane(Vertical):
         item = self.query_one("#poems", ListView).highlighted_child
         return item.poem if isinstance(item, PoemItem) else None
 
-    def action_open(self) -> None:
-        """Open the highlighted poem."""
-        if self.highlighted:
-            self.post_message(self.Open(self.highlighted))
-
     def changed(self, change, *args) -> tuple[bool, object]:
         """Make one change to the library: (True, its result), or (False, None) with the reason as a notification
         where the library cannot be changed (read-only, locked by another program, a full disk)."""
