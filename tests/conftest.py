@@ -1,6 +1,6 @@
-"""Shared fixtures: the fixture corpus, the shared corpus beside the checkout, the shipped model, the next
-default's tokenizer (SmolLM2's, from the packaged GGUF) with a tiny random Llama and a two-step chat-format
-adapter over it for tests of mechanics, and the deterministic stand-in engine most studio tests drive."""
+"""Shared fixtures: the fixture corpus, the shared corpus beside the checkout, the shipped model (for end-to-end
+tests), its tokenizer with a tiny random Llama and a two-step chat-format adapter over it (the engine that tests of
+mechanics drive), and the deterministic stand-in engine most studio tests drive."""
 
 from __future__ import annotations
 
@@ -40,19 +40,30 @@ def shared_corpus() -> Path:
     return SHARED_CORPUS
 
 
+@pytest.fixture(scope="session")
+def converted_bases(tmp_path_factory) -> Path:
+    """One folder for the whole run where GGUF bases are converted (the default's conversion takes ~20 s and
+    ~540 MB): every test (and the commands it runs) uses it, so the default is converted once per run, never in
+    the user's cache."""
+    return tmp_path_factory.mktemp("bases")
+
+
 @pytest.fixture(autouse=True)
-def user_dirs(tmp_path, monkeypatch):
-    """Every test keeps its drafts, library, config and cache in its own temporary folders, never the user's;
-    the folder above them (data/, config/, cache/) for tests that look inside."""
+def user_dirs(tmp_path, monkeypatch, converted_bases):
+    """Every test keeps its drafts, library, config and cache in its own temporary folders, never the user's
+    (converted bases are shared across the run); the folder above them (data/, config/, cache/) for tests that
+    look inside."""
     monkeypatch.setenv("POETSTUDIO_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("POETSTUDIO_CONFIG_DIR", str(tmp_path / "config"))
     monkeypatch.setenv("POETSTUDIO_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("POETSTUDIO_BASES_DIR", str(converted_bases))
     return tmp_path
 
 
 @pytest.fixture(scope="session")
-def engine():
-    """The shipped model's engine on the CPU, loaded once for the whole run (loading takes seconds)."""
+def shipped_engine():
+    """The shipped model (SmolLM2-135M-Instruct with the poets' adapter) on the CPU, loaded once for the run: for
+    the few end-to-end tests. Mechanics run on `engine`."""
     from poetstudio.engine.engine import Engine
 
     engine = Engine(device="cpu")
@@ -62,35 +73,22 @@ def engine():
 
 @pytest.fixture(scope="session")
 def shipped_tokenizer():
-    """The shipped base model's tokenizer."""
-    from transformers import AutoTokenizer
+    """The shipped base's tokenizer (SmolLM2's, with its chat template), read from the shipped adapter's folder."""
+    from poetstudio.model_info import default_tokenizer_dir
+    from poetstudio.runtime.hub import load_tokenizer
 
-    from poetstudio.model_info import default_base_dir
-
-    return AutoTokenizer.from_pretrained(default_base_dir(), local_files_only=True)
-
-
-@pytest.fixture(scope="session")
-def smollm2_tokenizer():
-    """The default base's tokenizer, read straight from the packaged GGUF (about 10 s; no weights converted)."""
-    from transformers import AutoTokenizer
-
-    from poetstudio.model_source import SMOLLM2, packaged_file
-    from poetstudio.runtime.hub import set_pad_token
-
-    gguf = packaged_file(SMOLLM2)
-    return set_pad_token(AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name))
+    return load_tokenizer(str(default_tokenizer_dir()))
 
 
 @pytest.fixture(scope="session")
-def tiny_chat_base(tmp_path_factory, smollm2_tokenizer):
+def tiny_chat_base(tmp_path_factory, shipped_tokenizer):
     """A 2-layer random Llama with SmolLM2's vocabulary, grouped queries, tied embeddings and RoPE base, saved
     with the real tokenizer (and its chat template) as a local model folder."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
     torch.manual_seed(0)
-    tokenizer = smollm2_tokenizer
+    tokenizer = shipped_tokenizer
     model = LlamaForCausalLM(LlamaConfig(
         vocab_size=len(tokenizer), hidden_size=48, intermediate_size=96, num_hidden_layers=2, num_attention_heads=6,
         num_key_value_heads=2, tie_word_embeddings=True, rope_theta=100_000.0, max_position_embeddings=1024,
@@ -104,17 +102,84 @@ def tiny_chat_base(tmp_path_factory, smollm2_tokenizer):
 
 @pytest.fixture(scope="session")
 def chat_adapter(tmp_path_factory, tiny_chat_base):
-    """Two LoRA steps over the tiny base in the tokenizer's natural (chat) format."""
+    """Two LoRA steps over the tiny base in the tokenizer's natural (chat) format, on three poets (Dickinson,
+    Whitman, Yeats)."""
     from trainer.config import build_config
     from trainer.loop import train
 
     output = tmp_path_factory.mktemp("chat-adapter")
     train(build_config("default", dict(
         base_model=str(tiny_chat_base), corpus=[str(FIXTURES / "mini.jsonl")], output=str(output),
-        heldout_fraction=0.2, seq_len=128, batch_size=4, max_steps=2, eval_every=2, checkpoint_every=2,
-        lora_r=4, lora_alpha=8, warmup_steps=1, device="cpu", prompt_format="auto", contrast_weight=0.0,
+        general_corpus="", heldout_fraction=0.2, seq_len=128, batch_size=4, grad_accum=1, max_steps=2, eval_every=2,
+        checkpoint_every=2, lora_r=4, lora_alpha=8, warmup_steps=1, device="cpu", prompt_format="auto",
+        contrast_weight=0.0,
     )))
     return output
+
+
+@pytest.fixture(scope="session")
+def tiny_spec(tiny_chat_base, chat_adapter):
+    """The tiny random chat model as a ModelSpec, with the shipped judge and word list."""
+    from poetstudio.model_info import default_adapter_dir, default_judge_dir
+    from poetstudio.model_source import FOLDER, ModelSource
+    from poetstudio.model_spec import WORDS_FILE, ModelSpec
+
+    return ModelSpec(ModelSource(FOLDER, str(tiny_chat_base)), str(chat_adapter), default_judge_dir(),
+                     default_adapter_dir() / WORDS_FILE)
+
+
+@pytest.fixture(scope="session")
+def engine(tiny_spec):
+    """The engine over the tiny random chat model on the CPU, loaded once for the run: what the engine's
+    mechanics (blending, streaming, seeds, cancel, rules, forms) are tested on, at a few ms a token."""
+    from poetstudio.engine.engine import Engine
+
+    engine = Engine(tiny_spec, device="cpu", precision="fp32")  # pinned: a random model's near-flat scores would
+    engine.load()  #                                                 tip on the rounding of a faster weight format
+    return engine
+
+
+class VerseRunner:
+    """A runner around another that gives the tiny random model two habits of real verse, so that the rules
+    which act on them can be seen to work: it breaks a line after `line_tokens` tokens (the newline token
+    `newline_id` raised far above the rest), and with `repeat_bonus` it loves what it has written (each token
+    already decoded gains that much in every row's scores), looping on its words as an undertrained model does."""
+
+    def __init__(self, runner, newline_id: int, line_tokens: int = 8, repeat_bonus: float = 0.0):
+        self.runner, self.newline_id = runner, newline_id
+        self.line_tokens, self.repeat_bonus = line_tokens, repeat_bonus
+        self.written: list[int] = []
+
+    def prefill(self, prompts, pad_id, max_new_tokens):
+        """The wrapped runner's prefill; a new poem has written nothing yet."""
+        self.written = []
+        return self.shaped(self.runner.prefill(prompts, pad_id, max_new_tokens))
+
+    def step(self, token):
+        """The wrapped runner's scores after `token`, with the habits applied."""
+        self.written.append(token)
+        return self.shaped(self.runner.step(token))
+
+    def shaped(self, logits):
+        """`logits` with a line break due raised, and with the tokens written so far raised by the bonus."""
+        logits = logits.clone()
+        since_break = len(self.written) - (max(i for i, t in enumerate([self.newline_id] + self.written)
+                                               if t == self.newline_id))
+        if since_break >= self.line_tokens:
+            logits[..., self.newline_id] += 30.0  # far above any random score: the line ends here
+        if self.repeat_bonus and self.written:
+            logits[..., sorted(set(self.written))] += self.repeat_bonus
+        return logits
+
+    def __getattr__(self, name):
+        return getattr(self.runner, name)
+
+
+def verse_runner(engine, **habits) -> VerseRunner:
+    """A VerseRunner around `engine`'s runner, with its tokenizer's newline."""
+    loaded = engine.load()
+    [newline] = loaded.tokenizer.encode("\n", add_special_tokens=False)
+    return VerseRunner(engine.runner, newline, **habits)
 
 
 STUB_CARD = card_from_metadata({"blend_mode": "exact", "moods": {"Fear": 10, "Joy": 12},

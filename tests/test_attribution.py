@@ -1,5 +1,6 @@
 """Attribution by the model itself (Engine.model_attribute; the studio's *reads like* is the judge, see
-test_judge.py): the fitted blend on known mixtures, and on the real shipped model's own poems."""
+test_judge.py): the fitted blend on known mixtures, and its shares on the real shipped model. Whether the model
+reads its own single-poet poems as their poet is a quality figure, measured by bench/blend_fidelity.py."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ import pytest
 import torch
 
 from poetstudio.engine.attribution import candidate_logprobs, fit_blend
-from poetstudio.engine.request import PoemRequest
-from poetstudio.engine.sampling_settings import Sampling
 from poetstudio.model_info import THIN_POEMS
 
 
@@ -39,7 +38,8 @@ def test_candidates_put_the_true_token_first_without_duplicates():
 
 
 @pytest.mark.slow
-def test_shares_cover_every_poet_with_enough_poems_and_sum_to_one(engine):
+def test_shares_cover_every_poet_with_enough_poems_and_sum_to_one(shipped_engine):
+    engine = shipped_engine
     poem = "The sea at night is dark and wide,\nAnd all the stars go down the tide.\n"
     attribution = engine.model_attribute(poem, "the sea")
     card = engine.card
@@ -51,16 +51,6 @@ def test_shares_cover_every_poet_with_enough_poems_and_sum_to_one(engine):
 
 
 @pytest.mark.slow
-def test_empty_text_reads_like_nobody_in_particular(engine):
-    shares = engine.model_attribute("  \n", "x").shares
+def test_empty_text_reads_like_nobody_in_particular(shipped_engine):
+    shares = shipped_engine.model_attribute("  \n", "x").shares
     assert len(set(round(v, 9) for v in shares.values())) == 1
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("poet", ["Walt Whitman", "Emily Dickinson", "John Donne"])
-def test_a_poem_the_model_wrote_as_one_poet_is_attributed_to_that_poet(engine, poet):
-    request = PoemRequest(theme="the sea at night", blend={poet: 1.0},
-                          sampling=Sampling(seed=11, max_new_tokens=160))
-    poem = engine.generate(request)
-    attribution = engine.model_attribute(poem.text, "the sea at night")
-    assert attribution.best == poet, attribution.shares

@@ -22,24 +22,24 @@ def test_a_run_on_a_chat_tokenizer_declares_the_chat_format(chat_adapter):
     assert meta["prompt_format"] == CHAT and meta["blend_mode"] == "exact"
 
 
-def test_the_engine_blends_exactly_in_the_declared_chat_format(tiny_chat_base, chat_adapter, smollm2_tokenizer):
+def test_the_engine_blends_exactly_in_the_declared_chat_format(tiny_chat_base, chat_adapter, shipped_tokenizer):
     engine = Engine(ModelSpec(ModelSource(FOLDER, str(tiny_chat_base)), str(chat_adapter)), device="cpu")
     assert engine.mode == "exact" and engine.prompt_format == CHAT
     request = PoemRequest(theme="the sea", blend={"Emily Dickinson": 0.6, "Walt Whitman": 0.4}, strength=2.0,
                           sampling=Sampling(seed=5, max_new_tokens=24))
     prompts, weights = engine.prompts(request, engine.resolve_blend(request.blend))
-    texts = [smollm2_tokenizer.decode(p) for p in prompts]
+    texts = [shipped_tokenizer.decode(p) for p in prompts]
     assert len(prompts) == 2 and weights == pytest.approx([0.6, 0.4])
     assert all(t.startswith("<|im_start|>system") and t.endswith("<|im_start|>assistant\n") for t in texts)
     assert "style of Emily Dickinson" in texts[0] and "style of Walt Whitman" in texts[1]
-    assert "any poet" in smollm2_tokenizer.decode(engine.unconditioned(request))
+    assert "any poet" in shipped_tokenizer.decode(engine.unconditioned(request))
     poem = engine.generate(request)
-    assert poem.result.token_ids and not set(poem.result.token_ids) & stop_tokens(smollm2_tokenizer)
+    assert poem.result.token_ids and not set(poem.result.token_ids) & stop_tokens(shipped_tokenizer)
 
 
-def test_a_chat_poem_ends_on_any_special_token(smollm2_tokenizer):
-    ids = {smollm2_tokenizer.convert_tokens_to_ids(t) for t in ("<|im_end|>", "<|im_start|>", "<|endoftext|>")}
-    assert ids <= stop_tokens(smollm2_tokenizer) and smollm2_tokenizer.eos_token == "<|im_end|>"
+def test_a_chat_poem_ends_on_any_special_token(shipped_tokenizer):
+    ids = {shipped_tokenizer.convert_tokens_to_ids(t) for t in ("<|im_end|>", "<|im_start|>", "<|endoftext|>")}
+    assert ids <= stop_tokens(shipped_tokenizer) and shipped_tokenizer.eos_token == "<|im_end|>"
 
 
 def test_an_adapter_on_a_base_it_was_not_trained_on_is_one_line_naming_both(chat_adapter, tiny_chat_base):

@@ -235,10 +235,8 @@ def test_a_background_run_s_log_gets_a_plain_progress_line_each_minute():
     assert lines == ["step 2/100: loss 2.400  held-out -  1,200 tok/s"]
 
 
-def test_poets_all_lists_the_authors_the_base_learned(tmp_path, capsys):
+def test_poets_all_lists_the_authors_the_base_learned(tmp_path, capsys, chat_adapter):
     import json
-
-    from poetstudio.model_info import default_adapter_dir
 
     base = tmp_path / "base"
     base.mkdir()
@@ -246,13 +244,13 @@ def test_poets_all_lists_the_authors_the_base_learned(tmp_path, capsys):
         "John Keats": {"tokens": 52_000, "books": 2, "conditioned_documents": 40},
         "Various": {"tokens": 900_000, "books": 60, "conditioned_documents": 0},
         "Joyce Kilmer": {"tokens": 900, "books": 1, "conditioned_documents": 3}}}))
-    assert main(["poets", "--adapter", str(default_adapter_dir()), "--model", str(base), "--all"]) == 0
+    assert main(["poets", "--adapter", str(chat_adapter), "--model", str(base), "--all"]) == 0
     out = capsys.readouterr().out
     keats = next(line for line in out.splitlines() if "John Keats" in line)
     assert "52,000 tokens" in keats and "2 books" in keats and "thin" not in keats
     assert "thin" in next(line for line in out.splitlines() if "Joyce Kilmer" in line)
     assert "Various" not in out and "(2; any can join a blend)" in out
-    assert main(["poets", "--adapter", str(default_adapter_dir()), "--model", str(base)]) == 0
+    assert main(["poets", "--adapter", str(chat_adapter), "--model", str(base)]) == 0
     assert "and 2 more authors the base model learned (--all lists them)" in capsys.readouterr().out
 
 

@@ -1,4 +1,5 @@
-"""The generation engine on the real shipped model: blending, streaming, seeds, cancel, bad input."""
+"""The generation engine: blending, streaming, seeds, cancel and bad input on the tiny random chat model (the
+`engine` fixture); loading, the card and the fast path's logits on the real shipped model too."""
 
 from __future__ import annotations
 
@@ -16,10 +17,8 @@ from poetstudio.engine.runners import GraphRunner, TransformersRunner, make_runn
 from poetstudio.engine.sampling import normalise_weights
 from poetstudio.engine.sampling_settings import Sampling, guidance_strength
 from poetstudio.errors import UserError
-from poetstudio.model_info import default_adapter_dir, default_base_dir
 from poetstudio.model_source import FOLDER, ModelSource
 from poetstudio.model_spec import ModelSpec, spec_from_names
-from poetstudio.prompt_format import HEADER
 
 pytestmark = pytest.mark.slow
 
@@ -29,29 +28,33 @@ def poets(engine):
     return known[0], known[1]
 
 
-def request(blend, seed=7, tokens=40, **kw) -> PoemRequest:
+def ask(blend, seed=7, tokens=40, **kw) -> PoemRequest:
     return PoemRequest(theme="the sea at night", blend=blend, sampling=Sampling(seed=seed, max_new_tokens=tokens), **kw)
 
 
 def test_single_poet_at_weight_one_is_exactly_the_single_poet_output(engine):
     first, second = poets(engine)
     loaded = engine.load()
-    single_req = request({first: 1.0})
-    [single_prompt] = row_prompts(loaded.tokenizer, single_req, [first], HEADER)
+    single_req = ask({first: 1.0})
+    [single_prompt] = row_prompts(loaded.tokenizer, single_req, [first], engine.prompt_format)
     exact = make_runner(loaded.model, "fp32")
     alone = decode(loaded.model, loaded.tokenizer, [single_prompt], normalise_weights([1.0]), single_req.sampling,
                    runner=exact)
-    prompts = row_prompts(loaded.tokenizer, single_req, [second, first], HEADER)
-    assert len(prompts[0]) != len(prompts[1])  # the batch really is left-padded
+    second = next(poet for poet in engine.known_poets()
+                  if len(row_prompts(loaded.tokenizer, single_req, [poet], engine.prompt_format)[0])
+                  != len(single_prompt))  # a poet whose prompt is another length: the batch really is left-padded
+    prompts = row_prompts(loaded.tokenizer, single_req, [second, first], engine.prompt_format)
     batched = decode(loaded.model, loaded.tokenizer, prompts, normalise_weights([0.0, 1.0]), single_req.sampling,
                      runner=exact)
     assert batched.token_ids == alone.token_ids
-    assert engine.generate(request({first: 1.0})).text == engine.generate(request({first: 5.0, second: 0})).text
+    assert engine.generate(ask({first: 1.0})).text == engine.generate(ask({first: 5.0, second: 0})).text
 
 
-def test_fast_forward_matches_transformers_logits(engine):
+@pytest.mark.parametrize("which", ["tiny", "shipped"])
+def test_fast_forward_matches_transformers_logits(request, which):
+    engine = request.getfixturevalue("engine" if which == "tiny" else "shipped_engine")
     loaded = engine.load()
-    prompts = row_prompts(loaded.tokenizer, request({}), ["Emily Dickinson", "Edgar Allan Poe"], HEADER)
+    prompts = row_prompts(loaded.tokenizer, ask({}), ["Emily Dickinson", "Edgar Allan Poe"], engine.prompt_format)
     pad = loaded.tokenizer.pad_token_id
     fast, reference = make_runner(loaded.model, "fp32"), TransformersRunner(loaded.model)
     assert torch.allclose(fast.prefill(prompts, pad, 8), reference.prefill(prompts, pad, 8), atol=1e-4)
@@ -71,8 +74,8 @@ def test_every_batch_weight_format_gives_the_models_distribution(engine, form):
     if not form.available():
         pytest.skip(f"{form} weights cannot be made on this CPU or torch build")
     loaded = engine.load()
-    prompts = row_prompts(loaded.tokenizer, request({}), ["Emily Dickinson", "Edgar Allan Poe", "Walt Whitman"],
-                          HEADER)
+    prompts = row_prompts(loaded.tokenizer, ask({}), ["Emily Dickinson", "Edgar Allan Poe", "Walt Whitman"],
+                          engine.prompt_format)
     pad = loaded.tokenizer.pad_token_id
     runner, reference = make_runner(loaded.model, "fp32"), TransformersRunner(loaded.model)
     runner.fast = FastLlama(loaded.model, batch=form)
@@ -84,7 +87,7 @@ def test_every_batch_weight_format_gives_the_models_distribution(engine, form):
 
 def test_blend_differs_from_either_poet(engine):
     first, second = poets(engine)
-    texts = {engine.generate(request(blend, seed=3, tokens=60)).text
+    texts = {engine.generate(ask(blend, seed=3, tokens=60)).text
              for blend in ({first: 1}, {second: 1}, {first: 0.5, second: 0.5})}
     assert len(texts) == 3
 
@@ -92,14 +95,15 @@ def test_blend_differs_from_either_poet(engine):
 def test_same_seed_same_poem_and_new_seed_new_poem(engine):
     first, second = poets(engine)
     blend = {first: 0.6, second: 0.4}
-    assert engine.generate(request(blend, seed=11)).text == engine.generate(request(blend, seed=11)).text
-    assert engine.generate(request(blend, seed=11)).text != engine.generate(request(blend, seed=12)).text
+    assert engine.generate(ask(blend, seed=11)).text == engine.generate(ask(blend, seed=11)).text
+    assert engine.generate(ask(blend, seed=11)).text != engine.generate(ask(blend, seed=12)).text
 
 
-def test_streamed_pieces_join_to_the_final_text_with_line_breaks(engine):
-    first, _ = poets(engine)
+def test_streamed_pieces_join_to_the_final_text_with_line_breaks(shipped_engine):
+    engine = shipped_engine
+    first = "Emily Dickinson"
     pieces: list[str] = []
-    poem = engine.generate(request({first: 1}, tokens=80, opening="The tide comes in"), pieces.append)
+    poem = engine.generate(ask({first: 1}, tokens=60, opening="The tide comes in"), pieces.append)
     assert "".join(pieces) == poem.text
     assert poem.text.startswith("The tide comes in\n") and poem.text.count("\n") >= 2
     assert not any("\ufffd" in piece for piece in pieces)
@@ -117,7 +121,7 @@ def test_cancel_from_another_thread_stops_and_keeps_the_text(engine):
             started.set()
 
     def run():
-        long_poem = request({first: 0.5, second: 0.5}, tokens=900)  # near the context (1,024): a poem that runs
+        long_poem = ask({first: 0.5, second: 0.5}, tokens=900)  # near the context (1,024): a poem that runs
         result["poem"] = engine.generate(long_poem, on_piece)
 
     worker = threading.Thread(target=run)
@@ -139,11 +143,11 @@ def test_one_generation_at_a_time(engine):
         gate.set()
         release.wait(10)
 
-    worker = threading.Thread(target=lambda: engine.generate(request({first: 1}, tokens=5), slow_piece))
+    worker = threading.Thread(target=lambda: engine.generate(ask({first: 1}, tokens=5), slow_piece))
     worker.start()
     assert gate.wait(30)
     with pytest.raises(UserError, match="already"):
-        engine.generate(request({first: 1}))
+        engine.generate(ask({first: 1}))
     release.set()
     worker.join(30)
 
@@ -167,14 +171,14 @@ def test_variations_use_consecutive_seeds(engine):
 )
 def test_bad_blends_are_clear_errors(engine, blend, message):
     with pytest.raises(UserError, match=message):
-        engine.generate(request(blend))
+        engine.generate(ask(blend))
 
 
 def test_prompt_mode_describes_the_blend_in_one_row(engine):
     first, second = poets(engine)
-    prompt_engine = Engine(device="cpu", blend_mode="prompt")
+    prompt_engine = Engine(engine.spec, device="cpu", blend_mode="prompt")
     prompt_engine.loaded = engine.load()
-    prompts, weights = prompt_engine.prompts(request({}), {first: 0.75, second: 0.25})
+    prompts, weights = prompt_engine.prompts(ask({}), {first: 0.75, second: 0.25})
     assert weights == [1.0] and len(prompts) == 1
     assert f"75% {first} and 25% {second}" in engine.load().tokenizer.decode(prompts[0])
     assert engine.mode == "exact"
@@ -185,37 +189,38 @@ def test_missing_model_folder_is_a_clear_error(tmp_path):
         Engine(spec_from_names(str(tmp_path / "nope"))).load()
 
 
-def test_corrupt_adapter_is_a_clear_error(tmp_path):
+def test_corrupt_adapter_is_a_clear_error(tmp_path, tiny_chat_base, chat_adapter):
     adapter = tmp_path / "adapter"
-    shutil.copytree(default_adapter_dir(), adapter)
+    shutil.copytree(chat_adapter, adapter)
     (adapter / "adapter_model.safetensors").write_bytes(b"not a safetensors file at all")
     with pytest.raises(UserError, match="cannot load adapter"):
-        Engine(spec_from_names(str(default_base_dir()), str(adapter)), device="cpu").load()
+        Engine(spec_from_names(str(tiny_chat_base), str(adapter)), device="cpu").load()
 
 
-def test_adapter_for_another_base_is_a_clear_error(tmp_path):
-    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+def test_adapter_for_another_base_is_a_clear_error(tmp_path, shipped_tokenizer, chat_adapter):
+    from transformers import LlamaConfig, LlamaForCausalLM
 
-    tokenizer = AutoTokenizer.from_pretrained(default_base_dir(), local_files_only=True)
+    tokenizer = shipped_tokenizer
     other = LlamaForCausalLM(LlamaConfig(vocab_size=len(tokenizer), hidden_size=64, intermediate_size=128,
                                          num_hidden_layers=2, num_attention_heads=2, num_key_value_heads=2))
     other.save_pretrained(tmp_path)
     tokenizer.save_pretrained(tmp_path)
-    with pytest.raises(UserError, match="another base"):
-        Engine(spec_from_names(str(tmp_path), str(default_adapter_dir())), device="cpu").load()
+    with pytest.raises(UserError, match="was trained on base .*; load it with --model"):
+        Engine(spec_from_names(str(tmp_path), str(chat_adapter)), device="cpu").load()
 
 
-def test_generate_cli_streams_and_prints_json(capsys):
+def test_generate_cli_streams_and_prints_json(capsys, tiny_chat_base, chat_adapter):
     import json
 
     from poetstudio.cli import main
 
-    known = Engine(device="cpu").known_poets()
+    model = ["--model", str(tiny_chat_base), "--adapter", str(chat_adapter)]
+    known = Engine(spec_from_names(*model[1::2]), device="cpu").known_poets()
     assert main(["generate", "the sea", "--blend", f"{known[0]}=0.7,{known[1]}=0.3", "--seed", "7",
-                 "--max-new-tokens", "30", "--device", "cpu"]) == 0
+                 "--max-new-tokens", "30", "--device", "cpu", *model]) == 0
     streamed = capsys.readouterr().out
     assert main(["generate", "the sea", "--blend", f"{known[0]}=0.7,{known[1]}=0.3", "--seed", "7",
-                 "--max-new-tokens", "30", "--device", "cpu", "--json", "--n", "2"]) == 0
+                 "--max-new-tokens", "30", "--device", "cpu", "--json", "--n", "2", *model]) == 0
     records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
     text = records[0]["text"]
     assert len(records) == 2 and streamed == text + ("" if text.endswith("\n") else "\n")  # a cut poem ends its line
@@ -234,7 +239,7 @@ def test_generate_cli_errors_are_one_line(capsys):
     assert len(err) == 2 and "--top-p" in err[0] and "mood" in err[1]
 
 
-def test_load_reports_progress_then_readiness_with_the_model_card():
+def test_the_shipped_model_loads_reporting_progress_then_readiness_with_its_card():
     from poetstudio.engine.api import Loaded, LoadProgress
 
     events = []
@@ -353,14 +358,15 @@ def test_strength_adds_exactly_one_unconditioned_row_and_strength_one_none(engin
     counter = RowCounter(engine.runner)
     engine.runner = counter
     try:
-        plain = engine.generate(request({first: 0.5, second: 0.5}))
-        guided_request = request({first: 0.5, second: 0.5}, strength=2.0)
+        plain = engine.generate(ask({first: 0.5, second: 0.5}))
+        guided_request = ask({first: 0.5, second: 0.5}, strength=2.0)
         guided = engine.generate(guided_request)
     finally:
         engine.runner = counter.runner
     assert [len(rows) for rows in counter.prefills] == [2, 3]
     assert counter.prefills[1][:2] == counter.prefills[0]
-    assert counter.prefills[1][2] == unconditioned_prompt(engine.load().tokenizer, guided_request, HEADER)
+    assert counter.prefills[1][2] == unconditioned_prompt(engine.load().tokenizer, guided_request,
+                                                          engine.prompt_format)
     assert (plain.strength, guided.strength) == (1.0, 2.0)
     assert guided.result.token_ids != plain.result.token_ids
 
@@ -376,9 +382,9 @@ def test_a_form_guides_at_the_lifted_strength_and_free_verse_at_the_asked_one(en
 
     monkeypatch.setattr(engine_module, "decode", recording_decode)
     first, _ = poets(engine)
-    haiku = engine.generate(request({first: 1.0}, strength=2.0, form="haiku"))
-    free = engine.generate(request({first: 1.0}, strength=2.0, form="free-verse"))
-    plain = engine.generate(request({first: 1.0}, strength=1.0, form="haiku"))
+    haiku = engine.generate(ask({first: 1.0}, strength=2.0, form="haiku"))
+    free = engine.generate(ask({first: 1.0}, strength=2.0, form="free-verse"))
+    plain = engine.generate(ask({first: 1.0}, strength=1.0, form="haiku"))
     assert guided_at == [guidance_strength(2.0, in_form=True), 2.0, 1.0] and guided_at[0] > 2.0
     assert (haiku.strength, haiku.guidance) == (2.0, guided_at[0])
     assert (free.guidance, plain.guidance) == (2.0, 1.0)
@@ -387,8 +393,8 @@ def test_a_form_guides_at_the_lifted_strength_and_free_verse_at_the_asked_one(en
 def test_strength_one_decodes_exactly_today_s_blend(engine):
     first, second = poets(engine)
     loaded = engine.load()
-    blend = request({first: 0.6, second: 0.4})
-    prompts = row_prompts(loaded.tokenizer, blend, [first, second], HEADER)
+    blend = ask({first: 0.6, second: 0.4})
+    prompts = row_prompts(loaded.tokenizer, blend, [first, second], engine.prompt_format)
     weights = normalise_weights([0.6, 0.4])
     today = decode(loaded.model, loaded.tokenizer, prompts, weights, blend.sampling, runner=engine.runner)
     counter = RowCounter(engine.runner)
@@ -443,14 +449,15 @@ def test_decode_builds_no_autograd_graph(kind):
     assert seen and not any(seen)
 
 
-def test_generate_cli_strength_flag_footer_and_json(capsys):
+def test_generate_cli_strength_flag_footer_and_json(capsys, tiny_chat_base, chat_adapter):
     import json
 
     from poetstudio.cli import main
 
-    known = Engine(device="cpu").known_poets()
+    model = ["--model", str(tiny_chat_base), "--adapter", str(chat_adapter)]
+    known = Engine(spec_from_names(*model[1::2]), device="cpu").known_poets()
     flags = ["generate", "the sea", "--blend", f"{known[0]}=0.5,{known[1]}=0.5", "--seed", "7",
-             "--max-new-tokens", "12", "--device", "cpu", "--strength", "2"]
+             "--max-new-tokens", "12", "--device", "cpu", "--strength", "2", *model]
     assert main(flags) == 0
     assert "strength 2]" in capsys.readouterr().err
     assert main(flags + ["--json"]) == 0

@@ -9,6 +9,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 # Runs `poetstudio generate` with decoding slowed to 20 tokens/s and end-of-text ignored, so the poem is
 # surely still being written when SIGINT arrives; reports on stderr whether decode was still running
 # when main() returned.
@@ -40,7 +42,17 @@ HARNESS = textwrap.dedent("""
 """)
 
 
+TINY: list[str] = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tiny_model(tiny_chat_base, chat_adapter):
+    TINY[:] = ["--model", str(tiny_chat_base), "--adapter", str(chat_adapter)]
+
+
 def interrupted_generate(*flags: str, stop: int = signal.SIGINT) -> subprocess.CompletedProcess:
+    """`poetstudio generate` stopped by `stop` once its first token is out (on the shipped model unless `flags`
+    name another)."""
     process = subprocess.Popen(
         [sys.executable, "-c", HARNESS, "generate", "the sea at night", "--blend", "Emily Dickinson=1",
          "--seed", "3", "--max-new-tokens", "400", "--device", "cpu", *flags],
@@ -65,7 +77,7 @@ def test_ctrl_c_keeps_the_partial_poem_and_exits_130():
 
 
 def test_sigterm_is_treated_as_ctrl_c_the_partial_poem_stays_with_its_footer_and_exit_143():
-    result = interrupted_generate(stop=signal.SIGTERM)
+    result = interrupted_generate(*TINY, stop=signal.SIGTERM)
     assert result.returncode == 143, result.stderr
     assert "stopped; the partial poem is above" in result.stderr and "tokens," in result.stderr  # the footer
     assert "decode still running at exit: False" in result.stderr and "Traceback" not in result.stderr
@@ -73,7 +85,7 @@ def test_sigterm_is_treated_as_ctrl_c_the_partial_poem_stays_with_its_footer_and
 
 
 def test_ctrl_c_with_json_prints_the_partial_record():
-    result = interrupted_generate("--json")
+    result = interrupted_generate("--json", *TINY)
     assert result.returncode == 130, result.stderr
     record = json.loads(result.stdout.strip().splitlines()[-1])
     assert record["finished"] is False and 0 < record["tokens"] < 400

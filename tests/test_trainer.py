@@ -1,4 +1,5 @@
-"""`poetstudio train` on the shipped base: a real adapter, loadable by plain peft, that changes the output."""
+"""`poetstudio train` over the tiny random chat base (the shipped tokenizer): a real adapter, loadable by plain
+peft, that changes the output; checkpoints, resume, signals and the settings' checks."""
 
 from __future__ import annotations
 
@@ -9,19 +10,30 @@ import pytest
 import torch
 from safetensors.torch import load_file
 
-from poetstudio.model_info import default_base_dir
 from trainer.checkpoint import find_checkpoint
 from trainer.config import build_config
 from trainer.loop import train
 
 pytestmark = pytest.mark.slow
+TINY: dict[str, str] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _tiny_base(tiny_chat_base):
+    TINY["base"] = str(tiny_chat_base)
+
+
+def base_dir() -> str:
+    """The tiny random chat base the runs here train over."""
+    return TINY["base"]
 
 
 def lora_config(fixtures, output, **overrides):
     values = dict(
-        base_model=str(default_base_dir()), corpus=[str(fixtures / "mini.jsonl")], output=str(output),
-        heldout_fraction=0.2, seq_len=64, batch_size=4, max_steps=4, eval_every=2, checkpoint_every=2,
-        lr=5e-3, lora_r=8, lora_alpha=16, target_modules=["all-linear"], warmup_steps=1, device="cpu",
+        base_model=base_dir(), corpus=[str(fixtures / "mini.jsonl")], output=str(output),
+        general_corpus="", heldout_fraction=0.2, seq_len=64, batch_size=4, grad_accum=1, max_steps=4, eval_every=2,
+        checkpoint_every=2, lr=5e-3, lora_r=8, lora_alpha=16, target_modules=["all-linear"], warmup_steps=1,
+        device="cpu",
     )
     values.update(overrides)
     return build_config("default", values)
@@ -73,7 +85,7 @@ def test_training_saves_an_adapter_plain_peft_loads_and_that_changes_output(trai
     output, result = trained
     assert (output / "adapter_config.json").exists() and (output / "adapter_model.safetensors").exists()
     assert result.steps == 4
-    base = AutoModelForCausalLM.from_pretrained(default_base_dir(), local_files_only=True, dtype=torch.float32)
+    base = AutoModelForCausalLM.from_pretrained(base_dir(), local_files_only=True, dtype=torch.float32)
     ids = torch.tensor([[1, 100, 200, 300, 400]])
     with torch.no_grad():
         before = base(ids).logits
@@ -84,14 +96,17 @@ def test_training_saves_an_adapter_plain_peft_loads_and_that_changes_output(trai
 
 def test_four_steps_lower_the_training_and_held_out_losses(trained):
     """A trainer that never updates the weights keeps the held-out loss exactly where it is (the evaluation is
-    deterministic) and its train loss moves only with the batch (about 0.3 either way here); on the shipped
-    base these four steps take more than 0.5 off the train loss and 0.07 off the held-out loss."""
+    deterministic) and its train loss moves only with the batch, which over a random base scoring near log(49,152)
+    = 10.8 on every text is a few thousandths; these four steps take 0.09 off the train loss and 0.04 off the
+    held-out loss, one step at a time."""
     output, result = trained
     evaluations = history(output)
     assert [e["step"] for e in evaluations] == [1, 2, 3, 4]
     first, last = evaluations[0], evaluations[-1]
-    assert last["train_loss"] < first["train_loss"] - 0.5
-    assert last["heldout_loss"] < first["heldout_loss"] - 0.03
+    assert last["train_loss"] < first["train_loss"] - 0.05
+    assert last["heldout_loss"] < first["heldout_loss"] - 0.02
+    held_out = [e["heldout_loss"] for e in evaluations]
+    assert held_out == sorted(held_out, reverse=True)
     assert result.best_heldout_loss == pytest.approx(min(e["heldout_loss"] for e in evaluations))
 
 
@@ -118,8 +133,8 @@ def test_an_adapter_declares_its_prompt_format_its_base_and_the_words_it_read(tr
 
     output, _ = trained
     meta = json.loads((output / "poetstudio.json").read_text())
-    assert meta["prompt_format"] == "header"  # the shipped base's tokenizer has no chat template: auto is header
-    assert meta["base_key"] == parse_source(str(default_base_dir())).content_key()
+    assert meta["prompt_format"] == "chat"  # the base's tokenizer has a chat template: auto is chat
+    assert meta["base_key"] == parse_source(base_dir()).content_key()
     words = read_word_list(output)
     assert len(words) > 10 and "whitman" not in words and "dickinson" not in words  # not the headers
     assert all(w == w.lower() for w in words)
@@ -277,7 +292,7 @@ def test_data_parallel_run_under_torchrun(fixtures, tmp_path):
 
     command = [
         sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
-        "-m", "poetstudio", "train", "--recipe", "default", "--base-model", str(default_base_dir()),
+        "-m", "poetstudio", "train", "--recipe", "default", "--base-model", base_dir(),
         "--corpus", str(fixtures / "mini.jsonl"), "--output", str(tmp_path), "--heldout-fraction", "0.2",
         "--seq-len", "64", "--batch-size", "2", "--max-steps", "2", "--eval-every", "2", "--device", "cpu",
     ]
@@ -305,7 +320,7 @@ def test_poet_contrast_groups_a_poem_under_its_own_poet_first_then_others(fixtur
     assert ids.shape[0] == 2 * 3 and torch.equal(contrast_batch(shipped_tokenizer, items, poets, config, 5)[0], ids)
     for group in range(2):
         rows = [shipped_tokenizer.decode(ids[3 * group + k][mask[3 * group + k].bool()]) for k in range(3)]
-        named = [next(p for p in poets if f"Poet: {p}\n" in row) for row in rows]
+        named = [next(p for p in poets if p in row) for row in rows]
         bodies = [target[3 * group + k][target[3 * group + k] != IGNORE_INDEX].tolist() for k in range(3)]
         assert len(set(named)) == 3 and bodies[0] == bodies[1] == bodies[2] and len(bodies[0]) <= 24
         assert any(named[0] == p.poet and shipped_tokenizer.decode(bodies[0]) in p.text.strip() + "\n" for p in poems)
@@ -346,7 +361,6 @@ def test_unconditioned_share_writes_that_share_of_passages_without_the_poet_line
 
 
 def test_across_documents_the_second_packed_document_reads_the_first_and_evaluation_never_does():
-    from poetstudio.model_info import default_base_dir
     from trainer.data import NO_POET, Rows
     from trainer.loop import Distributed, evaluate, token_losses
     from trainer.modeling import load_base_model
@@ -354,7 +368,7 @@ def test_across_documents_the_second_packed_document_reads_the_first_and_evaluat
     def rows_of(ids, positions):
         return Rows(ids, ids.clone(), positions, torch.full_like(ids, NO_POET))
 
-    model = load_base_model(build_config("default", dict(base_model=str(default_base_dir()), corpus=["x"],
+    model = load_base_model(build_config("default", dict(base_model=base_dir(), corpus=["x"],
                                                          output="x")), torch.device("cpu"), torch.float32)
     cpu = torch.device("cpu")
     ids = torch.randint(10, 8000, (1, 48), generator=torch.Generator().manual_seed(0))

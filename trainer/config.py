@@ -84,7 +84,7 @@ PRESETS = {
     "base-gpu": "base-gpu.toml",
     "judge": "judge.toml",
     "balance": "balance.toml",
-    "smollm2": "smollm2.toml",
+    "smollm2": "default.toml",
 }
 
 

@@ -108,5 +108,17 @@ def build_dataset(config: TrainConfig, tokenizer, report, split, blocks: list[st
         skipped=report.skipped,
         general_blocks=len(blocks),
         contrast=contrast_items(tokenizer, train_poems + books, index, config.contrast_tokens) if condition else [],
-        words=word_counts(p.text for p in train_poems + books) if condition else None,
+        words=adapter_vocabulary(config, split, train_poems + books) if condition else None,
     )
+
+
+def adapter_vocabulary(config: TrainConfig, split, poems: list[Poem]) -> Counter:
+    """The words an adapter's word list counts: its training poems', and with a general corpus every book's whole
+    cleaned text (held-out poems kept out), not only the slices it trains on: a pretrained base read far more
+    verse than an adapter run can, and the word list is what the real-words guard and the forms' line ends allow."""
+    counts = word_counts(p.text for p in poems)
+    if config.general_corpus:
+        cleaned = read_general_corpus(config.general_corpus, split.heldout, split.train,
+                                      Path(config.cache_dir) / "clean")
+        counts.update(word_counts("\n".join(piece.blocks) for piece in cleaned.pieces))
+    return counts

@@ -48,6 +48,7 @@ from trainer.modeling import (
 from trainer.precision import Precision, pick_precision
 from trainer.pretrain_data import pretrain_corpus, pretrain_dataset, tokenizer_texts
 from trainer.progress import TrainProgress
+from trainer.shipping import name_base_portably
 from trainer.throughput import utilisation
 from trainer.tokenizer_build import train_tokenizer
 
@@ -233,11 +234,13 @@ def evaluate(model, rows: Rows, poets: list[str], config: TrainConfig, device, d
 
 
 def save_best(model, tokenizer, output: Path, config: TrainConfig) -> None:
-    """Save the current weights as the run's result: an adapter (LoRA) or a whole model (scratch)."""
+    """Save the current weights as the run's result: a whole model (scratch), or an adapter that carries its
+    base's tokenizer and names its base portably (trainer.shipping)."""
     target = model.module if hasattr(model, "module") else model
     target.save_pretrained(output)
-    if config.mode == "scratch":
-        tokenizer.save_pretrained(output)
+    tokenizer.save_pretrained(output)
+    if config.mode != "scratch":
+        name_base_portably(output, config.base_model)
 
 
 def prepare_model_and_tokenizer(config: TrainConfig, device, dtype, texts_for_tokenizer, resume: bool = False):

@@ -16,12 +16,12 @@ from poetstudio.corpus.cleaning import MANIFEST, RULES, CleanResult
 from poetstudio.corpus.general import read_general_corpus
 from poetstudio.corpus.poem import Poem
 from poetstudio.corpus.split import DEFAULT_HELDOUT_FRACTION, split_corpus
-from poetstudio.model_info import THIN_POEMS, THIN_TOKENS, default_base_dir
+from poetstudio.model_info import THIN_POEMS, THIN_TOKENS, default_tokenizer_dir
 
 
 def token_counter():
     """Count tokens with the shipped model's tokenizer; fall back to words when it is missing."""
-    path = default_base_dir() / "tokenizer.json"
+    path = default_tokenizer_dir() / "tokenizer.json"
     if path.exists():
         from tokenizers import Tokenizer
 
@@ -90,7 +90,7 @@ def is_general_folder(path: str | Path) -> bool:
 def general_tokens(result: CleanResult, key: str) -> tuple[str, int]:
     """Tokens of the cleaned general corpus with the shipped tokenizer (characters if it is missing),
     cached beside the cleaned corpus since counting 90 MB takes a while."""
-    path = default_base_dir() / "tokenizer.json"
+    path = default_tokenizer_dir() / "tokenizer.json"
     if not path.exists():
         return "characters", result.chars_after
     digest = hashlib.sha256(path.read_bytes()).hexdigest()[:12]

@@ -2,7 +2,7 @@
 
 transformers reads a GGUF with `from_pretrained(folder, gguf_file=..., quantization_config=GgufConfig(
 dequantize=True))`: 17 s on two cores, mostly the tokenizer rebuilt from the GGUF's vocabulary. Converted once
-and kept under `paths.cache_dir()/bases/<the GGUF's hash>/`, later loads read safetensors in about a second.
+and kept under `paths.bases_dir()/<the GGUF's hash>/`, later loads read safetensors in about a second.
 The weights are kept in fp32: dequantized 4-bit values (scale x q + minimum) are exact there and not in fp16
 or bf16. A folder is trusted only when its manifest (written last) lists every file with its size and SHA-256
 and they match; anything else is deleted and converted again.
@@ -17,15 +17,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from poetstudio.model_source import CONVERSION_MANIFEST, ModelSource, file_sha256
-from poetstudio.paths import cache_dir
+from poetstudio.paths import bases_dir
 
 MANIFEST = CONVERSION_MANIFEST
 CONVERSION_VERSION = 1
-
-
-def bases_dir() -> Path:
-    """Where converted GGUF bases are kept."""
-    return cache_dir() / "bases"
 
 
 def _manifest(folder: Path, key: str) -> dict:
