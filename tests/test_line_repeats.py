@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from copy import deepcopy
 
 import pytest
 
@@ -34,6 +35,22 @@ def test_function_words_repeat_freely_and_a_new_line_starts_the_count_again(ship
     assert allows_text(shipped_tokenizer, rule, "\nI see the sea, I see the ships")  # anaphora across lines
     assert rule._after("\nsea and", check=True) is not None  # one token across the break: the new line's count
     assert allows_text(shipped_tokenizer, follow(shipped_tokenizer, "'Tis sweet, 'tis sad,"), " 'tis true")
+
+
+def test_a_line_may_not_end_as_a_copy_of_an_earlier_line(shipped_tokenizer):
+    rule = follow(shipped_tokenizer, "It is the Isle of the Universe.\n\nThe sun is high,\n")
+    assert not allows_text(shipped_tokenizer, rule, "It is the Isle of the Universe.\n")
+    assert not allows_text(shipped_tokenizer, rule, "it is the isle of the universe\n")  # words, not marks
+    assert not allows_text(shipped_tokenizer, rule, "It is the Isle of the Universe, and its sea.\n")
+    assert allows_text(shipped_tokenizer, rule, "It is the Isle of the Universes.\n")
+    assert allows_text(shipped_tokenizer, rule, "It is the Isle\n")  # a line's start is not a copy
+    assert not allows_text(shipped_tokenizer, rule, "\n\nThe sun is high, and higher\n")  # nor grow out of it
+    assert allows_text(shipped_tokenizer, rule, "\n\nThe sun is low\n")  # blank lines between are free
+    assert allows_text(shipped_tokenizer, follow(shipped_tokenizer, "O sea!\n"), "O sea!\n")  # a short cry
+    copied = deepcopy(rule)
+    copied.state = copied._after("The sun is high", check=False)
+    assert not copied.allows(shipped_tokenizer.eos_token_id)  # nor may the poem end on the copy
+    assert rule.allows(shipped_tokenizer.eos_token_id)
 
 
 def test_the_limit_is_the_setting(shipped_tokenizer):

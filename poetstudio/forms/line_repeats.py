@@ -11,6 +11,13 @@ so a word may not follow itself with only spaces between ("the the"; "that that"
 the forms' writer; this too is checked on the word in progress, so the model is not led into a repeated word
 it must then bend into another ("doe doe'T"). A word is a run of letters and apostrophes: a hyphen ends one,
 so "sea-side" counts as "sea" and "side".
+
+A pretrained model loops on whole lines instead ("It is the Isle of the Universe." four times over), so a line
+may not copy an earlier line of three words or more word for word (its words compared, not its punctuation):
+the word that would complete the copy is ruled out, as are a line break or an end of the poem after it, and
+the model says something else. So a line may not grow out of a whole earlier line either ("The sun is high"
+then "The sun is high and bright"); anaphora ("I see the sea", "I see the ships") is untouched. Refrains belong
+to the forms, which write them on purpose.
 """
 
 from __future__ import annotations
@@ -35,6 +42,8 @@ upon unto shall may might must let nay yea ah ay still yet ever never
 """.split())
 """Words a line may repeat as often as it likes: English function words, with the archaic ones of the corpus
 (as `bare` gives them: "'tis" is "tis")."""
+MIN_COPIED_WORDS = 3  # a shorter line ("O sea!", "Nevermore.") may come back as a cry or refrain, and a line of
+#                      one or two words would keep every later line from starting with them
 DOUBLED = frozenset({"that", "had"})
 """Words that may stand twice in a row: "And that that favour", "had had"."""
 
@@ -48,6 +57,10 @@ class LineState:
     counts: Counter = field(default_factory=Counter)
     last: str = ""
     spaced: bool = False
+    words: tuple[str, ...] = ()
+    """The line's finished words in order, function words too."""
+    said: frozenset[tuple[str, ...]] = frozenset()
+    """The words of every earlier line of the poem."""
 
 
 class LineRepeats(TextRule):
@@ -58,6 +71,14 @@ class LineRepeats(TextRule):
         self.facts, self.limit = facts, limit
         self.state = LineState()
 
+    def allows(self, token: int) -> bool:
+        """Whether `token` keeps the rule; an end of text (a special token) may not end a line that copies an
+        earlier one either."""
+        if token in self.facts.special:
+            line = self.state.words + ((bare(self.state.partial),) if bare(self.state.partial) else ())
+            return not (line and line in self.state.said)
+        return super().allows(token)
+
     def _spent(self, word: str, counts: Counter) -> bool:
         """`word` has had its uses in this line already."""
         word = bare(word)
@@ -66,7 +87,7 @@ class LineRepeats(TextRule):
     def _after(self, text: str, check: bool) -> LineState | None:
         """The line's state after `text`; None when `check` finds a word spent or a word following itself."""
         old = self.state
-        partial, last, spaced = old.partial, old.last, old.spaced
+        partial, last, spaced, words, said = old.partial, old.last, old.spaced, old.words, old.said
         counts = None  # copied from the old state on the first change: most tokens change no count
         for ch in text:
             if ch.isalpha() or ch in APOSTROPHES:
@@ -75,20 +96,26 @@ class LineRepeats(TextRule):
             word = bare(partial)
             if word:
                 now = old.counts if counts is None else counts
-                if check and (self._spent(word, now) or self._echoes(word, last, spaced)):
+                if check and (self._spent(word, now) or self._echoes(word, last, spaced)
+                              or (ch not in SPACES and (*words, word) in said)):
                     return None
                 counts = Counter(now)
                 counts[word] += 1
-                last, spaced = word, True
+                last, spaced, words = word, True, (*words, word)
             partial = ""
             if ch == "\n":
-                counts, last, spaced = Counter(), "", False
+                if check and words in said:
+                    return None
+                if len(words) >= MIN_COPIED_WORDS:
+                    said = said | {words}
+                counts, last, spaced, words = Counter(), "", False, ()
             elif ch not in SPACES:
                 spaced = False
         counts = old.counts if counts is None else counts
-        if check and partial and (self._spent(partial, counts) or self._echoes(bare(partial), last, spaced)):
+        if check and partial and (self._spent(partial, counts) or self._echoes(bare(partial), last, spaced)
+                                  or (*words, bare(partial)) in said):
             return None
-        return LineState(partial, counts, last, spaced)
+        return LineState(partial, counts, last, spaced, words, said)
 
     @staticmethod
     def _echoes(word: str, last: str, spaced: bool) -> bool:
