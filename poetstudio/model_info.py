@@ -94,8 +94,9 @@ class ModelCard:
     exact: bool = False
     trained: bool = False
     authors: tuple[PoetCard, ...] = ()
-    """Authors the base model learned in pretraining beyond `poets`, most text first (empty for a base
-    trained without a general corpus); in an exact blend they join like any poet."""
+    """Authors the model learned under their names beyond `poets` (the adapter's book authors, the base's
+    pretraining authors), most text first (empty where neither had a general corpus); in an exact blend they join
+    like any poet."""
     prompt_format: str = HEADER
     """The prompt format the adapter was trained in (its metadata's `prompt_format`; adapters from before
     the field are `header`). A model without an adapter takes its tokenizer's natural format instead."""

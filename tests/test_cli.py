@@ -251,7 +251,7 @@ def test_poets_all_lists_the_authors_the_base_learned(tmp_path, capsys, chat_ada
     assert "thin" in next(line for line in out.splitlines() if "Joyce Kilmer" in line)
     assert "Various" not in out and "(2; any can join a blend)" in out
     assert main(["poets", "--adapter", str(chat_adapter), "--model", str(base)]) == 0
-    assert "and 2 more authors the base model learned (--all lists them)" in capsys.readouterr().out
+    assert "and 2 more authors the model learned (--all lists them)" in capsys.readouterr().out
 
 
 def test_poets_of_an_adapter_without_poet_metadata_says_it_writes_in_words(tmp_path, capsys):

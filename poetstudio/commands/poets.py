@@ -14,7 +14,7 @@ def add_parser(sub) -> None:
     poets.add_argument("--model", help="base model folder whose pretraining authors --all lists "
                                        "(default: the shipped base, with the shipped adapter)")
     poets.add_argument("--all", action="store_true", dest="all_authors",
-                       help="also list every author the base model learned in pretraining, with how much verse")
+                       help="also list every author the model learned under their names, with how much verse")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if args.all_authors:
         print_authors(info)
     elif info.authors:
-        print(f"and {len(info.authors)} more authors the base model learned (--all lists them)")
+        print(f"and {len(info.authors)} more authors the model learned (--all lists them)")
     if info.balance:
         print("gain: each poet's weight in a blend is multiplied by it (the fitted balance, so that equal weights "
               "are heard as equal; `poetstudio train --recipe balance`)")
@@ -52,11 +52,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def print_authors(info) -> None:
-    """The base model's other authors, most verse first, thin ones marked (they can join any exact blend)."""
+    """The model's other authors (read under their names by the adapter's run or the base's pretraining), most
+    verse first, thin ones marked (they can join any exact blend)."""
     if not info.authors:
         print("no other authors: this base model was not pretrained on a general corpus with author headers")
         return
-    print(f"authors the base model learned in pretraining ({len(info.authors)}; any can join a blend):")
+    print(f"authors the model learned under their names ({len(info.authors)}; any can join a blend):")
     for author in info.authors:
         note = "  (thin: too little verse, the voice is weak)" if author.thin else ""
         books = f"{author.books} book" + ("s" if author.books != 1 else "")

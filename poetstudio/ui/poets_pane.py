@@ -67,7 +67,7 @@ class PoetsPane(Widget, can_focus=True):
         self.coarse_step = coarse_step
         self.moods: list[str] = []
         self.authors: list[str] = []
-        """Authors the base model learned beyond the rows shown: `a` adds one by name."""
+        """Authors the model learned beyond the rows shown: `a` adds one by name."""
         self.mood: str | None = None
         self.strength = DEFAULT_STRENGTH
         self.note = "loading model..."
