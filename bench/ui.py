@@ -106,11 +106,14 @@ def search_times(poems: int, queries: int) -> tuple[list[float], float]:
 
 def main() -> None:
     """Run both measurements and print the figures."""
+    from poetstudio.paths import bases_dir
+
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keys", type=int, default=200)
     parser.add_argument("--poems", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
+    os.environ.setdefault("POETSTUDIO_BASES_DIR", str(bases_dir()))  # the user's converted base, not a new one
     with tempfile.TemporaryDirectory() as home:
         os.environ["POETSTUDIO_DATA_DIR"] = home
         os.environ["POETSTUDIO_CONFIG_DIR"] = home

@@ -45,7 +45,8 @@ repetition_penalty = 1.0
 real_words = true      # free verse keeps to real words (dictionary, inflected, archaic, elided); forms always do
 variations = 1         # poems per generation, with consecutive seeds
 """ + f"""\
-word_repeats = {WORD_REPEATS:<7} # free verse uses a word (not "the", "and", "thou") at most this often a line; 0 = off
+word_repeats = {WORD_REPEATS:<7} # free verse uses a word (not "the", "and", "thou") at most this often a line and
+#                        copies no earlier line; 0 = off (both)
 tidy_lines = true      # free verse writes no headings ("XIV."), no runs of blank lines, and ends at a line's end
 echo_penalty = {ECHO_PENALTY:<7} # free verse lowers a word's third use in a poem by this (in log-probability), its
                        # fourth by twice this, ... so it does not wear out its theme word; 0 = off
@@ -124,7 +125,7 @@ DEVICES = ("auto", "cpu", "cuda", "mps")
 """Where a model may run: the config's [model] device and every command's --device."""
 QUANTIZE = ("none", "nf4")
 BLEND_MODES = ("auto", "exact", "prompt")
-MAX_NEW_TOKENS = 8192  # the longest poem asked for, in tokens: the shipped base's context is 2048, and a slip such as
+MAX_NEW_TOKENS = 8192  # the longest poem asked for, in tokens: the shipped base's context is 8192, and a slip such as
 #                        1000000000000 would try to reserve terabytes for the poem's cache before writing a word
 MAX_VARIATIONS = 100  # poems in one generation: each is written in turn, so a slip of 1e9 would never end
 MAX_AUTOSAVE_SECONDS = 3600.0

@@ -325,8 +325,9 @@ def adapter_folder_problem(adapter: str) -> str | None:
 
 
 def read_model_card(spec: ModelSpec | None = None) -> ModelCard:
-    """The card of a model's adapter (the shipped model by default) from its poetstudio.json, with the authors
-    its base learned in pretraining (where the base's folder lists them); a base alone has the untrained card."""
+    """The card of a model's adapter (the shipped model by default) from its poetstudio.json: its poets, the
+    authors it read under their names, and those its base learned in pretraining (where the base's folder lists
+    them); a base alone has the untrained card."""
     spec = spec or shipped_spec()
     if spec.adapter is None:
         return card_from_metadata({}, None, read_base_metadata(spec.base_folder))

@@ -48,6 +48,18 @@ def converted_bases(tmp_path_factory) -> Path:
     return tmp_path_factory.mktemp("bases")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def session_dirs(tmp_path_factory, converted_bases):
+    """The whole run's own data, config and cache folders (bases shared), set before any fixture loads a model:
+    what session-scoped engines write (the weight formats timed, a converted base) never reaches the user's."""
+    root = tmp_path_factory.mktemp("session-dirs")
+    with pytest.MonkeyPatch.context() as patch:
+        for name, folder in (("DATA", "data"), ("CONFIG", "config"), ("CACHE", "cache")):
+            patch.setenv(f"POETSTUDIO_{name}_DIR", str(root / folder))
+        patch.setenv("POETSTUDIO_BASES_DIR", str(converted_bases))
+        yield root
+
+
 @pytest.fixture(autouse=True)
 def user_dirs(tmp_path, monkeypatch, converted_bases):
     """Every test keeps its drafts, library, config and cache in its own temporary folders, never the user's

@@ -165,7 +165,6 @@ def test_the_stylometric_reader_learns_the_fixture_poets(fixtures):
         fit_reader(split.train, poets[:1])
 
 
-@pytest.mark.slow
 def balanced_copy(chat_adapter, folder):
     """The tiny chat adapter copied into `folder` with GAINS as its balance."""
     shutil.copytree(chat_adapter, folder)
@@ -175,6 +174,7 @@ def balanced_copy(chat_adapter, folder):
     return folder
 
 
+@pytest.mark.slow
 def test_a_balanced_engine_writes_the_poem_of_the_gained_weights(engine, tmp_path, chat_adapter):
     from poetstudio.engine.engine import Engine
 

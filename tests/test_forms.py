@@ -84,6 +84,27 @@ def one(tokenizer, text: str) -> int:
     return ids[0]
 
 
+def test_a_word_with_no_vowel_is_not_written_into_a_counted_line(shipped_tokenizer, facts):
+    from copy import deepcopy
+
+    from poetstudio.forms.lexicon import lexicon
+
+    writer = writer_for("- 10", facts)
+    feed(writer, shipped_tokenizer, "The night is still,")
+
+    def takes(text: str) -> bool:
+        trial = deepcopy(writer)
+        for token in shipped_tokenizer.encode(text, add_special_tokens=False):
+            if not trial.allows(token):
+                return False
+            trial.push(token)
+        return True
+
+    assert lexicon(facts).is_word("sh")  # a real word, refused only for adding no syllable ("sh! sh! sh!")
+    assert not takes(" sh! the")
+    assert takes(" oh! the") and takes(" now the")
+
+
 def test_the_syllable_budget_closes_the_line_at_its_count(shipped_tokenizer, facts):
     writer = writer_for("- 5", facts)
     newline = facts.newline_id

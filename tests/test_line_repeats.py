@@ -47,6 +47,11 @@ def test_a_line_may_not_end_as_a_copy_of_an_earlier_line(shipped_tokenizer):
     assert not allows_text(shipped_tokenizer, rule, "\n\nThe sun is high, and higher\n")  # nor grow out of it
     assert allows_text(shipped_tokenizer, rule, "\n\nThe sun is low\n")  # blank lines between are free
     assert allows_text(shipped_tokenizer, follow(shipped_tokenizer, "O sea!\n"), "O sea!\n")  # a short cry
+    from poetstudio.engine.constraints import word_constraint
+
+    opened = word_constraint(shipped_tokenizer, 40, real=False, word_repeats=2,
+                             opening=shipped_tokenizer.encode("The tide is in the bay\n", add_special_tokens=False))
+    assert not allows_text(shipped_tokenizer, opened.repeats, "The tide is in the bay\n")  # the opening counts
     copied = deepcopy(rule)
     copied.state = copied._after("The sun is high", check=False)
     assert not copied.allows(shipped_tokenizer.eos_token_id)  # nor may the poem end on the copy

@@ -294,7 +294,8 @@ def test_data_parallel_run_under_torchrun(fixtures, tmp_path):
         sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2", "--master_port", str(free_port()),
         "-m", "poetstudio", "train", "--recipe", "default", "--base-model", base_dir(),
         "--corpus", str(fixtures / "mini.jsonl"), "--output", str(tmp_path), "--heldout-fraction", "0.2",
-        "--seq-len", "64", "--batch-size", "2", "--max-steps", "2", "--eval-every", "2", "--device", "cpu",
+        "--seq-len", "64", "--batch-size", "2", "--grad-accum", "1", "--max-steps", "2", "--eval-every", "2",
+        "--device", "cpu", "--general-corpus", "",
     ]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     result = subprocess.run(command, capture_output=True, text=True, timeout=180, env=env, stdin=subprocess.DEVNULL)
@@ -320,7 +321,7 @@ def test_poet_contrast_groups_a_poem_under_its_own_poet_first_then_others(fixtur
     assert ids.shape[0] == 2 * 3 and torch.equal(contrast_batch(shipped_tokenizer, items, poets, config, 5)[0], ids)
     for group in range(2):
         rows = [shipped_tokenizer.decode(ids[3 * group + k][mask[3 * group + k].bool()]) for k in range(3)]
-        named = [next(p for p in poets if p in row) for row in rows]
+        named = [next(p for p in poets if f"style of {p}" in row) for row in rows]
         bodies = [target[3 * group + k][target[3 * group + k] != IGNORE_INDEX].tolist() for k in range(3)]
         assert len(set(named)) == 3 and bodies[0] == bodies[1] == bodies[2] and len(bodies[0]) <= 24
         assert any(named[0] == p.poet and shipped_tokenizer.decode(bodies[0]) in p.text.strip() + "\n" for p in poems)

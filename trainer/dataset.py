@@ -34,7 +34,8 @@ class Dataset:
     card: dict = field(default_factory=dict)
     """More for the model's poetstudio.json: a pretraining run's authors and cleaning table."""
     words: Counter | None = None
-    """A pretraining run's word counts, written beside the model as words.txt (the real-words guard reads it)."""
+    """The run's word counts (a pretraining run's text; an adapter's training poems and general corpus), written
+    beside the model as words.txt (the real-words guard and the forms read it)."""
 
 
 def corpus_hash(keys: list[str]) -> str:

@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
+import sys
 from pathlib import Path
 
+from poetstudio.errors import UserError
 from poetstudio.model_source import parse_source, portable_name
 
 ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors", "poetstudio.json", "words.txt")
@@ -38,15 +40,23 @@ def tokenizer_folder(run: Path, base: str) -> Path:
 
 
 def ship(run: Path, target: Path) -> list[Path]:
-    """Copy a finished run's adapter into `target` (emptied first) and return the files written."""
-    meta = json.loads((run / "poetstudio.json").read_text(encoding="utf-8"))
-    base = meta["base_model"]
-    sources = [run / name for name in ADAPTER_FILES]
-    missing = [p.name for p in sources[:3] if not p.is_file()]
+    """Copy a finished run's adapter into `target` (emptied first) and return the files written. Everything is
+    checked before `target` is touched; a problem is a one-line UserError."""
+    run, target = Path(run), Path(target)
+    if run.resolve() == target.resolve():
+        raise UserError(f"{run} is the run folder itself; give --target another folder")
+    missing = [name for name in ADAPTER_FILES if not (run / name).is_file()]
     if missing:
-        raise SystemExit(f"{run} is not a finished adapter run: {', '.join(missing)} missing")
+        raise UserError(f"{run} is not a finished adapter run: {', '.join(missing)} missing")
+    try:
+        base = json.loads((run / "poetstudio.json").read_text(encoding="utf-8"))["base_model"]
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UserError(f"{run}/poetstudio.json does not name the run's base ({exc}); train the run again") from None
     tokenizer_from = tokenizer_folder(run, base)
-    sources += [tokenizer_from / name for name in TOKENIZER_FILES]
+    absent = [name for name in TOKENIZER_FILES[:2] if not (tokenizer_from / name).is_file()]
+    if absent:
+        raise UserError(f"no {', '.join(absent)} in {tokenizer_from}: the base's tokenizer ships beside the adapter")
+    sources = [run / name for name in ADAPTER_FILES] + [tokenizer_from / name for name in TOKENIZER_FILES]
     if target.exists():
         shutil.rmtree(target)
     target.mkdir(parents=True)
@@ -63,7 +73,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("run", type=Path, help="the training run's output folder")
     parser.add_argument("--target", type=Path, default=default_adapter_dir(), help="where the adapter goes")
     args = parser.parse_args(argv)
-    for path in ship(args.run, args.target):
+    try:
+        written = ship(args.run, args.target)
+    except UserError as exc:
+        print(f"python -m trainer.shipping: {exc}", file=sys.stderr)
+        return 2
+    for path in written:
         print(f"{path}  {path.stat().st_size:,} bytes")
     return 0
 

@@ -55,7 +55,7 @@ def print_authors(info) -> None:
     """The model's other authors (read under their names by the adapter's run or the base's pretraining), most
     verse first, thin ones marked (they can join any exact blend)."""
     if not info.authors:
-        print("no other authors: this base model was not pretrained on a general corpus with author headers")
+        print("no other authors: neither the adapter nor the base read a general corpus under authors' names")
         return
     print(f"authors the model learned under their names ({len(info.authors)}; any can join a blend):")
     for author in info.authors:

@@ -159,7 +159,7 @@ def word_constraint(tokenizer, top_k: int = 0, learned: WordCounts = NO_WORDS, r
     repeats = LineRepeats(facts, word_repeats) if word_repeats > 0 else None
     layout = Layout(facts, budget) if tidy_lines else None
     echoes = PoemEchoes(facts, ECHO_FREE_USES, echo_penalty) if echo_penalty > 0 else None
-    for reader in (layout, echoes):
+    for reader in (layout, echoes, repeats):
         if reader is not None:
             reader.read(list(opening))
     return WordConstraint(guard, window, repeats, layout, echoes)

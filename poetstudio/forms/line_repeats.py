@@ -51,7 +51,8 @@ DOUBLED = frozenset({"that", "had"})
 @dataclass
 class LineState:
     """Where a line stands: the word in progress, the line's finished words counted, the last finished word
-    and whether only spaces have followed it."""
+    and whether only spaces have followed it, the line's words in order, and the words of the poem's earlier
+    lines (for the copy rule)."""
 
     partial: str = ""
     counts: Counter = field(default_factory=Counter)
@@ -65,11 +66,18 @@ class LineState:
 
 class LineRepeats(TextRule):
     """Follows one free poem and allows only tokens that keep each word (but function words) to at most
-    `limit` uses in its line and no word straight after itself (see the module docstring)."""
+    `limit` uses in its line, no word straight after itself, and no line a copy of an earlier one (see the
+    module docstring; a word that only begins like the copy's last word, "starry" after "star", may be refused
+    where the tokenizer splits it there)."""
 
     def __init__(self, facts: TokenFacts, limit: int):
         self.facts, self.limit = facts, limit
         self.state = LineState()
+
+    def read(self, tokens: list[int]) -> None:
+        """The person's opening lines, written before the model's: a line of the poem may not copy them either."""
+        for token in tokens:
+            self.push(token)
 
     def allows(self, token: int) -> bool:
         """Whether `token` keeps the rule; an end of text (a special token) may not end a line that copies an

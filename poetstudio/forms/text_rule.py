@@ -1,6 +1,7 @@
 """The shape shared by the free-verse rules that follow a poem as it is written (the line rule, the layout rule):
 `allows(token)` asks whether the token's text keeps the rule, `push(token)` follows the token drawn. Special
-tokens (end of text, padding) are always allowed and change nothing."""
+tokens (end of text, padding) change nothing and are allowed unless a rule says otherwise (the line rule refuses
+an end of the poem on a copied line)."""
 
 from __future__ import annotations
 

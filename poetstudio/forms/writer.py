@@ -350,8 +350,9 @@ class FormWriter:
         if self.level < CLOSE and (text.strip("'\u2019").count("'") + text.count("\u2019") > MAX_APOSTROPHES
                                    or not self.lex.is_word(text)):
             return None
-        if self.level < CLOSE and word.text and count == 0 and target is not None:
+        if self.level < CLOSE and word.text and count == 0 and target is not None and "'" not in word.text:
             return None  # "sh", "hm", "tsk": a word with no vowel adds no syllable, so a line could loop on it
+            #              (an elision such as "th'" is spoken with the next word and stays)
         if count and self.level < NO_METRE and self.spec.foot:
             cost += stress_cost(word, used, self.spec.foot)
             if not stress_fits(word, used, self.spec.foot) or cost > METRE_SLACK * (target or 10):
