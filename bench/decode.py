@@ -5,7 +5,8 @@ style strength 2: one more row, the poem with no poet named), and time to first 
 with the published settings and generate exactly --tokens tokens (end-of-text is suppressed in `generate` by
 min_new_tokens, in ours by ignore_eos).
 
-    python bench/decode.py --tokens 200 --runs 3                         # shipped model, CPU
+    python bench/decode.py --tokens 200 --runs 3                         # shipped model, CPU, every core
+    python bench/decode.py --tokens 128 --threads 1                      # the same on one thread
     python bench/decode.py --model smollm2-135m-instruct --tokens 128    # the packaged base (no adapter)
     python bench/decode.py --random-llama-1b --device cuda --tokens 256  # Llama-3.2-1B shape, bf16, GPU
 
@@ -55,6 +56,8 @@ def random_llama_bench(args) -> None:
     from poetstudio.engine.sampling_settings import Sampling
 
     device = torch.device(args.device)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     dtype = torch.bfloat16 if device.type == "cuda" else torch.float32
     config = LlamaConfig(**{**LLAMA_32_1B, "num_hidden_layers": args.layers or LLAMA_32_1B["num_hidden_layers"]})
     torch.manual_seed(0)
@@ -125,6 +128,7 @@ def main() -> None:
     parser.add_argument("--layers", type=int, default=0, help="with --random-llama-1b: fewer layers, for a quick run")
     parser.add_argument("--model", help="base to time instead of the shipped model (e.g. smollm2-135m-instruct)")
     parser.add_argument("--adapter", help="adapter over --model (default: none over another base)")
+    parser.add_argument("--threads", type=int, default=0, help="CPU threads (default 0: every core, as the engine)")
     args = parser.parse_args()
     if args.random_llama_1b:
         random_llama_bench(args)
@@ -144,7 +148,7 @@ def shipped_model_bench(args) -> None:
     from poetstudio.engine.sampling_settings import Sampling
     from poetstudio.model_spec import spec_from_names
 
-    engine = Engine(spec_from_names(args.model, args.adapter), device=args.device)
+    engine = Engine(spec_from_names(args.model, args.adapter), device=args.device, threads=args.threads)
     loaded = engine.load()
     model, tokenizer = loaded.model, loaded.tokenizer
     fmt = engine.prompt_format  # the adapter's declared format (a base alone: its natural one)
@@ -213,7 +217,7 @@ def shipped_model_bench(args) -> None:
     print(f"transformers generate (fp32):              {generate_rate:7.1f} tok/s")
     print(f"poetstudio decode, fp32 weights, 1 poet:   {exact_rate:7.1f} tok/s  (logits equal generate's to 1e-5; "
           f"first token {exact_ttft * 1000:.0f} ms)")
-    print(f"poetstudio decode, default (fp16 weights): {single_rate:7.1f} tok/s  (first token {ttft * 1000:.0f} ms)")
+    print(f"poetstudio decode, default (1-row format): {single_rate:7.1f} tok/s  (first token {ttft * 1000:.0f} ms)")
     print(f"poetstudio decode, default, 4-poet blend:  {blend_rate:7.1f} tok/s  "
           f"(first token {blend_ttft * 1000:.0f} ms)")
     print(f"poetstudio decode, 4-poet + guidance:      {guided_rate:7.1f} tok/s  "

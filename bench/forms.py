@@ -18,6 +18,8 @@ import argparse
 import statistics
 import time
 
+import torch
+
 from poetstudio.engine.engine import Engine
 from poetstudio.engine.request import PoemRequest
 from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, Sampling, guidance_strength
@@ -117,7 +119,8 @@ def main() -> None:
     chosen = [f for f in FORMS if not args.forms or f.key in args.forms.split(",") or f.key == "free-verse"]
     results = {form.key: run_form(engine, form, args.poems, args.strength) for form in chosen}
     free_rate = statistics.mean(results["free-verse"]["rates"])
-    print(f"{args.poems} poems per form over {len(BLENDS)} blends (1-3 poets), shipped model, CPU, 1 thread; "
+    print(f"{args.poems} poems per form over {len(BLENDS)} blends (1-3 poets), shipped model, CPU, "
+          f"{torch.get_num_threads()} threads; "
           f"strength {args.strength:g}, guided at {guidance_strength(args.strength, in_form=True):g} in forms")
     print(f"{'form':22} {'syllables':>9} {'rhymes':>7} {'refrains':>8} {'metre':>6} {'scheme':>7} {'relaxed':>7} "
           f"{'s/poem':>6} {'tok/s':>6} {'vs free':>7}")

@@ -116,7 +116,7 @@ def main() -> None:
     for model, adapter, label in zip(models, adapters, labels):
         started = time.perf_counter()
         spec = shipped_spec() if not model else spec_from_names(model, adapter or None)
-        engine = Engine(spec, device="cpu")
+        engine = Engine(spec, device="cpu", threads=args.threads)
         totals = score(engine, poems, poets)
         results.append((label, totals))
         print(f"[{label}: {spec.base_name} + {spec.adapter or 'no adapter'}, format {engine.prompt_format}, "

@@ -77,7 +77,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--sizes", nargs="*", default=list(SIZES), choices=list(SIZES))
     args = parser.parse_args()
-    torch.set_num_threads(1)  # as the engine decodes on a CPU (poetstudio.engine.engine.Engine.load)
+    torch.set_num_threads(1)  # one thread, as bench/README.md's figures were taken (the engine uses every core)
     print(f"random Llama models, vocabulary {VOCAB}, {torch.get_num_threads()} threads, {args.tokens} tokens, "
           f"median of {args.runs}")
     print(f"{'size':>5} {'params':>8} {'1 poet fp16':>12} {'1 poet bf16p':>13} {'4 poets+guide':>14}  vs smallest")

@@ -33,6 +33,7 @@ adapter = ""           # adapter folder or hub id; "" = the shipped adapter (wit
 device = "auto"        # auto | cpu | cuda | mps
 quantize = "none"      # none | nf4 (4-bit, CUDA + bitsandbytes)
 blend_mode = "auto"    # auto | exact (per-poet rows mixed each token) | prompt (blend described in words)
+threads = 0            # CPU threads a poem is decoded on: 0 = every core (the studio leaves one for the screen)
 balance = true         # weigh each poet's row by the adapter's fitted gain, so equal weights are heard as equal
                        # (`poetstudio poets` lists the gains); false = the rows get the weights as set
 
@@ -75,6 +76,7 @@ class ModelSettings:
     quantize: str = "none"
     blend_mode: str = "auto"
     balance: bool = True
+    threads: int = 0
 
 
 @dataclass
@@ -129,6 +131,7 @@ MAX_NEW_TOKENS = 8192  # the longest poem asked for, in tokens: the shipped base
 #                        1000000000000 would try to reserve terabytes for the poem's cache before writing a word
 MAX_VARIATIONS = 100  # poems in one generation: each is written in turn, so a slip of 1e9 would never end
 MAX_AUTOSAVE_SECONDS = 3600.0
+MAX_THREADS = 1024  # more than any CPU has: a slip such as 1e9 is caught here, not by torch
 SECTIONS = ("model", "sampling", "studio", "keys")
 
 
@@ -141,6 +144,7 @@ FIELD_RULES = {
     ("model", "device"): _choice(DEVICES),
     ("model", "quantize"): _choice(QUANTIZE),
     ("model", "blend_mode"): _choice(BLEND_MODES),
+    ("model", "threads"): (lambda v: 0 <= v <= MAX_THREADS, f"must be from 0 (every core) to {MAX_THREADS}"),
     ("sampling", "max_new_tokens"): (lambda v: 1 <= v <= MAX_NEW_TOKENS, f"must be from 1 to {MAX_NEW_TOKENS}"),
     ("sampling", "variations"): (lambda v: 1 <= v <= MAX_VARIATIONS, f"must be from 1 to {MAX_VARIATIONS}"),
     ("studio", "fine_step"): (lambda v: weight_problem(v) is None, WEIGHT_RULE),

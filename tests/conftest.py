@@ -4,6 +4,7 @@ mechanics drive), and the deterministic stand-in engine most studio tests drive.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -44,20 +45,27 @@ def shared_corpus() -> Path:
 def converted_bases(tmp_path_factory) -> Path:
     """One folder for the whole run where GGUF bases are converted (the default's conversion takes ~20 s and
     ~540 MB): every test (and the commands it runs) uses it, so the default is converted once per run, never in
-    the user's cache."""
+    the user's cache. Parallel workers (`scripts/test` runs two) share it: the first to need the default converts
+    it while the other waits for it (gguf_base.conversion_lock)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = tmp_path_factory.getbasetemp().parent / "bases"  # the run's folder above each worker's own
+        shared.mkdir(exist_ok=True)
+        return shared
     return tmp_path_factory.mktemp("bases")
 
 
 @pytest.fixture(scope="session", autouse=True)
 def session_dirs(tmp_path_factory, converted_bases):
     """The whole run's own data, config and cache folders (bases shared), set before any fixture loads a model:
-    what session-scoped engines write (the weight formats timed, a converted base) never reaches the user's."""
+    what session-scoped engines write (the weight formats timed, a converted base) never reaches the user's.
+    Engines decode on one thread (OMP_NUM_THREADS, which `[model] threads = 0` follows)."""
     root = tmp_path_factory.mktemp("session-dirs")
     with pytest.MonkeyPatch.context() as patch:
         for name, folder in (("DATA", "data"), ("CONFIG", "config"), ("CACHE", "cache")):
             patch.setenv(f"POETSTUDIO_{name}_DIR", str(root / folder))
         patch.setenv("POETSTUDIO_BASES_DIR", str(converted_bases))
-        yield root
+        patch.setenv("OMP_NUM_THREADS", "1")  # engines (and the commands run) decode on one core: two test
+        yield root  #                            workers share the machine's two
 
 
 @pytest.fixture(autouse=True)

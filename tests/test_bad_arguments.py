@@ -203,6 +203,7 @@ BAD_CONFIG = [
     ('[model]\nblend_mode = "mixed"\n', "[model] blend_mode must be one of auto, exact, prompt"),
     ("[sampling]\nmax_new_tokens = 1000000000000\n", "[sampling] max_new_tokens must be from 1 to 8192"),
     ("[sampling]\nvariations = 0\n", "[sampling] variations must be from 1 to 100"),
+    ("[model]\nthreads = -1\n", "[model] threads must be from 0 (every core) to 1024"),
     ("[sampling]\ntemperature = nan\n", "[sampling] temperature must be 0 (greedy) or more"),
     ("[sampling]\nstrength = inf\n", "[sampling] strength must be a number from 0 to 10"),
     ("[studio]\nautosave_seconds = inf\n", "[studio] autosave_seconds must be a number from 0 to 3600"),

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 
@@ -485,3 +486,60 @@ def test_a_poem_asked_to_run_past_the_context_is_refused_naming_the_most_it_may_
                                         r"\(1,024 in all\); ask for at most \d"):
         engine.generate(PoemRequest(theme="the sea", blend={"Emily Dickinson": 1.0},
                                     sampling=Sampling(max_new_tokens=5000)))
+
+
+def test_the_engine_decodes_on_the_threads_it_is_given_and_0_means_every_core(tiny_spec, monkeypatch):
+    from poetstudio.runtime.device import usable_cores
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")  # what 0 follows where it is set (the run sets it to 1)
+    assert usable_cores() == 2
+    with pytest.raises(UserError, match="threads must be 0 \\(every core\\) or more, not -1"):
+        Engine(tiny_spec, device="cpu", threads=-1)
+    before = torch.get_num_threads()
+    try:
+        Engine(tiny_spec, device="cpu", threads=1).load()
+        assert torch.get_num_threads() == 1
+        Engine(tiny_spec, device="cpu", threads=3).load()
+        assert torch.get_num_threads() == 3
+        Engine(tiny_spec, device="cpu").load()
+        assert torch.get_num_threads() == 2
+        Engine(tiny_spec, device="cpu", spare_cores=1).load()
+        assert torch.get_num_threads() == 1
+        Engine(tiny_spec, device="cpu", threads=2, spare_cores=1).load()
+        assert torch.get_num_threads() == 2  # a count asked for is kept as asked
+        monkeypatch.delenv("OMP_NUM_THREADS")
+        assert 1 <= usable_cores() <= (os.cpu_count() or 1)
+    finally:
+        torch.set_num_threads(before)
+
+
+def test_prompts_and_blends_run_in_the_batch_format_and_one_row_s_steps_in_the_single_one(engine):
+    from poetstudio.engine.fast_llama import WeightFormat
+    from poetstudio.engine.runners import FastRunner
+
+    single, batch = WeightFormat(torch.float32), WeightFormat(torch.float16)
+    runner = FastRunner(engine.load().model, single, batch)
+    made = runner.fast._weights
+    assert made == {}  # nothing made before a prompt needs it
+    runner.prefill([[5, 6, 7], [5, 8, 9]], 0, 4)
+    runner.step(10)
+    assert list(made) == [batch]  # a blend (any strength above 1) never makes the one-row copy
+    runner.prefill([[5, 6, 7]], 0, 4)
+    assert list(made) == [batch] and runner.fast.layers is made[batch][0]  # a one-row prompt: batch too
+    runner.step(10)
+    assert list(made) == [batch, single] and runner.fast.layers is made[single][0]
+
+
+def test_the_studio_s_engine_leaves_a_core_for_the_screen(tiny_chat_base, chat_adapter, monkeypatch):
+    from poetstudio.engine.lazy import LazyEngine
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "2")
+    before = torch.get_num_threads()
+    events = []
+    try:
+        LazyEngine(str(tiny_chat_base), str(chat_adapter), "cpu", "auto", "none").load(events.append)
+        assert type(events[-1]).__name__ == "Loaded" and torch.get_num_threads() == 1
+        LazyEngine(str(tiny_chat_base), str(chat_adapter), "cpu", "auto", "none", threads=2).load(events.append)
+        assert torch.get_num_threads() == 2
+    finally:
+        torch.set_num_threads(before)

@@ -51,6 +51,18 @@ def test_one_blank_line_between_stanzas_but_never_two_and_none_to_open_the_poem(
     assert allows_text(shipped_tokenizer, follow(shipped_tokenizer, "", opening="The tide is full.\n"), "\nThe sea")
 
 
+def test_the_model_may_end_the_poem_only_once_it_has_four_lines_the_opening_s_among_them(shipped_tokenizer):
+    from poetstudio.forms.layout import MIN_LINES
+
+    end = shipped_tokenizer.eos_token_id
+    title = follow(shipped_tokenizer, "The Sea at Night\n")
+    assert MIN_LINES == 4 and not title.allows(end)  # the title alone is not a poem
+    assert not follow(shipped_tokenizer, "One line,\n\ntwo lines,\nthree").allows(end)  # blank lines do not count
+    assert follow(shipped_tokenizer, "One line,\ntwo lines,\nthree lines,\nand four").allows(end)
+    assert follow(shipped_tokenizer, "and four\n", opening="One,\ntwo,\nthree,\n").allows(end)
+    assert not follow(shipped_tokenizer, "and four\n", opening="One,\n\n").allows(end)
+
+
 def test_the_poem_ends_at_a_line_end_when_another_line_would_not_fit(shipped_tokenizer):
     from poetstudio.forms.layout import Layout
     from poetstudio.forms.tokens import token_facts

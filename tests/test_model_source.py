@@ -156,3 +156,48 @@ def test_the_shipped_and_converted_tokenizers_load_as_they_did_through_auto_toke
     text = "Because I could not stop for Death –\nHe kindly stopped for me –"
     assert direct(text).input_ids == auto(text).input_ids
     assert (direct.eos_token_id, direct.pad_token_id, len(direct)) == (auto.eos_token_id, auto.pad_token_id, len(auto))
+
+
+def test_a_second_process_waits_for_a_conversion_in_progress_and_then_uses_it(fake_gguf):
+    import os
+    import threading
+
+    fcntl = pytest.importorskip("fcntl", reason="file locks are POSIX; elsewhere conversions race and the first wins")
+
+    source, conversion = fake_gguf
+    bases = gguf_base.bases_dir()
+    bases.mkdir(parents=True)
+    holder = os.open(bases, os.O_RDONLY)
+    fcntl.flock(holder, fcntl.LOCK_EX)  # another process is converting
+    messages, done = [], threading.Event()
+
+    def second():
+        gguf_base.converted_folder(source, messages.append)
+        done.set()
+
+    waiter = threading.Thread(target=second)
+    waiter.start()
+    try:
+        assert not done.wait(0.5)  # it waits for the lock, converting nothing meanwhile
+        assert conversion.calls == 0 and any("waiting for it" in m for m in messages)
+        finished = gguf_base.bases_dir() / source.content_key()
+        finished.mkdir()
+        conversion(source, finished, source.content_key(), None)  # the other process's conversion, done
+        conversion.calls = 0
+    finally:
+        os.close(holder)
+    waiter.join(10)
+    assert done.is_set() and conversion.calls == 0  # the finished conversion was used, not made again
+
+
+def test_a_file_system_without_locks_still_converts(fake_gguf, monkeypatch):
+    import errno
+
+    fcntl = pytest.importorskip("fcntl", reason="file locks are POSIX")
+
+    def no_locks(fd, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    source, conversion = fake_gguf
+    assert gguf_base.converted_folder(source).is_dir() and conversion.calls == 1

@@ -17,6 +17,7 @@ FILE = """\
 device = "cpu"
 blend_mode = "prompt"
 balance = false
+threads = 1
 
 [sampling]
 temperature = 0.3
@@ -81,6 +82,7 @@ def test_generate_takes_its_defaults_from_the_config_file(recorded, config_file)
     assert recorded.made["device"] == "cpu"
     assert recorded.made["blend_mode"] == "prompt"
     assert recorded.made["balanced"] is False
+    assert recorded.made["threads"] == 1
     (request,) = recorded.requests
     assert (request.sampling.temperature, request.sampling.top_k, request.sampling.max_new_tokens) == (0.3, 7, 33)
     assert request.sampling.real_words is False and request.sampling.echo_penalty == 0.5
@@ -110,6 +112,7 @@ def test_without_a_file_generate_uses_the_documented_defaults(recorded, tmp_path
     published = Sampling()
     assert request.sampling == Sampling(**{**published.__dict__, "seed": request.sampling.seed})
     assert recorded.made["balanced"] is True and "balance = true" in DEFAULT_CONFIG_TOML
+    assert recorded.made["threads"] == 0 and "threads = 0" in DEFAULT_CONFIG_TOML  # 0 = every core
 
 
 def test_a_global_flag_overrides_the_file_too(recorded, config_file):

@@ -88,7 +88,7 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_model:
         from poetstudio.engine.engine import Engine
 
-        engine = Engine(spec, model.device)
+        engine = Engine(spec, model.device, threads=model.threads)
         attribution = engine.attribute(text, args.title, mood)
         left_out = [p for p in engine.known_poets() if p not in attribution.shares]
     if args.json:

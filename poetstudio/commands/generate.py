@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
 
     model = settings.model
     engine = Engine(spec, device=model.device, blend_mode=model.blend_mode, quantize=model.quantize,
-                    balanced=model.balance)
+                    balanced=model.balance, threads=model.threads)
     loaded = engine.load(load_status_printer())
     for warning in loaded.warnings + engine.card.thin_warnings(engine.resolve_blend(blend)):
         print(f"poetstudio: warning: {warning}", file=sys.stderr)

@@ -35,6 +35,7 @@ from poetstudio.model_info import (
 )
 from poetstudio.model_spec import ModelSpec, shipped_spec
 from poetstudio.prompt_format import HEADER, PromptSpec, describe_blend, natural_format, prompt_ids, unconditioned
+from poetstudio.runtime.device import decode_threads
 
 BLEND_MODES = ("auto", "exact", "prompt")
 
@@ -59,18 +60,23 @@ class Engine:
     """One model, one generation at a time; `cancel()` is safe from any thread."""
 
     def __init__(self, spec: ModelSpec | None = None, device: str = "auto", blend_mode: str = "auto",
-                 quantize: str = "none", precision: str = "auto", balanced: bool = True):
+                 quantize: str = "none", precision: str = "auto", balanced: bool = True, threads: int = 0,
+                 spare_cores: int = 0):
         """`balanced=False` leaves out the adapter's poet balance (ModelCard.balance): the rows get the weights
         as set (`[model] balance = false`, `generate --no-balance`); the trainer fits the balance with it off,
-        and the judge's bench measures what it does."""
+        and the judge's bench measures what it does. `threads` is the CPU threads a poem is decoded on (0 = every
+        usable core less `spare_cores`; `[model] threads`), set when the model loads with `precision='auto'`."""
         if blend_mode not in BLEND_MODES:
             raise UserError(f"blend mode must be one of {', '.join(BLEND_MODES)}, not '{blend_mode}'")
+        decode_threads(threads)  # a negative count is refused now, not when the model has loaded
         self.spec = spec or shipped_spec()
         self.device = device
         self.quantize = quantize
         self.precision = precision
         self.requested_mode = blend_mode
         self.balanced = balanced
+        self.threads = threads
+        self.spare_cores = spare_cores
         self.loaded: LoadedModel | None = None
         self.runner = None
         self._cancel = threading.Event()
@@ -102,9 +108,7 @@ class Engine:
             if loaded.device.type == "cpu" and self.precision == "auto":
                 import torch
 
-                # decoding one token is memory-bound: a second thread adds little, and spinning threads
-                # starve the UI and other processes on a 2-core laptop
-                torch.set_num_threads(1)
+                torch.set_num_threads(decode_threads(self.threads, self.spare_cores))
             self.runner = make_runner(loaded.model, self.precision)
             card = card_from_metadata(loaded.metadata, Path(loaded.adapter) if loaded.adapter else None,
                                       read_base_metadata(self.spec.base_folder))

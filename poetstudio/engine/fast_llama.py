@@ -70,9 +70,19 @@ class WeightFormat:
         """True if this format can be made here."""
         return not self.packed or _packs(self.dtype)
 
-    def prepare(self, weight: torch.Tensor) -> torch.Tensor:
-        """The weight in this format."""
-        weight = weight.detach().to(self.dtype)
+    def prepare(self, *parts: torch.Tensor) -> torch.Tensor:
+        """The weight in this format; several parts are stacked along the output dimension (a fused
+        projection). The parts are copied straight into the new dtype, with no concatenated copy in the
+        model's dtype on the way (a packed format still makes its blocked copy from the unpacked one)."""
+        rows = sum(part.shape[0] for part in parts)
+        if len(parts) == 1 and parts[0].dtype == self.dtype:
+            weight = parts[0].detach()
+        else:
+            weight = torch.empty((rows, parts[0].shape[1]), dtype=self.dtype, device=parts[0].device)
+            start = 0
+            for part in parts:
+                weight[start:start + part.shape[0]].copy_(part.detach())
+                start += part.shape[0]
         return torch.ops.mkldnn._reorder_linear_weight(weight, None) if self.packed else weight
 
     def __str__(self) -> str:
@@ -118,7 +128,9 @@ class FastLlama:
     """Decode-time forward over rows that share nothing but the weights; call `reset` before each prompt.
 
     `single` is the weight format for one row, `batch` for several (a blend); both default to the model's
-    own dtype, unpacked, which reproduces transformers' logits. The keys and values live in `cache` (a
+    own dtype, unpacked, which reproduces transformers' logits. Prompts run in `batch` (`use_format_for`). A
+    format's weights are made the first time they are needed, so a process that only ever writes blends (style
+    strength above 1 is always two rows or more) never holds the one-row copy. The keys and values live in `cache` (a
     KVCache for the current batch shape), written by the forward and read by attention.
     """
 
@@ -134,8 +146,10 @@ class FastLlama:
         self.eps = config.rms_norm_eps
         self.final_norm = model.model.norm.weight
         self.rotary = model.model.rotary_emb
+        self.layer_count = len(model.model.layers)
         self._weights: dict[WeightFormat, tuple[list, torch.Tensor]] = {}
-        self.layers, self.lm_head = self.weights(self.single)
+        self.layers: list = []  # the weights in the current format: `reset` makes them on first use
+        self.lm_head: torch.Tensor | None = None
         self.cache: KVCache | None = None
 
     @property
@@ -151,26 +165,35 @@ class FastLlama:
     def weights(self, form: WeightFormat) -> tuple[list, torch.Tensor]:
         """The layers' fused weights and the output head in `form`, made on first use and kept."""
         if form not in self._weights:
-            layers = []
-            for layer in self.model.model.layers:
-                attention, mlp = layer.self_attn, layer.mlp
-                layers.append((
-                    layer.input_layernorm.weight,
-                    form.prepare(torch.cat([attention.q_proj.weight, attention.k_proj.weight,
-                                            attention.v_proj.weight])),
-                    form.prepare(attention.o_proj.weight),
-                    layer.post_attention_layernorm.weight,
-                    form.prepare(torch.cat([mlp.gate_proj.weight, mlp.up_proj.weight])),
-                    form.prepare(mlp.down_proj.weight),
-                ))
-            self._weights[form] = (layers, form.prepare(self.model.lm_head.weight))
+            with torch.inference_mode(False), torch.no_grad():  # made on a prompt's first use, inside the
+                self._weights[form] = self._made_in(form)  #        forward's inference mode: kept as plain tensors
         return self._weights[form]
 
+    def _made_in(self, form: WeightFormat) -> tuple[list, torch.Tensor]:
+        """The layers' fused weights and the output head, made afresh in `form`."""
+        layers = []
+        for layer in self.model.model.layers:
+            attention, mlp = layer.self_attn, layer.mlp
+            layers.append((
+                layer.input_layernorm.weight,
+                form.prepare(attention.q_proj.weight, attention.k_proj.weight, attention.v_proj.weight),
+                form.prepare(attention.o_proj.weight),
+                layer.post_attention_layernorm.weight,
+                form.prepare(mlp.gate_proj.weight, mlp.up_proj.weight),
+                form.prepare(mlp.down_proj.weight),
+            ))
+        return layers, form.prepare(self.model.lm_head.weight)
+
     def reset(self, rows: int, capacity: int) -> None:
-        """Empty the cache for `rows` sequences of up to `capacity` tokens, and take the weights in the
-        format that is fastest for that many rows (one row: `single`; several: `batch`)."""
-        self.layers, self.lm_head = self.weights(self.single if rows == 1 else self.batch)
+        """Empty the cache for `rows` sequences of up to `capacity` tokens."""
         self.cache = self.cache_for(rows, capacity)
+
+    def use_format_for(self, rows: int, count: int) -> None:
+        """Take the weights in the format fastest for `rows` x `count` new tokens: `single` for one token of
+        one row, `batch` for anything more (a blend's step, and every prompt: a prompt of one row is a product
+        of many rows too, and on a CPU without native fp16 the one-row fp16 weights took 860 ms over a 40-token
+        prompt against 280 ms in fp32)."""
+        self.layers, self.lm_head = self.weights(self.single if rows * count == 1 else self.batch)
 
     def cache_for(self, rows: int, capacity: int) -> KVCache:
         """An empty cache for this shape: here always a fresh one (GraphLlama reuses one per shape)."""
@@ -180,7 +203,7 @@ class FastLlama:
         """A freshly allocated, zeroed cache for `rows` x `capacity`, with the rotary tables for that length."""
         device = self.embed.device
         cos, sin = self.rotary(self.embed[:1][None], torch.arange(capacity, device=device)[None])
-        return KVCache(len(self.layers), rows, self.kv_heads, capacity, self.head_dim, self.embed.dtype, device,
+        return KVCache(self.layer_count, rows, self.kv_heads, capacity, self.head_dim, self.embed.dtype, device,
                        (cos[0], sin[0]))
 
     def _attend_one(self, index: int, q: torch.Tensor, end: int) -> torch.Tensor:
@@ -219,6 +242,7 @@ class FastLlama:
         """Logits of each row's last token. ids/positions/valid: (rows, new tokens); valid False = padding."""
         start, end = self.cache.claim(valid)
         mask = self.cache.prompt_mask(start, end) if end - start > 1 else None
+        self.use_format_for(*ids.shape)
         return self.run_layers(ids, positions, slice(start, end), end, mask)
 
     def run_layers(self, ids: torch.Tensor, positions: torch.Tensor, slots: slice | torch.Tensor, end: int,

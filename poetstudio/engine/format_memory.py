@@ -7,7 +7,7 @@ the poem a seed writes; timed afresh in each process, a passing load now and the
 the same seed and settings wrote another poem. The choice is now kept in the user cache
 (`paths.weight_formats_path()`, JSON: a key naming the torch version, thread count, weight shape and dtype,
 and the format's name) and timed again only for a key it lacks, so a different thread count
-(OMP_NUM_THREADS) is timed afresh and may choose, and round, differently; delete the file to time afresh.
+(`[model] threads`) is timed afresh and may choose, and round, differently; delete the file to time afresh.
 A file that cannot be read or written costs nothing but the timing.
 """
 

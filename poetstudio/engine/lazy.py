@@ -24,9 +24,11 @@ class LazyEngine:
     """An `EnginePort` over `poetstudio.engine.engine.Engine`, imported and built on the first `load`."""
 
     def __init__(self, base: str | None, adapter: str | None, device: str, blend_mode: str, quantize: str,
-                 balanced: bool = True):
+                 balanced: bool = True, threads: int = 0):
+        """`threads` 0 decodes on every core but one, which the studio's screen keeps."""
         self.names = (base or None, adapter or None)
-        self.settings = dict(device=device, blend_mode=blend_mode, quantize=quantize, balanced=balanced)
+        self.settings = dict(device=device, blend_mode=blend_mode, quantize=quantize, balanced=balanced,
+                             threads=threads, spare_cores=1)
         self.engine = None
 
     def load(self, on_event: Callable[[EngineEvent], None]) -> None:

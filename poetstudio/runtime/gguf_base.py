@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from poetstudio.model_source import CONVERSION_MANIFEST, ModelSource, file_sha256
@@ -70,11 +71,51 @@ def convert(source: ModelSource, target: Path, key: str, status: Callable[[str],
     (target / MANIFEST).write_text(json.dumps(_manifest(target, key), indent=1), encoding="utf-8")
 
 
+@contextmanager
+def conversion_lock(folder: Path, on_wait: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """Held while one process checks and converts a base into `folder`'s parent (the bases folder, itself the
+    lock, so no lock file is left behind): a second process that wants a base (the studio and `generate` started
+    together, parallel test workers) waits for the first one's conversion and then uses it, instead of doing the
+    same minute of work beside it. Where the OS has no `fcntl` (Windows) there is no wait, and two conversions
+    still end well: each writes its own partial folder and the first rename wins. `on_wait` is called once if
+    the lock is held elsewhere, before waiting."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        handle = os.open(folder.parent, os.O_RDONLY)
+    except OSError:  # a folder that can be written but not read: go on unlocked, as on Windows
+        yield
+        return
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            on_wait()
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:  # file systems without locks (some NFS, CIFS and FUSE mounts): go on unlocked
+            pass
+        yield
+    finally:
+        os.close(handle)  # closing the descriptor releases the lock
+
+
 def converted_folder(source: ModelSource, status: Callable[[str], None] | None = None) -> Path:
     """The cached plain folder for a GGUF or packaged source, converting (and replacing a broken cache) first."""
     status = status or (lambda _: None)
     key = source.content_key()
     folder = bases_dir() / key
+    if is_complete(folder, key):
+        return folder
+    with conversion_lock(folder, lambda: status("another poetstudio is converting a model: waiting for it")):
+        return _convert_once(source, folder, key, status)
+
+
+def _convert_once(source: ModelSource, folder: Path, key: str, status: Callable[[str], None]) -> Path:
+    """`folder` complete: as another process left it while this one waited, or converted here now."""
     if is_complete(folder, key):
         return folder
     if folder.exists():

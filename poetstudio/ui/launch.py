@@ -32,7 +32,8 @@ def build_app(model: str | None = None, adapter: str | None = None, device: str 
     if engine is None:
         settings = config.model
         engine = LazyEngine(settings.base or None, settings.adapter or None,
-                            settings.device, settings.blend_mode, settings.quantize, settings.balance)
+                            settings.device, settings.blend_mode, settings.quantize, settings.balance,
+                            settings.threads)
     return StudioApp(engine, config, library, draft_path(), library_error, data_dir() / "studio.json")
 
 
