@@ -11,6 +11,7 @@ studio's defaults, on the same themes and seeds. Real words are on in both. Prin
   only a space ("the the").
 
     python bench/free_verse.py --per-poet 8 --max-new-tokens 120
+    python bench/free_verse.py --per-poet 2 --echo-penalty 2     # the rules with another echo penalty
 
 The looping-line list of function words is this bench's own, far shorter than the rules'
 (poetstudio/forms/line_repeats.py), so words the rules let repeat freely ("thee", "thy", "still") count here.
@@ -101,12 +102,16 @@ def tally(text: str) -> Tally:
                  cut=not text.rstrip(" \t").endswith("\n"), stammers=stammers(text))
 
 
-def run(engine, studio: bool, per_poet: int, max_new_tokens: int) -> dict[str, Tally]:
-    """Per poet, the tally of `per_poet` poems written with the studio's rules (`studio`) or without them."""
+def run(engine, studio: bool, per_poet: int, max_new_tokens: int,
+        echo_penalty: float | None = None) -> dict[str, Tally]:
+    """Per poet, the tally of `per_poet` poems written with the studio's rules (`studio`; `echo_penalty` in place of
+    the studio's where given) or without them."""
     from poetstudio.engine.request import PoemRequest
     from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, Sampling
 
     off = {} if studio else {"word_repeats": 0, "tidy_lines": False, "echo_penalty": 0.0}
+    if studio and echo_penalty is not None:
+        off = {"echo_penalty": echo_penalty}
     found = {}
     for poet in POETS:
         found[poet] = Tally()
@@ -142,14 +147,16 @@ def main() -> None:
     parser.add_argument("--per-poet", type=int, default=8, help="poems per poet, one per theme (8 themes)")
     parser.add_argument("--max-new-tokens", type=int, default=120, help="the judge bench's poem length")
     parser.add_argument("--device", default="cpu")
+    parser.add_argument("--echo-penalty", type=float, help="the rules' echo penalty (default: the studio's)")
     args = parser.parse_args()
     started = time.perf_counter()
     engine = Engine(device=args.device)
     engine.load()
     before = run(engine, False, args.per_poet, args.max_new_tokens)
-    after = run(engine, True, args.per_poet, args.max_new_tokens)
+    after = run(engine, True, args.per_poet, args.max_new_tokens, args.echo_penalty)
     print(f"{args.per_poet} single-poet poems per poet, {args.max_new_tokens} new tokens, strength 2, real words; "
-          "rules off -> the studio's rules (line rule, layout, echo penalty)")
+          "rules off -> the studio's rules (line rule, layout, echo penalty"
+          + (f" {args.echo_penalty:g})" if args.echo_penalty is not None else ")"))
     print(f"{'poet':28} {'looping lines':>17} {'worn words':>17} {'headings':>9} {'blank runs':>10} "
           f"{'cut mid-line':>12} {'stammers':>8}")
     total_before, total_after = Tally(), Tally()

@@ -8,7 +8,7 @@ from collections import Counter
 
 import pytest
 
-from poetstudio.engine.sampling_settings import ECHO_FREE_USES, Sampling, SamplingError
+from poetstudio.engine.sampling_settings import ECHO_FREE_USES, ECHO_PENALTY, Sampling, SamplingError
 from tests.text_rules import pushed
 
 
@@ -113,7 +113,7 @@ def test_the_setting_is_checked_everywhere_it_comes_in(tmp_path, capsys):
     from poetstudio.errors import UserError
     from poetstudio.ui.poem_fields import check_fields
 
-    assert Sampling().echo_penalty == 1.0 and Sampling(echo_penalty=0).echo_penalty == 0.0
+    assert Sampling().echo_penalty == ECHO_PENALTY == 3.0 and Sampling(echo_penalty=0).echo_penalty == 0.0
     for bad in (-0.5, "1", float("nan")):
         with pytest.raises(SamplingError, match=r"echo_penalty must be 0 \(off\) or more"):
             Sampling(echo_penalty=bad)
@@ -141,7 +141,7 @@ async def test_the_prompt_pane_keeps_a_poems_penalty():
 
     async with Holder().run_test() as pilot:
         pane = pilot.app.query_one(PromptPane)
-        assert pane.read_settings()[0].echo_penalty == 1.0  # a new poem: the config's default
+        assert pane.read_settings()[0].echo_penalty == ECHO_PENALTY  # a new poem: the config's default
         pane.fill("rain", "", {"temperature": 0.8, "echo_penalty": 0.5}, 1)
         assert pane.read_settings()[0].echo_penalty == 0.5
         pane.fill("rain", "", {"temperature": 0.8}, 1)  # written before the penalty existed: without it

@@ -24,9 +24,10 @@ WORD_REPEATS = 2  # free verse uses a word (not a function word) at most twice i
 #                  this rule, single-poet poems judged right 118/128 against 119 (bench/README.md, Free verse;
 #                  docs/blending.md, No loops); twice lets a poet double a word ("the moon, the moon"); 0 = no limit,
 #                  as the published model wrote
-ECHO_PENALTY = 1.0  # a word's third use in a poem is lowered by 1 nat before temperature, its fourth by 2: the model
-#                   used 9.6% of its poems' content words past a second use (real poems' openings: 1.6%), 2.5% with
-#                   this (0.7: 3.5%, 0.35: 6.7%), single-poet poems judged right 121/128 (bench/README.md, Free verse)
+ECHO_PENALTY = 3.0  # a word's third use in a poem is lowered by 3 nats before temperature, its fourth by 6: the SmolLM2
+#                   default used 51.6% of its poems' content words past a second use with no rules (real poems'
+#                   openings: 1.6%), 22.2% at the previous default's 1, 10.7% at 2, 5.5% at 3 (16 poems each,
+#                   bench/README.md, Free verse); the 6.9M model needed only 1 (13.1% -> 2.6%)
 ECHO_FREE_USES = 2  # uses of a word a poem makes at no cost, as the line rule lets a line ("the moon, the moon")
 SEED_RANGE = 2**31  # drawn seeds fit a signed 32-bit int: short to read, type and pin
 SEED_LIMIT = 2**63  # a seed given may be any signed 64-bit integer, as torch.manual_seed takes
