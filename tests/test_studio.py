@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH
+from poetstudio.engine.sampling_settings import DEFAULT_STRENGTH, ECHO_PENALTY
 from poetstudio.library import Library
 from poetstudio.ui.launch import build_app
 from poetstudio.ui.library_pane import LibraryPane
@@ -370,7 +370,7 @@ async def test_style_strength_keys_a_bad_value_saved_with_the_poem_and_restored_
     saved = Library(user_dirs / "data" / "library.sqlite3")
     kept = saved.list()[0].sampling
     assert kept["strength"] == 2.5 and kept["word_repeats"] == 2 and kept["tidy_lines"] is True
-    assert kept["echo_penalty"] == 1.0
+    assert kept["echo_penalty"] == ECHO_PENALTY
     saved.close()
     import json
     import sqlite3
