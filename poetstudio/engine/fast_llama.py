@@ -148,7 +148,7 @@ class FastLlama:
         self.rotary = model.model.rotary_emb
         self.layer_count = len(model.model.layers)
         self._weights: dict[WeightFormat, tuple[list, torch.Tensor]] = {}
-        self.layers: list = []  # the weights in the current format: `reset` makes them on first use
+        self.layers: list = []  # the weights in the current format, taken by `use_format_for` on each forward
         self.lm_head: torch.Tensor | None = None
         self.cache: KVCache | None = None
 
